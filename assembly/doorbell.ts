@@ -1,0 +1,39 @@
+// The doorbell path (QEMU's DOORBELL case in ivshmem_io_write, with ioeventfd and irqfd in the
+// kernel): decode destination and vector, look the destination up in this device's own peer
+// table, and signal the eventfd, which lands directly in the destination's interrupt logic.
+// Writes to absent peers or vectors change nothing.
+import {
+  BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, DEV_PEERS, PEER_NB_EVENTFDS, PEER_STRIDE,
+} from './layout';
+import { findPeer, peerSlot, peerIdAt } from './peers';
+import { eventfdSignal } from './eventfd';
+
+// Destination in bits 16..31, vector in bits 0..7: QEMU decodes `val & 0xff`, not 16 bits.
+export function ringDoorbell(dev: u32, value: u32): void {
+  const entry = findPeer(dev, value >>> 16);
+  if (entry == 0) return;
+  const vector = value & 0xff;
+  if (vector >= <u32>load<i32>(entry + PEER_NB_EVENTFDS)) return;
+  eventfdSignal(peerSlot(entry, vector), 1);
+}
+
+// The 2010 device: destination in the high byte, an 8-bit value in the low byte, carried to the
+// destination's IntrStatus; destination 255 rings every other live guest.
+export function ringDoorbell2010(dev: u32, value: u32): void {
+  const dest = (value >> 8) & 0xff;
+  const payload = value & 0xff;
+  if (dest != BROADCAST_2010) {
+    signalFirstVector(findPeer(dev, dest), payload);
+    return;
+  }
+  const self = load<i32>(dev + DEV_VM_ID);
+  const count = <u32>load<i32>(dev + DEV_PEER_COUNT);
+  for (let i: u32 = 0; i < count; i++) {
+    if (peerIdAt(dev, i) != self) signalFirstVector(dev + DEV_PEERS + i * PEER_STRIDE, payload);
+  }
+}
+
+function signalFirstVector(entry: u32, payload: u32): void {
+  if (entry == 0 || load<i32>(entry + PEER_NB_EVENTFDS) == 0) return;
+  eventfdSignal(peerSlot(entry, 0), payload);
+}

@@ -1,0 +1,60 @@
+// eventfd slots: a counter word per slot in shared memory. Signal adds and notifies, read takes
+// and clears, as eventfd(2) does. A slot bound to a device (the device's own receive vectors)
+// behaves as KVM's irqfd: each signal goes straight into that device's interrupt logic.
+// Slots are reference counted like file descriptors: the server holds one reference and every
+// device that received the handle holds one, so a slot is never reused while someone can ring it.
+import {
+  EVENTFD_BASE, EVENTFD_STRIDE, EVENTFD_COUNT, EVENTFD_REFS, EVENTFD_BOUND_DEVICE,
+  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS,
+} from './layout';
+import { vectorNotify } from './notify';
+
+export function slotAddress(slot: u32): u32 {
+  return EVENTFD_BASE + slot * EVENTFD_STRIDE;
+}
+
+export function eventfdSignal(slot: u32, value: u32): void {
+  const at = slotAddress(slot);
+  atomic.add<i32>(at + EVENTFD_SIGNALS, 1);
+  const device = <u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE);
+  if (device != 0) {
+    vectorNotify(device, <u32>atomic.load<i32>(at + EVENTFD_BOUND_VECTOR), value);
+    return;
+  }
+  atomic.add<i32>(at + EVENTFD_COUNT, value);
+  if (atomic.load<i32>(at + EVENTFD_WAITERS) > 0) atomic.notify(at + EVENTFD_COUNT);
+}
+
+export function eventfdRead(slot: u32): u32 {
+  return <u32>atomic.xchg<i32>(slotAddress(slot) + EVENTFD_COUNT, 0);
+}
+
+// Blocks until the counter is non-zero or timeoutNs passes; returns what it took (0 on timeout).
+export function eventfdWait(slot: u32, timeoutNs: i64): u32 {
+  const at = slotAddress(slot);
+  const taken = eventfdRead(slot);
+  if (taken != 0) return taken;
+  atomic.add<i32>(at + EVENTFD_WAITERS, 1);
+  atomic.wait<i32>(at + EVENTFD_COUNT, 0, timeoutNs);
+  atomic.sub<i32>(at + EVENTFD_WAITERS, 1);
+  return eventfdRead(slot);
+}
+
+export function eventfdBind(slot: u32, device: u32, vector: u32): void {
+  const at = slotAddress(slot);
+  atomic.store<i32>(at + EVENTFD_BOUND_VECTOR, vector);
+  atomic.store<i32>(at + EVENTFD_BOUND_DEVICE, device);
+}
+
+export function eventfdUnbind(slot: u32, device: u32): void {
+  atomic.cmpxchg<i32>(slotAddress(slot) + EVENTFD_BOUND_DEVICE, device, 0);
+}
+
+export function eventfdRef(slot: u32): void {
+  atomic.add<i32>(slotAddress(slot) + EVENTFD_REFS, 1);
+}
+
+// Returns the references left; at 0 the slot is free for the host to hand out again.
+export function eventfdUnref(slot: u32): i32 {
+  return atomic.sub<i32>(slotAddress(slot) + EVENTFD_REFS, 1) - 1;
+}

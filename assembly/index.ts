@@ -1,0 +1,13 @@
+// The ivshmem-wasm core: every export takes a device block or eventfd slot address in the shared
+// memory and keeps no state of its own, so every worker can instantiate it over the same memory.
+export { configRead, configWrite } from './pci-config';
+export { bar0Read, bar0Write } from './registers';
+export { tableRead as msixTableRead, tableWrite as msixTableWrite, pbaRead as msixPbaRead } from './msix';
+export { isPending as msixIsPending, vectorMasked as msixVectorMasked } from './msix';
+export {
+  eventfdSignal, eventfdRead, eventfdWait, eventfdBind, eventfdUnbind, eventfdRef, eventfdUnref,
+} from './eventfd';
+export { peerAddEventfd, peerRemove, peerEventfdCount, findPeer } from './peers';
+export { takeInterrupt, waitInterrupt } from './cpu';
+export { vectorNotify } from './notify';
+export { deviceReset } from './reset';

@@ -1,0 +1,164 @@
+// The memory map of the shared WebAssembly.Memory, defined once.
+//
+// This file is valid AssemblyScript and valid TypeScript: the core compiles it (every constant
+// below is an i32 literal), and the TypeScript side imports the very same file, so no offset is
+// ever written twice. Only integer constants live here.
+//
+//   0x00000 +-----------------------------------------------+
+//           | reserved for the core's own static data        |  (the core has none; kept free)
+//   0x01000 +-----------------------------------------------+
+//           | header: magic, layout version, memory size     |
+//   0x01040 +-----------------------------------------------+
+//           | free lists owned by the host (not used here)   |
+//   0x02000 +-----------------------------------------------+
+//           | eventfd slots: EVENTFD_SLOTS x 64 bytes         |  one cache line each
+//           |   +0 count  +4 refs  +8 bound device            |
+//           |   +12 bound vector  +16 waiters  +20 signals     |
+//   CONTROL_END (0x42000) ------------------------------------+
+//           | regions handed out by the host, 4 KiB aligned: |
+//           |   memory backends (what BAR2 maps)             |
+//           |   device blocks (DEVICE_BLOCK_SIZE each)       |
+//   memory end --------------------------------------------- +
+//
+// A device block (one per realized device), offsets from the block's base:
+//
+//   +0      identity line, written once at realize:
+//           model, features, vectors, shm base, shm size, BAR1 size, PBA offset, peer count
+//   +64     register line, written by the device's own VM:
+//           IVPosition, IntrMask, IntrStatus, INTx level, ready, lock
+//   +128    interrupt line (hot): sequence word the guest parks on, parked waiters,
+//           messages lost to a disabled bus master, events dropped with MSI-X disabled
+//   +192    IRR: one bit per vector, set on delivery, taken by the guest CPU (256 bytes)
+//   +512    PCI config space (256 bytes), +768 its write mask, +1024 its write-1-to-clear mask
+//   +1280   MSI-X PBA (256 bytes: 2048 bits)
+//   +1536   delivered count per vector (2048 x u32)
+//   +9728   MSI-X table (2048 x 16 bytes)
+//   +42496  peer table: PEERS_MAX x { id, eventfd count, eventfd slot[PEER_VECTORS_MAX] }
+//   +76288  end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
+
+export const LAYOUT_VERSION = 1;
+export const MAGIC = 0x57535649; // "IVSW" little-endian
+
+export const PAGE = 4096;
+export const LINE = 64;
+
+export const HEADER_BASE = 0x1000;
+export const HEADER_MAGIC = HEADER_BASE;
+export const HEADER_VERSION = HEADER_BASE + 4;
+export const HEADER_MEMORY_SIZE = HEADER_BASE + 8;
+
+export const EVENTFD_BASE = 0x2000;
+export const EVENTFD_SLOTS = 4096;
+export const EVENTFD_STRIDE = 64;
+export const EVENTFD_COUNT = 0;
+export const EVENTFD_REFS = 4;
+export const EVENTFD_BOUND_DEVICE = 8;
+export const EVENTFD_BOUND_VECTOR = 12;
+export const EVENTFD_WAITERS = 16;
+export const EVENTFD_SIGNALS = 20;
+
+export const CONTROL_END = EVENTFD_BASE + EVENTFD_SLOTS * EVENTFD_STRIDE;
+
+// Device models.
+export const MODEL_PLAIN = 1;
+export const MODEL_DOORBELL = 2;
+export const MODEL_LEGACY = 3;
+export const MODEL_2010 = 4;
+
+// Device feature bits (DEV_FEATURES).
+export const FEATURE_MSIX = 1;
+export const FEATURE_INTX = 2;
+export const FEATURE_IOEVENTFD = 4;
+export const FEATURE_MASTER = 8;
+export const FEATURE_PEERS = 16;
+
+// Identity line.
+export const DEV_MODEL = 0;
+export const DEV_FEATURES = 4;
+export const DEV_VECTORS = 8;
+export const DEV_SHM_BASE = 12;
+export const DEV_SHM_SIZE = 16;
+export const DEV_BAR1_SIZE = 20;
+export const DEV_PBA_OFFSET = 24;
+export const DEV_PEER_COUNT = 28;
+// Register line.
+export const DEV_VM_ID = 64;
+export const DEV_INTRMASK = 68;
+export const DEV_INTRSTATUS = 72;
+export const DEV_INTX_LEVEL = 76;
+export const DEV_READY = 80;
+export const DEV_LOCK = 84;
+// Interrupt line.
+export const DEV_IRQ_SEQ = 128;
+export const DEV_IRQ_WAITERS = 132;
+export const DEV_IRQ_LOST = 136;
+export const DEV_IRQ_DROPPED = 140;
+export const DEV_IRR = 192;
+// PCI function.
+export const DEV_CONFIG = 512;
+export const DEV_WMASK = 768;
+export const DEV_W1CMASK = 1024;
+export const CONFIG_SIZE = 256;
+export const DEV_PBA = 1280;
+export const DEV_DELIVERED = 1536;
+export const VECTORS_MAX = 2048;
+export const DEV_MSIX_TABLE = DEV_DELIVERED + VECTORS_MAX * 4;
+export const MSIX_ENTRY_SIZE = 16;
+export const DEV_PEERS = DEV_MSIX_TABLE + VECTORS_MAX * MSIX_ENTRY_SIZE;
+export const PEERS_MAX = 128;
+export const PEER_VECTORS_MAX = 64;
+export const PEER_ID = 0;
+export const PEER_NB_EVENTFDS = 4;
+export const PEER_SLOTS = 8;
+export const PEER_STRIDE = PEER_SLOTS + PEER_VECTORS_MAX * 4;
+export const DEVICE_BLOCK_SIZE = (DEV_PEERS + PEERS_MAX * PEER_STRIDE + PAGE - 1) & ~(PAGE - 1);
+
+// PCI config space offsets and bits used by the core.
+export const PCI_VENDOR_ID = 0x00;
+export const PCI_DEVICE_ID = 0x02;
+export const PCI_COMMAND = 0x04;
+export const PCI_STATUS = 0x06;
+export const PCI_REVISION_ID = 0x08;
+export const PCI_CLASS_PROG = 0x09;
+export const PCI_CACHE_LINE_SIZE = 0x0c;
+export const PCI_HEADER_TYPE = 0x0e;
+export const PCI_BAR0 = 0x10;
+export const PCI_SUBSYSTEM_VENDOR_ID = 0x2c;
+export const PCI_SUBSYSTEM_ID = 0x2e;
+export const PCI_CAPABILITY_LIST = 0x34;
+export const PCI_INTERRUPT_LINE = 0x3c;
+export const PCI_INTERRUPT_PIN = 0x3d;
+export const PCI_COMMAND_IO = 0x1;
+export const PCI_COMMAND_MEMORY = 0x2;
+export const PCI_COMMAND_MASTER = 0x4;
+export const PCI_COMMAND_INTX_DISABLE = 0x400;
+export const PCI_STATUS_INTERRUPT = 0x8;
+export const PCI_STATUS_CAP_LIST = 0x10;
+export const PCI_BASE_ADDRESS_MEM_TYPE_64 = 0x4;
+export const PCI_BASE_ADDRESS_MEM_PREFETCH = 0x8;
+
+// The MSI-X capability, where QEMU's pci_add_capability puts the first one.
+export const MSIX_CAP = 0x40;
+export const PCI_CAP_ID_MSIX = 0x11;
+export const MSIX_FLAGS = MSIX_CAP + 2;
+export const MSIX_TABLE = MSIX_CAP + 4;
+export const MSIX_PBA = MSIX_CAP + 8;
+export const MSIX_FLAGS_QSIZE = 0x07ff;
+export const MSIX_FLAGS_MASKALL = 0x4000;
+export const MSIX_FLAGS_ENABLE = 0x8000;
+export const MSIX_ENTRY_VECTOR_CTRL = 12;
+export const MSIX_ENTRY_CTRL_MASKBIT = 1;
+
+// BAR0 register offsets, 32-bit layout (2014 spec, QEMU >= 1.x).
+export const REG_INTRMASK = 0;
+export const REG_INTRSTATUS = 4;
+export const REG_IVPOSITION = 8;
+export const REG_DOORBELL = 12;
+// BAR0 register offsets, 16-bit layout (2010 spec).
+export const REG2010_INTRMASK = 0;
+export const REG2010_INTRSTATUS = 2;
+export const REG2010_DOORBELL = 4;
+export const REG2010_IVPOSITION = 6;
+export const REG2010_IVLIVELIST = 8;
+export const BROADCAST_2010 = 255;
+export const BAR0_SIZE = 256;

@@ -1,0 +1,23 @@
+// The receiving side of a doorbell (QEMU's ivshmem_vector_notify): an event on one of the
+// device's own vectors becomes an MSI-X message, or sets IntrStatus on a pin-based device.
+// With MSI-X disabled the event is dropped, as QEMU drops it.
+import {
+  DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, MODEL_2010,
+} from './layout';
+import { lockDevice, unlockDevice } from './lock';
+import { msixEnabled, msixNotify } from './msix';
+import { updateIntx } from './intx';
+
+export function vectorNotify(dev: u32, vector: u32, value: u32): void {
+  lockDevice(dev);
+  if ((atomic.load<i32>(dev + DEV_FEATURES) & FEATURE_MSIX) != 0) {
+    if (msixEnabled(dev)) msixNotify(dev, vector);
+    else atomic.add<i32>(dev + DEV_IRQ_DROPPED, 1);
+  } else {
+    // The 2010 device latches the sender's 8-bit value; later ones latch 1 and lose the vector.
+    const status = atomic.load<i32>(dev + DEV_MODEL) == MODEL_2010 ? value & 0xff : 1;
+    atomic.store<i32>(dev + DEV_INTRSTATUS, status);
+    updateIntx(dev);
+  }
+  unlockDevice(dev);
+}

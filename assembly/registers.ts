@@ -1,0 +1,87 @@
+// BAR0 register decoding, one small function per register operation. Widths and offsets are
+// checked by the caller (src/device/bar-access.ts) before anything reaches here.
+import {
+  DEV_INTRMASK, DEV_INTRSTATUS, DEV_VM_ID, DEV_MODEL, DEV_FEATURES, DEV_PEER_COUNT, FEATURE_INTX,
+  MODEL_2010, REG_INTRMASK, REG_INTRSTATUS, REG_IVPOSITION, REG_DOORBELL, REG2010_INTRMASK,
+  REG2010_INTRSTATUS, REG2010_DOORBELL, REG2010_IVPOSITION, REG2010_IVLIVELIST,
+} from './layout';
+import { lockDevice, unlockDevice } from './lock';
+import { updateIntx } from './intx';
+import { ringDoorbell, ringDoorbell2010 } from './doorbell';
+import { peerIdAt } from './peers';
+
+function usesIntx(dev: u32): bool {
+  return (atomic.load<i32>(dev + DEV_FEATURES) & FEATURE_INTX) != 0;
+}
+
+function intrMaskWrite(dev: u32, value: u32, width: u32): void {
+  lockDevice(dev);
+  atomic.store<i32>(dev + DEV_INTRMASK, value & width);
+  if (usesIntx(dev)) updateIntx(dev);
+  unlockDevice(dev);
+}
+
+function intrStatusWrite(dev: u32, value: u32, width: u32): void {
+  lockDevice(dev);
+  atomic.store<i32>(dev + DEV_INTRSTATUS, value & width);
+  if (usesIntx(dev)) updateIntx(dev);
+  unlockDevice(dev);
+}
+
+// Reading IntrStatus clears it (and so lowers INTx).
+function intrStatusRead(dev: u32): u32 {
+  lockDevice(dev);
+  const value = <u32>atomic.xchg<i32>(dev + DEV_INTRSTATUS, 0);
+  if (usesIntx(dev)) updateIntx(dev);
+  unlockDevice(dev);
+  return value;
+}
+
+// IVLiveList (2010): one bit per live guest ID below 16, this guest included.
+function liveList(dev: u32): u32 {
+  let bits: u32 = 0;
+  const count = <u32>load<i32>(dev + DEV_PEER_COUNT);
+  for (let i: u32 = 0; i < count; i++) {
+    const id = <u32>peerIdAt(dev, i);
+    if (id < 16) bits |= 1 << id;
+  }
+  const self = load<i32>(dev + DEV_VM_ID);
+  if (self >= 0 && self < 16) bits |= 1 << self;
+  return bits;
+}
+
+function read32(dev: u32, offset: u32): u32 {
+  if (offset == REG_INTRMASK) return <u32>atomic.load<i32>(dev + DEV_INTRMASK);
+  if (offset == REG_INTRSTATUS) return intrStatusRead(dev);
+  if (offset == REG_IVPOSITION) return <u32>atomic.load<i32>(dev + DEV_VM_ID);
+  return 0;
+}
+
+function write32(dev: u32, offset: u32, value: u32): void {
+  if (offset == REG_INTRMASK) intrMaskWrite(dev, value, 0xffffffff);
+  else if (offset == REG_INTRSTATUS) intrStatusWrite(dev, value, 0xffffffff);
+  else if (offset == REG_DOORBELL) ringDoorbell(dev, value);
+}
+
+function read16(dev: u32, offset: u32): u32 {
+  if (offset == REG2010_INTRMASK) return <u32>atomic.load<i32>(dev + DEV_INTRMASK);
+  if (offset == REG2010_INTRSTATUS) return intrStatusRead(dev);
+  if (offset == REG2010_IVPOSITION) return <u32>atomic.load<i32>(dev + DEV_VM_ID) & 0xffff;
+  if (offset == REG2010_IVLIVELIST) return liveList(dev);
+  return 0;
+}
+
+function write16(dev: u32, offset: u32, value: u32): void {
+  if (offset == REG2010_INTRMASK) intrMaskWrite(dev, value, 0xffff);
+  else if (offset == REG2010_INTRSTATUS) intrStatusWrite(dev, value, 0xffff);
+  else if (offset == REG2010_DOORBELL) ringDoorbell2010(dev, value & 0xffff);
+}
+
+export function bar0Read(dev: u32, offset: u32): u32 {
+  return load<i32>(dev + DEV_MODEL) == MODEL_2010 ? read16(dev, offset) : read32(dev, offset);
+}
+
+export function bar0Write(dev: u32, offset: u32, value: u32): void {
+  if (load<i32>(dev + DEV_MODEL) == MODEL_2010) write16(dev, offset, value);
+  else write32(dev, offset, value);
+}
