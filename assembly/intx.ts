@@ -2,7 +2,8 @@
 // IntrStatus & IntrMask is non-zero (QEMU's ivshmem_update_irq). The PCI Status register's
 // Interrupt Status bit follows the line; the Command register's Interrupt Disable bit gates it.
 import {
-  DEV_INTRMASK, DEV_INTRSTATUS, DEV_INTX_LEVEL, DEV_CONFIG, PCI_STATUS, PCI_STATUS_INTERRUPT,
+  DEV_INTRMASK, DEV_INTRSTATUS, DEV_INTX_LEVEL, DEV_CONFIG, DEV_DELIVERED, PCI_STATUS,
+  PCI_STATUS_INTERRUPT,
 } from './layout';
 import { kick } from './cpu';
 
@@ -14,5 +15,8 @@ export function updateIntx(dev: u32): void {
   const status = dev + DEV_CONFIG + PCI_STATUS;
   const bits = <i32>atomic.load<u16>(status);
   atomic.store<u16>(status, level ? bits | PCI_STATUS_INTERRUPT : bits & ~PCI_STATUS_INTERRUPT);
-  if (level) kick(dev);
+  if (level) {
+    atomic.add<i32>(dev + DEV_DELIVERED, 1);
+    kick(dev);
+  }
 }

@@ -70,7 +70,6 @@ export const FEATURE_MSIX = 1;
 export const FEATURE_INTX = 2;
 export const FEATURE_IOEVENTFD = 4;
 export const FEATURE_MASTER = 8;
-export const FEATURE_PEERS = 16;
 
 // Identity line.
 export const DEV_MODEL = 0;

@@ -1,0 +1,60 @@
+// Loading the compiled core: compiled once per JavaScript realm, instantiated over the host's
+// shared memory (in the host, and later in every VM worker). The .wasm is built from assembly/
+// by `npm run build:core`; it is never committed.
+
+/** The core's exports, as raw numbers: device blocks and eventfd slots are byte addresses. */
+export interface CoreExports {
+  configRead(dev: number, offset: number, size: number): number;
+  configWrite(dev: number, offset: number, size: number, value: number): void;
+  bar0Read(dev: number, offset: number): number;
+  bar0Write(dev: number, offset: number, value: number): void;
+  msixTableRead(dev: number, offset: number): number;
+  msixTableWrite(dev: number, offset: number, value: number): void;
+  msixPbaRead(dev: number, offset: number): number;
+  msixIsPending(dev: number, vector: number): number;
+  msixVectorMasked(dev: number, vector: number): number;
+  eventfdSignal(slot: number, value: number): void;
+  eventfdRead(slot: number): number;
+  eventfdWait(slot: number, timeoutNs: bigint): number;
+  eventfdBind(slot: number, dev: number, vector: number): void;
+  eventfdUnbind(slot: number, dev: number): void;
+  eventfdRef(slot: number): void;
+  eventfdUnref(slot: number): number;
+  peerAddEventfd(dev: number, id: number, slot: number): number;
+  peerRemove(dev: number, id: number): void;
+  peerEventfdCount(dev: number, id: number): number;
+  findPeer(dev: number, id: number): number;
+  takeInterrupt(dev: number, vectors: number): number;
+  waitInterrupt(dev: number, vectors: number, timeoutNs: bigint, spinNs: bigint): number;
+  vectorNotify(dev: number, vector: number, value: number): void;
+  deviceReset(dev: number): void;
+}
+
+const wasmUrl = new URL('../../build/ivshmem.wasm', import.meta.url);
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+async function wasmBytes(): Promise<BufferSource> {
+  if (wasmUrl.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return await readFile(wasmUrl);
+    } catch (error) {
+      throw new Error(`the core is not built (${wasmUrl.pathname} is missing): run \`npm run build:core\``, { cause: error });
+    }
+  }
+  const response = await fetch(wasmUrl);
+  if (!response.ok) throw new Error(`cannot load the core from ${wasmUrl.href}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+export function compileCore(): Promise<WebAssembly.Module> {
+  compiled ??= wasmBytes().then((bytes) => WebAssembly.compile(bytes));
+  return compiled;
+}
+
+export async function instantiateCore(memory: WebAssembly.Memory, module?: WebAssembly.Module): Promise<CoreExports> {
+  const instance = await WebAssembly.instantiate(module ?? (await compileCore()), {
+    env: { memory, now: () => performance.now() },
+  });
+  return instance.exports as unknown as CoreExports;
+}

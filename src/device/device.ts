@@ -1,0 +1,311 @@
+// A realized device: PCI config space, its BARs and its interrupt state, all living in a device
+// block of the shared memory and decoded by the core. This is what a guest driver (or a test)
+// touches: config.read/write, bar(n).read/write, and bar(2).bytes for the shared memory itself.
+import * as L from '../../assembly/layout.ts';
+import { AccessError } from '../errors.ts';
+import type { CoreExports } from '../core/core.ts';
+import { checkAccess, checkValue, type AccessRules, type Width } from './access.ts';
+import type { DeviceSpec } from './models.ts';
+import type { BarLayout, PciLayout } from './pci-layout.ts';
+import type { ServerClient } from './server-client.ts';
+import { loadState, saveState } from './migration.ts';
+
+export interface Region32 {
+  read(offset: number, size: 1 | 2 | 4): number;
+  read(offset: number, size: 8): bigint;
+  read(offset: number, size: number): number | bigint;
+  write(offset: number, size: number, value: number | bigint): void;
+}
+
+export interface Bar extends Region32 {
+  readonly index: number;
+  readonly size: number;
+  /** BAR2 (BAR1 on the 2010 device): the shared memory itself, as the host sees it */
+  readonly bytes: Uint8Array | undefined;
+}
+
+/** How the device reaches the host: memory, core, and what to release when unplugged. */
+export interface DeviceHost {
+  core: CoreExports;
+  memory: WebAssembly.Memory;
+  release(device: Device): void;
+}
+
+export interface InterruptView {
+  /** messages delivered to the CPU on this vector (INTx deliveries count on vector 0) */
+  delivered(vector: number): number;
+  /** the MSI-X PBA bit */
+  pending(vector: number): boolean;
+  /** masked by the entry, the function mask, or MSI-X being disabled */
+  masked(vector: number): boolean;
+  /** INTx line level as the interrupt controller sees it (after Command.INTx Disable) */
+  readonly intx: boolean;
+  /** MSI-X messages lost because Bus Master Enable was clear */
+  readonly lost: number;
+  /** events dropped because MSI-X was not enabled (QEMU drops them too) */
+  readonly dropped: number;
+  /** take the next interrupt as the CPU would: the vector, or -1 */
+  take(): number;
+}
+
+const MODEL_IDS: Record<DeviceSpec['model'], number> = {
+  'ivshmem-plain': L.MODEL_PLAIN,
+  'ivshmem-doorbell': L.MODEL_DOORBELL,
+  ivshmem: L.MODEL_LEGACY,
+  'ivshmem-2010': L.MODEL_2010,
+};
+
+export function modelId(model: DeviceSpec['model']): number {
+  return MODEL_IDS[model];
+}
+
+export class Device {
+  /** Resolves once the device has its shared memory (at once, except before-2.6 server setup). */
+  readonly ready: Promise<void>;
+  readonly config: Region32;
+  readonly interrupts: InterruptView;
+  private unplugged = false;
+  private memory: { offset: number; size: number } | undefined;
+  private readonly bars = new Map<number, Bar>();
+
+  constructor(
+    private readonly host: DeviceHost,
+    readonly spec: DeviceSpec,
+    readonly block: number,
+    readonly layout: PciLayout,
+    readonly client: ServerClient | undefined,
+    ready: Promise<void>,
+  ) {
+    this.ready = ready;
+    ready.catch(() => {});
+    this.config = this.region(
+      { name: `${this.name} config space`, size: L.CONFIG_SIZE, widths: [1, 2, 4], widthReason: 'PCI configuration accesses are 1, 2 or 4 bytes' },
+      (offset, width) => this.core.configRead(block, offset, width) >>> 0,
+      (offset, width, value) => this.core.configWrite(block, offset, width, Number(value)),
+    );
+    this.interrupts = this.interruptView();
+    for (const bar of layout.bars) this.bars.set(bar.index, this.makeBar(bar));
+  }
+
+  get model(): DeviceSpec['model'] { return this.spec.model; }
+  get id(): string | undefined { return this.spec.id; }
+  get name(): string { return this.spec.id ? `${this.spec.model} '${this.spec.id}'` : this.spec.model; }
+  get vectors(): number { return this.spec.vectors; }
+  get isUnplugged(): boolean { return this.unplugged; }
+  private get core(): CoreExports { return this.host.core; }
+  /** @internal the core instance this device is decoded by */
+  get hostCore(): CoreExports { return this.host.core; }
+  private get view(): DataView { return new DataView(this.host.memory.buffer); }
+
+  /** IVPosition as a signed number: the peer ID, 0 without a server, -1 while not ready. */
+  get ivPosition(): number {
+    return this.view.getInt32(this.block + L.DEV_VM_ID, true);
+  }
+
+  /** The shared memory mapped by BAR2 (BAR1 on 2010), once there is one. */
+  get sharedMemory(): { offset: number; size: number } | undefined {
+    return this.memory;
+  }
+
+  /** @internal the realizer and the server client map the memory through this */
+  mapMemory(offset: number, size: number): void {
+    this.memory = { offset, size };
+    this.view.setUint32(this.block + L.DEV_SHM_BASE, offset, true);
+    this.view.setUint32(this.block + L.DEV_SHM_SIZE, size, true);
+    this.view.setInt32(this.block + L.DEV_READY, 1, true);
+  }
+
+  bar(index: number): Bar {
+    this.checkPlugged();
+    const bar = this.bars.get(index);
+    if (!bar) {
+      const present = [...this.bars.keys()].map((i) => `BAR${i}`).join(', ');
+      throw new AccessError(`${this.name} has no BAR${index} (it has ${present})`);
+    }
+    return bar;
+  }
+
+  /** Peers this device knows from its server, with how many vectors each can be rung on. */
+  peers(): { id: number; vectors: number }[] {
+    const view = this.view;
+    const count = view.getInt32(this.block + L.DEV_PEER_COUNT, true);
+    const peers = [];
+    for (let i = 0; i < count; i++) {
+      const entry = this.block + L.DEV_PEERS + i * L.PEER_STRIDE;
+      peers.push({ id: view.getInt32(entry + L.PEER_ID, true), vectors: view.getInt32(entry + L.PEER_NB_EVENTFDS, true) });
+    }
+    return peers.sort((a, b) => a.id - b.id);
+  }
+
+  /** System reset of the device: registers and PCI state, not peers, ID or memory. */
+  reset(): void {
+    this.checkPlugged();
+    this.core.deviceReset(this.block);
+  }
+
+  /** Migration: the device state (and the shared memory, from a master), as QEMU saves it. */
+  save(): Uint8Array {
+    this.checkPlugged();
+    return saveState(this, this.host.memory);
+  }
+
+  /** Loads a state saved by save() into this device (the migration destination). */
+  load(state: Uint8Array): void {
+    this.checkPlugged();
+    loadState(this, this.host.memory, state);
+  }
+
+  /** Hot-unplug: the server sees a disconnect, the memdev is free again. */
+  unrealize(): void {
+    if (this.unplugged) return;
+    this.unplugged = true;
+    this.host.release(this);
+  }
+
+  private checkPlugged(): void {
+    if (this.unplugged) throw new AccessError(`${this.name} has been unplugged`);
+  }
+
+  private decoded(bar: BarLayout): void {
+    this.checkPlugged();
+    const command = this.core.configRead(this.block, L.PCI_COMMAND, 2);
+    if ((command & L.PCI_COMMAND_MEMORY) === 0) {
+      throw new AccessError(`${this.name} BAR${bar.index} is not decoded: Memory Space Enable (bit 1 of the Command register) is clear`);
+    }
+  }
+
+  private region(
+    rules: AccessRules,
+    read: (offset: number, width: Width) => number | bigint,
+    write: (offset: number, width: Width, value: bigint) => void,
+    before: () => void = () => this.checkPlugged(),
+  ): Region32 {
+    return {
+      read: ((offset: number, size: number) => {
+        checkAccess(rules, offset, size);
+        before();
+        return read(offset, size);
+      }) as Region32['read'],
+      write: (offset: number, size: number, value: number | bigint) => {
+        checkAccess(rules, offset, size);
+        const v = checkValue(rules, size, value);
+        before();
+        write(offset, size, v);
+      },
+    };
+  }
+
+  private makeBar(bar: BarLayout): Bar {
+    const name = `${this.name} BAR${bar.index}`;
+    const before = () => this.decoded(bar);
+    let region: Region32;
+    if (bar.kind === 'registers') {
+      const width: Width = this.spec.model === 'ivshmem-2010' ? 2 : 4;
+      region = this.region(
+        { name, size: bar.size, widths: [width], widthReason: `the registers are ${width * 8}-bit` },
+        (offset) => this.core.bar0Read(this.block, offset) >>> 0,
+        (offset, _w, value) => this.core.bar0Write(this.block, offset, Number(value)),
+        before,
+      );
+    } else if (bar.kind === 'msix') {
+      region = this.region(
+        { name, size: bar.size, widths: [4, 8], widthReason: 'the MSI-X table and PBA take 4- or 8-byte accesses' },
+        (offset, width) => width === 8
+          ? BigInt(this.msixRead(offset)) | (BigInt(this.msixRead(offset + 4)) << 32n)
+          : this.msixRead(offset),
+        (offset, width, value) => {
+          this.msixWrite(offset, Number(value & 0xffffffffn));
+          if (width === 8) this.msixWrite(offset + 4, Number(value >> 32n));
+        },
+        before,
+      );
+    } else {
+      region = this.memoryRegion(name, bar, before);
+    }
+    const device = this;
+    return {
+      ...region,
+      index: bar.index,
+      size: bar.size,
+      get bytes() {
+        if (bar.kind !== 'memory' || !device.memory || device.unplugged) return undefined;
+        return new Uint8Array(device.host.memory.buffer, device.memory.offset, bar.size);
+      },
+    };
+  }
+
+  private msixRead(offset: number): number {
+    const tableSize = this.spec.vectors * L.MSIX_ENTRY_SIZE;
+    if (offset < tableSize) return this.core.msixTableRead(this.block, offset) >>> 0;
+    const pba = offset - this.layout.pbaOffset;
+    if (pba >= 0 && pba < Math.ceil(this.spec.vectors / 64) * 8) return this.core.msixPbaRead(this.block, pba) >>> 0;
+    return 0;
+  }
+
+  private msixWrite(offset: number, value: number): void {
+    if (offset < this.spec.vectors * L.MSIX_ENTRY_SIZE) this.core.msixTableWrite(this.block, offset, value);
+  }
+
+  private memoryRegion(name: string, bar: BarLayout, before: () => void): Region32 {
+    const mapped = () => {
+      before();
+      if (!this.memory) {
+        throw new AccessError(`${name} is not backed yet: the server has not delivered the shared memory (IVPosition reads -1)`);
+      }
+      return this.memory.offset;
+    };
+    return this.region(
+      { name, size: bar.size, widths: [1, 2, 4, 8], widthReason: 'memory takes 1, 2, 4 or 8-byte accesses' },
+      (offset, width) => {
+        const at = mapped() + offset;
+        const view = this.view;
+        switch (width) {
+          case 1: return view.getUint8(at);
+          case 2: return view.getUint16(at, true);
+          case 4: return view.getUint32(at, true);
+          case 8: return view.getBigUint64(at, true);
+        }
+      },
+      (offset, width, value) => {
+        const at = mapped() + offset;
+        const view = this.view;
+        switch (width) {
+          case 1: view.setUint8(at, Number(value)); break;
+          case 2: view.setUint16(at, Number(value), true); break;
+          case 4: view.setUint32(at, Number(value), true); break;
+          case 8: view.setBigUint64(at, value, true); break;
+        }
+      },
+    );
+  }
+
+  private interruptView(): InterruptView {
+    const block = this.block;
+    const int32 = (offset: number) => this.view.getInt32(block + offset, true);
+    const vectorCheck = (vector: number) => {
+      if (!Number.isInteger(vector) || vector < 0 || vector >= Math.max(1, this.spec.vectors)) {
+        throw new AccessError(`${this.name}: no vector ${vector} (it has ${this.spec.vectors})`);
+      }
+    };
+    return {
+      delivered: (vector) => {
+        vectorCheck(vector);
+        return this.view.getUint32(block + L.DEV_DELIVERED + vector * 4, true);
+      },
+      pending: (vector) => {
+        vectorCheck(vector);
+        return this.layout.msix && this.core.msixIsPending(block, vector) !== 0;
+      },
+      masked: (vector) => {
+        vectorCheck(vector);
+        return !this.layout.msix || this.core.msixVectorMasked(block, vector) !== 0;
+      },
+      get intx() {
+        return int32(L.DEV_INTX_LEVEL) !== 0 && (int32(L.DEV_CONFIG + L.PCI_COMMAND) & L.PCI_COMMAND_INTX_DISABLE) === 0;
+      },
+      get lost() { return int32(L.DEV_IRQ_LOST); },
+      get dropped() { return int32(L.DEV_IRQ_DROPPED); },
+      take: () => this.core.takeInterrupt(block, this.spec.vectors),
+    };
+  }
+}

@@ -1,0 +1,138 @@
+// The device models and their -device properties, validated as QEMU's realize functions do,
+// with QEMU's messages. Everything here is checked before anything is allocated or connected.
+import { QemuError } from '../errors.ts';
+import { parseBool, parseOnOffAuto, parseOptionString, parseUint32 } from '../options/option-string.ts';
+import { isPowerOfTwo, parseSize } from '../options/size.ts';
+import { VECTORS_MAX } from '../../assembly/layout.ts';
+
+export type ModelName = 'ivshmem-plain' | 'ivshmem-doorbell' | 'ivshmem' | 'ivshmem-2010';
+
+const COMMON = ['id', 'bus', 'addr'];
+const PROPERTIES: Record<ModelName, string[]> = {
+  'ivshmem-plain': ['memdev', 'master', ...COMMON],
+  'ivshmem-doorbell': ['chardev', 'vectors', 'ioeventfd', 'master', ...COMMON],
+  ivshmem: ['chardev', 'size', 'vectors', 'ioeventfd', 'msi', 'shm', 'role', 'use64', ...COMMON],
+  'ivshmem-2010': ['size', 'name', ...COMMON],
+};
+
+/** The options of one device, parsed and checked, before realization. */
+export interface DeviceSpec {
+  model: ModelName;
+  id?: string;
+  bus?: string;
+  addr?: string;
+  memdev?: string;
+  chardev?: string;
+  /** POSIX shm object name (legacy shm=, 2010 without unix:) */
+  shm?: string;
+  /** legacy and 2010: the BAR2 (BAR1 on 2010) size asked for, in bytes */
+  size?: number;
+  vectors: number;
+  msi: boolean;
+  ioeventfd: boolean;
+  master: 'on' | 'off' | 'auto';
+  use64: boolean;
+}
+
+/** `-ivshmem <size in MB>,[unix:]name`, the 2010 command line, as an ivshmem-2010 string. */
+function desugar2010(text: string): string {
+  const rest = text.slice('-ivshmem'.length).trim();
+  const comma = rest.indexOf(',');
+  if (comma < 0) return `ivshmem-2010,size=${rest}`;
+  return `ivshmem-2010,size=${rest.slice(0, comma)},name=${rest.slice(comma + 1).replaceAll(',', ',,')}`;
+}
+
+function vectorsOf(model: ModelName, props: Map<string, string>): number {
+  const text = props.get('vectors');
+  return text === undefined ? 1 : parseUint32('vectors', text);
+}
+
+export function isIvshmemModel(name: string): name is ModelName {
+  return name in PROPERTIES;
+}
+
+export function parseDeviceSpec(text: string): DeviceSpec {
+  const source = typeof text === 'string' && text.trim().startsWith('-ivshmem ') ? desugar2010(text.trim()) : text;
+  const { driver, props } = parseOptionString(source, 'device');
+  if (!isIvshmemModel(driver)) throw new QemuError(`'${driver}' is not a valid device model name`);
+  const model = driver;
+  for (const key of props.keys()) {
+    if (!PROPERTIES[model].includes(key)) throw new QemuError(`Property '${model}.${key}' not found`);
+  }
+  const get = (key: string) => props.get(key);
+  const spec: DeviceSpec = {
+    model,
+    id: get('id'),
+    bus: get('bus'),
+    addr: get('addr'),
+    vectors: vectorsOf(model, props),
+    msi: model === 'ivshmem-doorbell' || (model === 'ivshmem' && parseBool('msi', get('msi') ?? 'on')),
+    ioeventfd: parseBool('ioeventfd', get('ioeventfd') ?? (model === 'ivshmem-doorbell' ? 'on' : 'off')),
+    master: parseOnOffAuto('master', get('master') ?? (model === 'ivshmem' ? 'auto' : 'off')),
+    use64: model !== 'ivshmem' || parseUint32('use64', get('use64') ?? '1') !== 0,
+  };
+  if (spec.id !== undefined && !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(spec.id)) {
+    throw new QemuError("Parameter 'id' expects an identifier");
+  }
+  switch (model) {
+    case 'ivshmem-plain':
+      spec.memdev = get('memdev');
+      if (!spec.memdev) throw new QemuError("You must specify a 'memdev'");
+      break;
+    case 'ivshmem-doorbell':
+      spec.chardev = get('chardev');
+      if (!spec.chardev) throw new QemuError("You must specify a 'chardev'");
+      break;
+    case 'ivshmem':
+      checkLegacy(spec, props);
+      break;
+    case 'ivshmem-2010':
+      check2010(spec, props);
+      break;
+  }
+  if (spec.ioeventfd && !spec.msi) throw new QemuError('ioeventfd/irqfd requires MSI');
+  if (spec.msi && spec.chardev !== undefined && (spec.vectors < 1 || spec.vectors > VECTORS_MAX)) {
+    throw new QemuError('Failed to initialize interrupts: The number of MSI-X vectors is invalid');
+  }
+  return spec;
+}
+
+// QEMU 2.5's ivshmem_realize, with the pre-2.6 size check of seed 004.
+function checkLegacy(spec: DeviceSpec, props: Map<string, string>): void {
+  spec.chardev = props.get('chardev') || undefined;
+  spec.shm = props.get('shm') || undefined;
+  if ((spec.chardev !== undefined) === (spec.shm !== undefined)) {
+    throw new QemuError("You must specify either 'shm' or 'chardev'");
+  }
+  const sizeText = props.get('size');
+  if (sizeText === undefined) {
+    spec.size = 4 << 20;
+  } else {
+    const size = parseSize(sizeText, 'm');
+    if (size === undefined || size > BigInt(Number.MAX_SAFE_INTEGER) || !isPowerOfTwo(Number(size))) {
+      throw new QemuError(`Invalid size ${sizeText}`);
+    }
+    spec.size = Number(size);
+  }
+  const role = props.get('role');
+  if (role !== undefined) {
+    if (role === 'peer') spec.master = 'off';
+    else if (role === 'master') spec.master = 'on';
+    else throw new QemuError("'role' must be 'peer' or 'master'");
+  }
+}
+
+// The 2010 patch: size in MB, a power of two; `unix:PATH` names a server, else a shm object.
+function check2010(spec: DeviceSpec, props: Map<string, string>): void {
+  const sizeText = props.get('size') ?? '';
+  const size = /^[0-9]+$/.test(sizeText) ? Number(sizeText) * (1 << 20) : NaN;
+  if (!Number.isSafeInteger(size) || size <= 0) throw new QemuError(`qemu: invalid ram size: ${sizeText}`);
+  if (!isPowerOfTwo(size)) throw new QemuError('ivshmem: size must be power of 2');
+  spec.size = size;
+  const name = props.get('name');
+  if (!name) throw new QemuError('ivshmem: a shared memory object name or unix:path is required');
+  if (name.startsWith('unix:')) spec.chardev = name.slice('unix:'.length);
+  else spec.shm = name;
+  spec.msi = false;
+  spec.master = 'on';
+}

@@ -1,0 +1,185 @@
+// The device's side of the ivshmem-server protocol, in one place, as QEMU's ivshmem_recv_setup and
+// process_msg handle it: version, then ID, then messages until the shared memory; afterwards
+// peer connects (ID + eventfd) and disconnects (ID alone). Every message is checked and a bad one
+// is reported with QEMU's words; hostile handles are refused before they touch anything.
+import { QemuError } from '../errors.ts';
+import { EVENTFD_SLOTS, PAGE } from '../../assembly/layout.ts';
+import { PROTOCOL_VERSION, SHM_MESSAGE, type Handle, type MessageSink, type ServerMessage } from '../server/protocol.ts';
+import type { CoreExports } from '../core/core.ts';
+
+const MAX_PEERS = 65535n;
+
+/** What the client changes on its device. */
+export interface ClientDevice {
+  core: CoreExports;
+  block: number;
+  vectors: number;
+  memoryBytes: number;
+  setId(id: number): void;
+  id(): number;
+  /** maps the server's memory as BAR2; throws QemuError if the device refuses it */
+  mapSharedMemory(handle: Extract<Handle, { kind: 'memory' }>): void;
+  hasSharedMemory(): boolean;
+  eventfdIsLive(slot: number): boolean;
+}
+
+type Phase = 'version' | 'id' | 'memory' | 'running' | 'closed';
+
+export class ServerClient implements MessageSink {
+  private phase: Phase = 'version';
+  private readonly queue: ServerMessage[] = [];
+  private hungUp = false;
+  /** Errors of messages that arrived after setup, reported as QEMU's error_report does. */
+  readonly errors: string[] = [];
+  onError: (message: string) => void = () => {};
+
+  constructor(private readonly device: ClientDevice) {}
+
+  get isSetUp(): boolean {
+    return this.phase === 'running';
+  }
+
+  get serverGone(): boolean {
+    return this.hungUp;
+  }
+
+  receive(message: ServerMessage): void {
+    if (this.phase === 'closed') return;
+    if (this.phase !== 'running') {
+      this.queue.push(message);
+      return;
+    }
+    try {
+      this.process(message);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  hangup(): void {
+    this.hungUp = true;
+  }
+
+  /** Setup as one step (QEMU >= 2.6 does it synchronously in realize): throws on failure. */
+  setup(): void {
+    while (this.phase !== 'running') {
+      const message = this.queue.shift();
+      if (!message) throw new QemuError('read from server failed: Connection reset by peer');
+      this.setupStep(message);
+    }
+    this.drain();
+  }
+
+  /** Setup message by message as they come (devices before QEMU 2.6). */
+  setupAsync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const step = () => {
+        try {
+          while (this.phase !== 'running' && this.phase !== 'closed') {
+            const message = this.queue.shift();
+            if (!message) {
+              if (this.hungUp) throw new QemuError('read from server failed: Connection reset by peer');
+              setTimeout(step, 0);
+              return;
+            }
+            this.setupStep(message);
+          }
+          this.drain();
+          resolve();
+        } catch (error) {
+          this.phase = 'closed';
+          this.report(error);
+          reject(error);
+        }
+      };
+      queueMicrotask(step);
+    });
+  }
+
+  close(): void {
+    this.phase = 'closed';
+    this.queue.length = 0;
+  }
+
+  private drain(): void {
+    for (let message = this.queue.shift(); message; message = this.queue.shift()) this.receive(message);
+  }
+
+  private report(error: unknown): void {
+    const text = error instanceof Error ? error.message : String(error);
+    this.errors.push(text);
+    this.onError(text);
+  }
+
+  private setupStep(message: ServerMessage): void {
+    const { value, fd } = this.check(message);
+    if (this.phase === 'version') {
+      if (value !== PROTOCOL_VERSION) throw new QemuError(`server sent version ${value}, expecting 0`);
+      if (fd) throw new QemuError('server sent invalid version message');
+      this.phase = 'id';
+    } else if (this.phase === 'id') {
+      if (fd || value < 0n || value > MAX_PEERS) throw new QemuError('server sent invalid ID message');
+      this.device.setId(Number(value));
+      this.phase = 'memory';
+    } else {
+      this.process(message);
+      if (value === SHM_MESSAGE) this.phase = 'running';
+    }
+  }
+
+  /** The shape of a message: an int64 value and, if any, a handle that names something real. */
+  private check(message: ServerMessage): { value: bigint; fd: Handle | undefined } {
+    const value = (message as { value?: unknown } | null)?.value;
+    if (typeof value !== 'bigint' || value < -(1n << 63n) || value >= 1n << 63n) {
+      throw new QemuError('read from server failed: malformed message');
+    }
+    const fd = message.handle;
+    if (fd === undefined) return { value, fd };
+    if (fd.kind === 'eventfd') {
+      if (!Number.isInteger(fd.slot) || fd.slot < 0 || fd.slot >= EVENTFD_SLOTS || !this.device.eventfdIsLive(fd.slot)) {
+        throw new QemuError(`server sent an invalid eventfd handle with message ${value}`);
+      }
+    } else if (fd.kind === 'memory') {
+      if (!Number.isInteger(fd.offset) || !Number.isInteger(fd.size) || fd.offset % PAGE !== 0 || fd.size <= 0
+        || fd.offset + fd.size > this.device.memoryBytes) {
+        throw new QemuError(`server sent an invalid shared memory handle with message ${value}`);
+      }
+    } else {
+      throw new QemuError(`server sent an unknown handle with message ${value}`);
+    }
+    return { value, fd };
+  }
+
+  private process(message: ServerMessage): void {
+    const { value, fd } = this.check(message);
+    if (value < -1n || value > MAX_PEERS) throw new QemuError(`server sent invalid message ${value}`);
+    if (value === SHM_MESSAGE) {
+      if (!fd) throw new QemuError("server didn't provide fd with shared memory message");
+      if (this.device.hasSharedMemory()) throw new QemuError('server sent unexpected shared memory message');
+      if (fd.kind !== 'memory') throw new QemuError(`server sent an invalid shared memory handle with message ${value}`);
+      this.device.mapSharedMemory(fd);
+      return;
+    }
+    const peer = Number(value);
+    if (fd) this.connect(peer, fd);
+    else this.disconnect(peer);
+  }
+
+  private connect(peer: number, fd: Handle): void {
+    if (fd.kind !== 'eventfd') throw new QemuError(`server sent an invalid eventfd handle with message ${peer}`);
+    const { core, block, vectors } = this.device;
+    if (core.peerEventfdCount(block, peer) >= vectors) {
+      throw new QemuError(`Too many eventfd received, device has ${vectors} vectors`);
+    }
+    const vector = core.peerAddEventfd(block, peer, fd.slot);
+    if (vector < 0) throw new QemuError(`peer table full: cannot track peer ${peer}`);
+    if (peer === this.device.id()) core.eventfdBind(fd.slot, block, vector);
+  }
+
+  // QEMU grows its peer table to every ID it is told about before this check, so the only
+  // invalid disconnect is one's own.
+  private disconnect(peer: number): void {
+    if (peer === this.device.id()) throw new QemuError(`invalid peer ${peer}`);
+    this.device.core.peerRemove(this.device.block, peer);
+  }
+}

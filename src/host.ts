@@ -1,0 +1,186 @@
+// The Host: one shared WebAssembly.Memory and everything a real host would hold around its VMs:
+// memory backends (-object), files on /dev/shm, ivshmem servers, and realized devices (-device).
+// It runs on one thread (the page's main thread, or Node's), allocates every region, and never
+// blocks: guests wait, the host only looks.
+import * as L from '../assembly/layout.ts';
+import { instantiateCore, type CoreExports } from './core/core.ts';
+import { QemuError } from './errors.ts';
+import { MemoryBackend, parseBackend, type SharedFile } from './memory/backend.ts';
+import { RegionAllocator, type Region } from './memory/region-allocator.ts';
+import { parseSize, formatSize } from './options/size.ts';
+import { Server, type ServerOptions, type ServerConnection } from './server/server.ts';
+import { Device } from './device/device.ts';
+import { realizeDevice, peersOf, type RealizeHost } from './device/realize.ts';
+
+export interface HostOptions {
+  /** size of the shared memory, QEMU style ('64M', '1G'; a bare number is MiB as for -m); default 64M */
+  memory?: string | number;
+}
+
+const WASM_PAGE = 65536;
+const MAX_MEMORY = 65536 * WASM_PAGE - WASM_PAGE;
+
+function memoryBytes(option: string | number | undefined): number {
+  const size = typeof option === 'number' ? option * (1 << 20) : Number(parseSize(option ?? '64M', 'm') ?? NaN);
+  if (!Number.isSafeInteger(size) || size <= 0) throw new QemuError(`Invalid memory size: ${option}`);
+  if (size > MAX_MEMORY) throw new QemuError(`memory size ${formatSize(size)} is above what a WebAssembly memory can hold (4G - 64K)`);
+  if (size < L.CONTROL_END + L.DEVICE_BLOCK_SIZE) {
+    throw new QemuError(`memory size ${formatSize(size)} is below the minimum of ${formatSize(Math.ceil((L.CONTROL_END + L.DEVICE_BLOCK_SIZE) / WASM_PAGE) * WASM_PAGE)}`);
+  }
+  return Math.ceil(size / WASM_PAGE) * WASM_PAGE;
+}
+
+interface Attachment {
+  backend?: MemoryBackend;
+  connection?: ServerConnection;
+}
+
+export class Host implements RealizeHost {
+  readonly objects = new Map<string, MemoryBackend>();
+  readonly servers = new Map<string, Server>();
+  readonly files = new Map<string, SharedFile>();
+  readonly deviceIds = new Set<string>();
+  readonly buses = new Set<string>(['pci.0']);
+  private readonly liveDevices = new Map<Device, Attachment>();
+  private readonly spareBlocks: number[] = [];
+  private readonly allocator: RegionAllocator;
+  private nextSlot = 0;
+
+  private constructor(readonly memory: WebAssembly.Memory, readonly core: CoreExports) {
+    this.allocator = new RegionAllocator(L.CONTROL_END, memory.buffer.byteLength);
+    const view = new DataView(memory.buffer);
+    view.setUint32(L.HEADER_MAGIC, L.MAGIC, true);
+    view.setUint32(L.HEADER_VERSION, L.LAYOUT_VERSION, true);
+    view.setUint32(L.HEADER_MEMORY_SIZE, memory.buffer.byteLength, true);
+  }
+
+  static async create(options: HostOptions = {}): Promise<Host> {
+    const pages = memoryBytes(options.memory) / WASM_PAGE;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    return new Host(memory, await instantiateCore(memory));
+  }
+
+  /** The whole shared memory as bytes (what every worker maps). */
+  get bytes(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  get devices(): Device[] {
+    return [...this.liveDevices.keys()];
+  }
+
+  /** `-object memory-backend-{ram,memfd,file},id=ID,size=S[,share=on][,mem-path=P]` */
+  addObject(text: string): MemoryBackend {
+    const options = parseBackend(text);
+    const backend = MemoryBackend.create(this, options);
+    this.objects.set(backend.id, backend);
+    return backend;
+  }
+
+  /** Deletes an unused memory backend (`object_del`). */
+  deleteObject(id: string): void {
+    const backend = this.objects.get(id);
+    if (!backend) throw new QemuError(`object '${id}' not found`);
+    if (backend.mappedBy) throw new QemuError(`object '${id}' is in use, can not be deleted`);
+    this.objects.delete(id);
+    if (!backend.sharedWithFile) this.allocator.release(backend.region);
+  }
+
+  /** Starts an ivshmem-server; its id is the chardev id devices connect with. */
+  addServer(options: ServerOptions): Server {
+    if (!options || typeof options.id !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(options.id)) {
+      throw new QemuError("Parameter 'id' expects an identifier");
+    }
+    if (this.servers.has(options.id)) throw new QemuError(`attempt to add duplicate property '${options.id}' to object (type 'container')`);
+    if ([...this.servers.values()].some((s) => s.isRunning && s.socket === (options.socket ?? '/tmp/ivshmem_socket'))) {
+      throw new QemuError(`cannot bind to ${options.socket ?? '/tmp/ivshmem_socket'}: Address already in use`);
+    }
+    const server = new Server(this, options);
+    this.servers.set(server.id, server);
+    return server;
+  }
+
+  /** `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...` or `-ivshmem <size>,[unix:]name` */
+  realize(text: string): Device {
+    return realizeDevice(this, text);
+  }
+
+  // ---- what realization, servers and backends need from the host ----
+
+  allocate(size: number, what: string): Region {
+    const region = this.allocator.allocate(size);
+    if (!region) {
+      throw new QemuError(`cannot set up guest memory '${what}': Cannot allocate memory (${formatSize(size)} asked, ${formatSize(this.allocator.largestFree)} free)`);
+    }
+    this.bytes.fill(0, region.offset, region.offset + region.size);
+    return region;
+  }
+
+  copy(from: Region, to: Region, size: number): void {
+    this.bytes.copyWithin(to.offset, from.offset, from.offset + size);
+  }
+
+  hasId(id: string): boolean {
+    return this.objects.has(id);
+  }
+
+  allocateDeviceBlock(): number {
+    const block = this.spareBlocks.pop() ?? this.allocate(L.DEVICE_BLOCK_SIZE, 'device').offset;
+    this.bytes.fill(0, block, block + L.DEVICE_BLOCK_SIZE);
+    return block;
+  }
+
+  // Device blocks are kept for the next device rather than returned to the allocator: a VM that
+  // rings a just-unplugged device then touches only a device block, never someone's memory.
+  freeDeviceBlock(block: number): void {
+    this.spareBlocks.push(block);
+  }
+
+  allocateEventfd(): number {
+    const view = new DataView(this.memory.buffer);
+    for (let i = 0; i < L.EVENTFD_SLOTS; i++) {
+      const slot = (this.nextSlot + i) % L.EVENTFD_SLOTS;
+      const at = L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE;
+      if (Atomics.compareExchange(new Int32Array(this.memory.buffer, at, 16), L.EVENTFD_REFS / 4, 0, 1) !== 0) continue;
+      for (const field of [L.EVENTFD_COUNT, L.EVENTFD_BOUND_DEVICE, L.EVENTFD_BOUND_VECTOR, L.EVENTFD_SIGNALS]) {
+        view.setInt32(at + field, 0, true);
+      }
+      this.nextSlot = slot + 1;
+      return slot;
+    }
+    throw new QemuError(`eventfd: Too many open files (all ${L.EVENTFD_SLOTS} eventfd slots are in use)`);
+  }
+
+  releaseEventfd(slot: number): void {
+    this.core.eventfdUnref(slot);
+  }
+
+  eventfdIsLive(slot: number): boolean {
+    return new DataView(this.memory.buffer).getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
+  }
+
+  attach(device: Device, parts: Attachment): void {
+    if (parts.backend) parts.backend.mappedBy = device;
+    if (device.id) this.deviceIds.add(device.id);
+    this.liveDevices.set(device, parts);
+  }
+
+  release(device: Device): void {
+    const parts = this.liveDevices.get(device);
+    if (!parts) return;
+    this.liveDevices.delete(device);
+    if (device.id) this.deviceIds.delete(device.id);
+    if (parts.backend) parts.backend.mappedBy = undefined;
+    const view = new DataView(this.memory.buffer);
+    const own = device.ivPosition;
+    const ownEntry = own >= 0 ? this.core.findPeer(device.block, own) : 0;
+    if (ownEntry) {
+      const count = view.getInt32(ownEntry + L.PEER_NB_EVENTFDS, true);
+      for (let v = 0; v < count; v++) this.core.eventfdUnbind(view.getInt32(ownEntry + L.PEER_SLOTS + v * 4, true), device.block);
+    }
+    device.client?.close();
+    for (const peer of peersOf(view, device.block)) this.core.peerRemove(device.block, peer);
+    parts.connection?.close();
+    this.freeDeviceBlock(device.block);
+  }
+}

@@ -1,0 +1,192 @@
+// An ivshmem-server as contrib/ivshmem-server is one: it owns the shared memory and one eventfd
+// per vector for every client, hands out IDs from a 16-bit counter that moves on (so IDs are not
+// reused until it wraps), sends each new client version, ID, memory, everyone's eventfds and its
+// own, tells everyone about newcomers and about the departed. Every message is logged.
+import { QemuError } from '../errors.ts';
+import { parseSize, formatSize } from '../options/size.ts';
+import type { Region } from '../memory/region-allocator.ts';
+import type { SharedFile } from '../memory/backend.ts';
+import { PROTOCOL_VERSION, SHM_MESSAGE, describeMessage, type MessageSink, type ServerMessage } from './protocol.ts';
+
+export const SERVER_MAX_VECTORS = 64;
+const MAX_SHM_SIZE = 1 << 30;
+const ID_SPACE = 0x10000;
+
+export interface ServerOptions {
+  /** the chardev id devices name in `chardev=` */
+  id: string;
+  /** -S: the UNIX socket path (default /tmp/ivshmem_socket) */
+  socket?: string;
+  /** -M: the POSIX shm name, so the memory is also /dev/shm/NAME (default ivshmem) */
+  shm?: string;
+  /** -l: shared memory size, K/M/G suffixes (default 4M), rounded up to a power of two */
+  size?: string | number;
+  /** -n: vectors per client, 1..64 (default 1) */
+  vectors?: number;
+}
+
+export interface ServerHost {
+  allocate(size: number, what: string): Region;
+  files: Map<string, SharedFile>;
+  allocateEventfd(): number;
+  releaseEventfd(slot: number): void;
+}
+
+export interface ServerLogEntry {
+  seq: number;
+  event: 'send' | 'connect' | 'disconnect' | 'refused' | 'stopped';
+  peer: number;
+  message?: ServerMessage;
+  text: string;
+}
+
+interface Peer {
+  id: number;
+  slots: number[];
+  sink: MessageSink;
+}
+
+/** The server's end of one client connection. */
+export interface ServerConnection {
+  readonly id: number;
+  /** The client is gone (EOF on its socket): the server tells every other client. */
+  close(): void;
+}
+
+function pow2ceil(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}
+
+export class Server {
+  readonly id: string;
+  readonly socket: string;
+  readonly shm: string;
+  readonly size: number;
+  readonly vectors: number;
+  readonly file: SharedFile;
+  readonly log: ServerLogEntry[] = [];
+  private readonly peerList: Peer[] = [];
+  private curId = 0;
+  private running = true;
+
+  constructor(private readonly host: ServerHost, options: ServerOptions) {
+    this.id = options.id;
+    this.socket = options.socket ?? '/tmp/ivshmem_socket';
+    this.shm = options.shm ?? 'ivshmem';
+    const vectors = options.vectors ?? 1;
+    if (!Number.isInteger(vectors) || vectors < 1 || vectors > SERVER_MAX_VECTORS) {
+      throw new QemuError(`invalid number of vectors: ${vectors} (the server takes 1 to ${SERVER_MAX_VECTORS})`);
+    }
+    this.vectors = vectors;
+    const requested = typeof options.size === 'number' ? options.size : Number(parseSize(options.size ?? '4M') ?? NaN);
+    if (!Number.isSafeInteger(requested) || requested <= 0) {
+      throw new QemuError(`invalid shm size: ${options.size}`);
+    }
+    const size = pow2ceil(requested);
+    if (size > MAX_SHM_SIZE) {
+      throw new QemuError(`ftruncate(${this.shm}) failed: ivshmem-server cannot make shared memory above 1G (asked for ${formatSize(size)})`);
+    }
+    const path = `/dev/shm/${this.shm}`;
+    const existing = host.files.get(path);
+    if (existing && existing.size !== size) {
+      throw new QemuError(`ftruncate(${this.shm}) failed: ${path} exists with size ${formatSize(existing.size)}`);
+    }
+    this.size = size;
+    this.file = existing ?? { path, region: host.allocate(size, this.shm), size };
+    host.files.set(path, this.file);
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** IDs of the connected clients, in the order they connected. */
+  get peerIds(): number[] {
+    return this.peerList.map((p) => p.id);
+  }
+
+  /** The eventfd slots the server made for a client, one per vector. */
+  eventfdsOf(id: number): number[] | undefined {
+    return this.peerList.find((p) => p.id === id)?.slots.slice();
+  }
+
+  private record(event: ServerLogEntry['event'], peer: number, text: string, message?: ServerMessage): void {
+    this.log.push({ seq: this.log.length, event, peer, message, text });
+  }
+
+  private send(peer: Peer, message: ServerMessage): void {
+    this.record('send', peer.id, `to ${peer.id}: ${describeMessage(message)}`, message);
+    peer.sink.receive(message);
+  }
+
+  /** The ID the next client will get, or undefined when none is free; changes nothing. */
+  nextId(): number | undefined {
+    const taken = new Set(this.peerList.map((p) => p.id));
+    let id = this.curId;
+    for (let i = 0; i < ID_SPACE - 1; i++) {
+      if (!taken.has(id)) return id;
+      id = (id + 1) % ID_SPACE;
+    }
+    return undefined;
+  }
+
+  /** A client connects (a QEMU with `-chardev socket,path=...` starting). */
+  connect(sink: MessageSink): ServerConnection {
+    if (!this.running) throw new QemuError(`Failed to connect to '${this.socket}': Connection refused`);
+    const id = this.nextId();
+    if (id === undefined) {
+      this.record('refused', -1, 'cannot allocate new client id');
+      throw new QemuError('cannot allocate new client id');
+    }
+    this.curId = (id + 1) % ID_SPACE;
+    const peer: Peer = { id, slots: [], sink };
+    for (let v = 0; v < this.vectors; v++) peer.slots.push(this.host.allocateEventfd());
+    this.record('connect', id, `client ${id} connected`);
+
+    this.send(peer, { value: PROTOCOL_VERSION });
+    this.send(peer, { value: BigInt(id) });
+    this.send(peer, {
+      value: SHM_MESSAGE,
+      handle: { kind: 'memory', offset: this.file.region.offset, size: this.size, path: this.file.path },
+    });
+    const others = this.peerList.slice();
+    for (const other of others) {
+      for (const slot of peer.slots) this.send(other, { value: BigInt(id), handle: { kind: 'eventfd', slot } });
+    }
+    for (const other of others) {
+      for (const slot of other.slots) this.send(peer, { value: BigInt(other.id), handle: { kind: 'eventfd', slot } });
+    }
+    for (const slot of peer.slots) this.send(peer, { value: BigInt(id), handle: { kind: 'eventfd', slot } });
+    this.peerList.push(peer);
+
+    let open = true;
+    return {
+      id,
+      close: () => {
+        if (!open) return;
+        open = false;
+        this.drop(peer);
+      },
+    };
+  }
+
+  private drop(peer: Peer): void {
+    const index = this.peerList.indexOf(peer);
+    if (index < 0) return;
+    this.peerList.splice(index, 1);
+    this.record('disconnect', peer.id, `client ${peer.id} disconnected`);
+    for (const other of this.peerList) this.send(other, { value: BigInt(peer.id) });
+    for (const slot of peer.slots) this.host.releaseEventfd(slot);
+  }
+
+  /** The server process exits: clients keep what they have, nobody new can join. */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.record('stopped', -1, 'server stopped');
+    for (const peer of this.peerList.splice(0)) {
+      for (const slot of peer.slots) this.host.releaseEventfd(slot);
+      peer.sink.hangup();
+    }
+  }
+}
