@@ -11,10 +11,13 @@ import { parseSize, formatSize } from './options/size.ts';
 import { Server, type ServerOptions, type ServerConnection } from './server/server.ts';
 import { Device } from './device/device.ts';
 import { realizeDevice, peersOf, type RealizeHost } from './device/realize.ts';
+import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
 
 export interface HostOptions {
   /** size of the shared memory, QEMU style ('64M', '1G'; a bare number is MiB as for -m); default 64M */
   memory?: string | number;
+  /** the machine type: 'pc' (root bus pci.0, the default) or 'q35' (root bus pcie.0) */
+  machine?: Machine;
 }
 
 const WASM_PAGE = 65536;
@@ -33,6 +36,7 @@ function memoryBytes(option: string | number | undefined): number {
 interface Attachment {
   backend?: MemoryBackend;
   connection?: ServerConnection;
+  placement: Placement;
 }
 
 export class Host implements RealizeHost {
@@ -40,13 +44,19 @@ export class Host implements RealizeHost {
   readonly servers = new Map<string, Server>();
   readonly files = new Map<string, SharedFile>();
   readonly deviceIds = new Set<string>();
-  readonly buses = new Set<string>(['pci.0']);
+  readonly topology: Topology;
+  private readonly bridges = new Map<string, BusDevice>();
   private readonly liveDevices = new Map<Device, Attachment>();
   private readonly spareBlocks: number[] = [];
   private readonly allocator: RegionAllocator;
   private nextSlot = 0;
 
-  private constructor(readonly memory: WebAssembly.Memory, readonly core: CoreExports) {
+  private constructor(readonly memory: WebAssembly.Memory, readonly core: CoreExports, machine: Machine) {
+    this.topology = new Topology(machine);
+    this.topology.onBridgeRemoved = (bridge) => {
+      this.bridges.delete(bridge.id);
+      this.deviceIds.delete(bridge.id);
+    };
     this.allocator = new RegionAllocator(L.CONTROL_END, memory.buffer.byteLength);
     const view = new DataView(memory.buffer);
     view.setUint32(L.HEADER_MAGIC, L.MAGIC, true);
@@ -55,9 +65,11 @@ export class Host implements RealizeHost {
   }
 
   static async create(options: HostOptions = {}): Promise<Host> {
+    const machine = options.machine ?? 'pc';
+    if (machine !== 'pc' && machine !== 'q35') throw new QemuError(`unsupported machine type: ${machine} (use 'pc' or 'q35')`);
     const pages = memoryBytes(options.memory) / WASM_PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    return new Host(memory, await instantiateCore(memory));
+    return new Host(memory, await instantiateCore(memory), machine);
   }
 
   /** The whole shared memory as bytes (what every worker maps). */
@@ -100,9 +112,28 @@ export class Host implements RealizeHost {
     return server;
   }
 
-  /** `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...` or `-ivshmem <size>,[unix:]name` */
-  realize(text: string): Device {
-    return realizeDevice(this, text);
+  /**
+   * `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...`, `-ivshmem <size>,[unix:]name`;
+   * also `pcie-root-port`, `pcie-pci-bridge` and `pci-bridge`, whose ids are buses for `bus=`.
+   */
+  realize(text: string): Device;
+  realize(text: string): Device | BusDevice;
+  realize(text: string): Device | BusDevice {
+    const driver = typeof text === 'string' ? text.split(',')[0].trim() : '';
+    if (!this.topology.isBridgeModel(driver)) return realizeDevice(this, text);
+    const bridge = this.topology.addBridge(text, (id) => this.deviceIds.has(id));
+    this.deviceIds.add(bridge.id);
+    this.bridges.set(bridge.id, bridge);
+    return bridge;
+  }
+
+  /** `device_del ID`: hot-unplugs a device, or a bridge with everything below it. */
+  unplug(id: string): void {
+    const device = this.devices.find((d) => d.id === id);
+    if (device) return device.unrealize();
+    const bridge = this.bridges.get(id);
+    if (!bridge) throw new QemuError(`Device '${id}' not found`);
+    bridge.unrealize();
   }
 
   // ---- what realization, servers and backends need from the host ----
@@ -161,6 +192,7 @@ export class Host implements RealizeHost {
 
   attach(device: Device, parts: Attachment): void {
     if (parts.backend) parts.backend.mappedBy = device;
+    this.topology.occupy(parts.placement, `${device.model}${device.id ? `,id=${device.id}` : ''}`, device);
     if (device.id) this.deviceIds.add(device.id);
     this.liveDevices.set(device, parts);
   }
@@ -171,6 +203,7 @@ export class Host implements RealizeHost {
     this.liveDevices.delete(device);
     if (device.id) this.deviceIds.delete(device.id);
     if (parts.backend) parts.backend.mappedBy = undefined;
+    this.topology.vacate(parts.placement, device);
     const view = new DataView(this.memory.buffer);
     const own = device.ivPosition;
     const ownEntry = own >= 0 ? this.core.findPeer(device.block, own) : 0;

@@ -3,6 +3,7 @@ export { Host, type HostOptions } from './host.ts';
 export { Device, type Bar, type Region32, type InterruptView } from './device/device.ts';
 export { Server, type ServerOptions, type ServerLogEntry, type ServerConnection } from './server/server.ts';
 export { MemoryBackend } from './memory/backend.ts';
+export { BusDevice, type Machine } from './pci/topology.ts';
 export { QemuError, AccessError } from './errors.ts';
 export type { ServerMessage, Handle, MessageSink } from './server/protocol.ts';
 export * as layout from '../assembly/layout.ts';

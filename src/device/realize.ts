@@ -12,18 +12,19 @@ import { Device, modelId, type DeviceHost } from './device.ts';
 import { parseDeviceSpec, type DeviceSpec } from './models.ts';
 import { pciLayout, writeConfigSpace } from './pci-layout.ts';
 import { ServerClient } from './server-client.ts';
+import type { Placement, Topology } from '../pci/topology.ts';
 
 export interface RealizeHost extends DeviceHost {
   objects: Map<string, MemoryBackend>;
   servers: Map<string, Server>;
   files: Map<string, SharedFile>;
   deviceIds: Set<string>;
-  buses: Set<string>;
+  topology: Topology;
   allocate(size: number, what: string): Region;
   allocateDeviceBlock(): number;
   freeDeviceBlock(block: number): void;
   eventfdIsLive(slot: number): boolean;
-  attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection }): void;
+  attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection; placement: Placement }): void;
 }
 
 function findServer(host: RealizeHost, spec: DeviceSpec): Server {
@@ -47,7 +48,7 @@ function legacySizeCheck(requested: number, available: number): void {
 export function realizeDevice(host: RealizeHost, text: string): Device {
   const spec = parseDeviceSpec(text);
   if (spec.id !== undefined && host.deviceIds.has(spec.id)) throw new QemuError(`Duplicate ID '${spec.id}' for device`);
-  if (spec.bus !== undefined && !host.buses.has(spec.bus)) throw new QemuError(`Bus '${spec.bus}' not found`);
+  const placement = host.topology.place(spec.model, spec.bus, spec.addr);
 
   let backend: MemoryBackend | undefined;
   let server: Server | undefined;
@@ -84,7 +85,7 @@ export function realizeDevice(host: RealizeHost, text: string): Device {
     const device = new Device(host, spec, block, layout, undefined, Promise.resolve());
     device.mapMemory(memory.offset, memory.size);
     host.core.deviceReset(block);
-    host.attach(device, { backend });
+    host.attach(device, { backend, placement });
     return device;
   }
 
@@ -142,7 +143,7 @@ export function realizeDevice(host: RealizeHost, text: string): Device {
   device = new Device(host, spec, block, layout, client, ready);
   if (synchronous) device.mapMemory(mappedOffset, mappedSize!);
   host.core.deviceReset(block);
-  host.attach(device, { connection });
+  host.attach(device, { connection, placement });
   return device;
 }
 
