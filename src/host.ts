@@ -8,7 +8,7 @@ import { QemuError } from './errors.ts';
 import { MemoryBackend, parseBackend, type SharedFile } from './memory/backend.ts';
 import { RegionAllocator, type Region } from './memory/region-allocator.ts';
 import { parseSize, formatSize } from './options/size.ts';
-import { Server, type ServerOptions, type ServerConnection } from './server/server.ts';
+import { Server, type ServerOptions, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 import { Device } from './device/device.ts';
 import { realizeDevice, peersOf, type RealizeHost } from './device/realize.ts';
 import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
@@ -41,7 +41,7 @@ interface Attachment {
 
 export class Host implements RealizeHost {
   readonly objects = new Map<string, MemoryBackend>();
-  readonly servers = new Map<string, Server>();
+  readonly servers = new Map<string, ServerEndpoint>();
   readonly files = new Map<string, SharedFile>();
   readonly deviceIds = new Set<string>();
   readonly topology: Topology;
@@ -100,16 +100,24 @@ export class Host implements RealizeHost {
 
   /** Starts an ivshmem-server; its id is the chardev id devices connect with. */
   addServer(options: ServerOptions): Server {
-    if (!options || typeof options.id !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(options.id)) {
-      throw new QemuError("Parameter 'id' expects an identifier");
-    }
-    if (this.servers.has(options.id)) throw new QemuError(`attempt to add duplicate property '${options.id}' to object (type 'container')`);
-    if ([...this.servers.values()].some((s) => s.isRunning && s.socket === (options.socket ?? '/tmp/ivshmem_socket'))) {
-      throw new QemuError(`cannot bind to ${options.socket ?? '/tmp/ivshmem_socket'}: Address already in use`);
-    }
+    this.checkChardev(options?.id, options?.socket ?? '/tmp/ivshmem_socket');
     const server = new Server(this, options);
     this.servers.set(server.id, server);
     return server;
+  }
+
+  /** A chardev to a server of your own making: any object that speaks the protocol. */
+  addChardev(endpoint: ServerEndpoint): void {
+    this.checkChardev(endpoint?.id, endpoint?.socket);
+    this.servers.set(endpoint.id, endpoint);
+  }
+
+  private checkChardev(id: unknown, socket: string): void {
+    if (typeof id !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) throw new QemuError("Parameter 'id' expects an identifier");
+    if (this.servers.has(id)) throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`);
+    if ([...this.servers.values()].some((s) => s.isRunning && s.socket === socket)) {
+      throw new QemuError(`cannot bind to ${socket}: Address already in use`);
+    }
   }
 
   /**

@@ -1,9 +1,10 @@
 // ivshmem-wasm: QEMU's inter-VM shared memory devices, emulated over one shared WebAssembly.Memory.
 export { Host, type HostOptions } from './host.ts';
 export { Device, type Bar, type Region32, type InterruptView } from './device/device.ts';
-export { Server, type ServerOptions, type ServerLogEntry, type ServerConnection } from './server/server.ts';
+export { Server, type ServerOptions, type ServerLogEntry, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 export { MemoryBackend } from './memory/backend.ts';
 export { BusDevice, type Machine } from './pci/topology.ts';
 export { QemuError, AccessError } from './errors.ts';
 export type { ServerMessage, Handle, MessageSink } from './server/protocol.ts';
 export * as layout from '../assembly/layout.ts';
+export * as driver from './driver/pci-driver.ts';

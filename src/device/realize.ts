@@ -7,7 +7,7 @@ import { QemuError } from '../errors.ts';
 import { hex, isPowerOfTwo } from '../options/size.ts';
 import type { MemoryBackend, SharedFile } from '../memory/backend.ts';
 import type { Region } from '../memory/region-allocator.ts';
-import type { Server, ServerConnection } from '../server/server.ts';
+import type { ServerConnection, ServerEndpoint } from '../server/server.ts';
 import { Device, modelId, type DeviceHost } from './device.ts';
 import { parseDeviceSpec, type DeviceSpec } from './models.ts';
 import { pciLayout, writeConfigSpace } from './pci-layout.ts';
@@ -16,7 +16,7 @@ import type { Placement, Topology } from '../pci/topology.ts';
 
 export interface RealizeHost extends DeviceHost {
   objects: Map<string, MemoryBackend>;
-  servers: Map<string, Server>;
+  servers: Map<string, ServerEndpoint>;
   files: Map<string, SharedFile>;
   deviceIds: Set<string>;
   topology: Topology;
@@ -27,7 +27,7 @@ export interface RealizeHost extends DeviceHost {
   attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection; placement: Placement }): void;
 }
 
-function findServer(host: RealizeHost, spec: DeviceSpec): Server {
+function findServer(host: RealizeHost, spec: DeviceSpec): ServerEndpoint {
   const name = spec.chardev!;
   const server = host.servers.get(name) ?? [...host.servers.values()].find((s) => s.socket === name);
   if (server) return server;
@@ -51,7 +51,7 @@ export function realizeDevice(host: RealizeHost, text: string): Device {
   const placement = host.topology.place(spec.model, spec.bus, spec.addr);
 
   let backend: MemoryBackend | undefined;
-  let server: Server | undefined;
+  let server: ServerEndpoint | undefined;
   let shmFile: SharedFile | undefined;
   if (spec.memdev !== undefined) {
     backend = host.objects.get(spec.memdev);

@@ -10,7 +10,6 @@ import { PROTOCOL_VERSION, SHM_MESSAGE, describeMessage, type MessageSink, type 
 
 export const SERVER_MAX_VECTORS = 64;
 const MAX_SHM_SIZE = 1 << 30;
-const ID_SPACE = 0x10000;
 
 export interface ServerOptions {
   /** the chardev id devices name in `chardev=` */
@@ -23,6 +22,26 @@ export interface ServerOptions {
   size?: string | number;
   /** -n: vectors per client, 1..64 (default 1) */
   vectors?: number;
+  /**
+   * How many IDs the counter cycles through: 65536 as ivshmem-server's uint16 counter. Smaller
+   * values exist so the wrap-around and the full server can be shown without 65535 clients.
+   */
+  idSpace?: number;
+  /** how many log entries to keep (default 10000); older ones are dropped and counted */
+  logLimit?: number;
+}
+
+/**
+ * What a device needs of a server behind its chardev. `Server` is one; `Host.addChardev` takes
+ * any other, for playing with the protocol (or breaking it on purpose).
+ */
+export interface ServerEndpoint {
+  readonly id: string;
+  readonly socket: string;
+  readonly isRunning: boolean;
+  /** the ID the next client would get, if the server can tell (changes nothing) */
+  nextId(): number | undefined;
+  connect(sink: MessageSink): ServerConnection;
 }
 
 export interface ServerHost {
@@ -57,7 +76,7 @@ function pow2ceil(n: number): number {
   return 2 ** Math.ceil(Math.log2(n));
 }
 
-export class Server {
+export class Server implements ServerEndpoint {
   readonly id: string;
   readonly socket: string;
   readonly shm: string;
@@ -65,6 +84,10 @@ export class Server {
   readonly vectors: number;
   readonly file: SharedFile;
   readonly log: ServerLogEntry[] = [];
+  /** log entries dropped to stay within logLimit */
+  logDropped = 0;
+  private readonly idSpace: number;
+  private readonly logLimit: number;
   private readonly peerList: Peer[] = [];
   private curId = 0;
   private running = true;
@@ -78,6 +101,11 @@ export class Server {
       throw new QemuError(`invalid number of vectors: ${vectors} (the server takes 1 to ${SERVER_MAX_VECTORS})`);
     }
     this.vectors = vectors;
+    this.idSpace = options.idSpace ?? 0x10000;
+    if (!Number.isInteger(this.idSpace) || this.idSpace < 1 || this.idSpace > 0x10000) {
+      throw new QemuError(`invalid idSpace: ${options.idSpace} (1 to 65536)`);
+    }
+    this.logLimit = options.logLimit ?? 10000;
     const requested = typeof options.size === 'number' ? options.size : Number(parseSize(options.size ?? '4M') ?? NaN);
     if (!Number.isSafeInteger(requested) || requested <= 0) {
       throw new QemuError(`invalid shm size: ${options.size}`);
@@ -111,7 +139,12 @@ export class Server {
   }
 
   private record(event: ServerLogEntry['event'], peer: number, text: string, message?: ServerMessage): void {
-    this.log.push({ seq: this.log.length, event, peer, message, text });
+    const seq = this.log.length + this.logDropped;
+    this.log.push({ seq, event, peer, message, text });
+    if (this.log.length > this.logLimit) {
+      this.log.shift();
+      this.logDropped++;
+    }
   }
 
   private send(peer: Peer, message: ServerMessage): void {
@@ -123,9 +156,10 @@ export class Server {
   nextId(): number | undefined {
     const taken = new Set(this.peerList.map((p) => p.id));
     let id = this.curId;
-    for (let i = 0; i < ID_SPACE - 1; i++) {
+    // contrib/ivshmem-server looks at most G_MAXUINT16 (65535) candidates.
+    for (let i = 0; i < Math.min(this.idSpace, 0xffff); i++) {
       if (!taken.has(id)) return id;
-      id = (id + 1) % ID_SPACE;
+      id = (id + 1) % this.idSpace;
     }
     return undefined;
   }
@@ -138,7 +172,7 @@ export class Server {
       this.record('refused', -1, 'cannot allocate new client id');
       throw new QemuError('cannot allocate new client id');
     }
-    this.curId = (id + 1) % ID_SPACE;
+    this.curId = (id + 1) % this.idSpace;
     const peer: Peer = { id, slots: [], sink };
     for (let v = 0; v < this.vectors; v++) peer.slots.push(this.host.allocateEventfd());
     this.record('connect', id, `client ${id} connected`);

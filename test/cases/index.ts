@@ -1,0 +1,4 @@
+import type { CaseGroup } from './case.ts';
+import { qemuIvshmemTest } from './qemu-ivshmem-test.ts';
+
+export const allGroups: CaseGroup[] = [qemuIvshmemTest];
