@@ -1,4 +1,7 @@
 import type { CaseGroup } from './case.ts';
 import { qemuIvshmemTest } from './qemu-ivshmem-test.ts';
+import { configSpace } from './config-space.ts';
+import { registers } from './registers.ts';
+import { interrupts } from './interrupts.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts];
