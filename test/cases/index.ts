@@ -3,5 +3,6 @@ import { qemuIvshmemTest } from './qemu-ivshmem-test.ts';
 import { configSpace } from './config-space.ts';
 import { registers } from './registers.ts';
 import { interrupts } from './interrupts.ts';
+import { serverProtocol } from './server-protocol.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol];
