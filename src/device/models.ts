@@ -134,5 +134,5 @@ function check2010(spec: DeviceSpec, props: Map<string, string>): void {
   if (name.startsWith('unix:')) spec.chardev = name.slice('unix:'.length);
   else spec.shm = name;
   spec.msi = false;
-  spec.master = 'on';
+  spec.master = 'auto';
 }

@@ -4,5 +4,7 @@ import { configSpace } from './config-space.ts';
 import { registers } from './registers.ts';
 import { interrupts } from './interrupts.ts';
 import { serverProtocol } from './server-protocol.ts';
+import { legacy } from './legacy.ts';
+import { model2010 } from './model-2010.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010];
