@@ -6,5 +6,7 @@ import { interrupts } from './interrupts.ts';
 import { serverProtocol } from './server-protocol.ts';
 import { legacy } from './legacy.ts';
 import { model2010 } from './model-2010.ts';
+import { options } from './options.ts';
+import { migration } from './migration.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration];

@@ -1,0 +1,140 @@
+// Bad option strings get QEMU's message and change nothing: no device, no object, no connection.
+import { expect } from 'chai';
+import { QemuError, type Host } from '../../src/index.ts';
+import type { CaseGroup } from './case.ts';
+
+async function prepared(host: Host) {
+  host.addObject('memory-backend-ram,id=m1,size=1M');
+  host.addObject('memory-backend-ram,id=odd,size=3M');
+  const server = host.addServer({ id: 'srv', size: '1M', vectors: 2 });
+  host.realize('ivshmem-plain,memdev=m1,id=taken');
+  return server;
+}
+
+function world(host: Host) {
+  return JSON.stringify({
+    devices: host.devices.length,
+    objects: [...host.objects.keys()],
+    busy: [...host.objects.values()].map((o) => !!o.mappedBy),
+    peers: [...host.servers.values()].map((s) => ('peerIds' in s ? (s as { peerIds: number[] }).peerIds : [])),
+    files: [...host.files.keys()],
+  });
+}
+
+const DEVICE_ERRORS: [string, string][] = [
+  ['', "Parameter 'driver' is missing"],
+  ['nonsense', "'nonsense' is not a valid device model name"],
+  ['ivshmem-plain', "You must specify a 'memdev'"],
+  ['ivshmem-plain,memdev=nope', "Device 'nope' not found"],
+  ['ivshmem-plain,memdev=m1', "can't use already busy memdev: m1"],
+  ['ivshmem-plain,memdev=odd', 'ERROR: PCI region size must be pow2 type=0xc, size=0x300000'],
+  ['ivshmem-plain,memdev=m1,vectors=2', "Property 'ivshmem-plain.vectors' not found"],
+  ['ivshmem-plain,memdev=m1,master=maybe', "Parameter 'master' does not accept value 'maybe'"],
+  ['ivshmem-plain,memdev=m1,id=taken', "Duplicate ID 'taken' for device"],
+  ['ivshmem-plain,memdev=m1,id=1bad', "Parameter 'id' expects an identifier"],
+  ['ivshmem-plain,memdev=m1,', "Invalid parameter ''"],
+  ['ivshmem-plain,memdev=m1,,x', "Device 'm1,x' not found"],
+  ['ivshmem-doorbell', "You must specify a 'chardev'"],
+  ['ivshmem-doorbell,chardev=nope', "Property 'ivshmem-doorbell.chardev' can't find value 'nope'"],
+  ['ivshmem-doorbell,chardev=srv,vectors=0', 'Failed to initialize interrupts: The number of MSI-X vectors is invalid'],
+  ['ivshmem-doorbell,chardev=srv,vectors=2049', 'Failed to initialize interrupts: The number of MSI-X vectors is invalid'],
+  ['ivshmem-doorbell,chardev=srv,vectors=two', "Parameter 'vectors' expects uint32_t"],
+  ['ivshmem-doorbell,chardev=srv,ioeventfd=maybe', "Parameter 'ioeventfd' expects 'on' or 'off'"],
+  ['ivshmem-doorbell,chardev=srv,memdev=m1', "Property 'ivshmem-doorbell.memdev' not found"],
+  ['ivshmem', "You must specify either 'shm' or 'chardev'"],
+  ['ivshmem,shm=a,chardev=srv', "You must specify either 'shm' or 'chardev'"],
+  ['ivshmem,shm=a,size=3M', 'Invalid size 3M'],
+  ['ivshmem,shm=a,size=0', 'Invalid size 0'],
+  ['ivshmem,shm=a,size=lots', 'Invalid size lots'],
+  ['ivshmem,shm=a,role=boss', "'role' must be 'peer' or 'master'"],
+  ['ivshmem,chardev=srv,msi=off,ioeventfd=on', 'ioeventfd/irqfd requires MSI'],
+  ['ivshmem-plain,memdev=m1,bus=pci.9', "Bus 'pci.9' not found"],
+  ['ivshmem-plain,memdev=m1,addr=zz', "Property 'ivshmem-plain.addr' doesn't take value 'zz'"],
+  ['ivshmem-2010,size=1', 'ivshmem: a shared memory object name or unix:path is required'],
+];
+
+const OBJECT_ERRORS: [string, string][] = [
+  ['memory-backend-ram,size=1M', "Parameter 'id' is missing"],
+  ['memory-backend-ram,id=m1,size=1M', "attempt to add duplicate property 'm1' to object (type 'container')"],
+  ['memory-backend-ram,id=z', "can't create backend with size 0"],
+  ['memory-backend-ram,id=z,size=0', "can't create backend with size 0"],
+  ['memory-backend-ram,id=z,size=1Q', "Parameter 'size' expects a non-negative number below 2^64"],
+  ['memory-backend-ram,id=z,size=-1', "Parameter 'size' expects a non-negative number below 2^64"],
+  ['memory-backend-ram,id=z,size=1M,share=maybe', "Parameter 'share' expects 'on' or 'off'"],
+  ['memory-backend-ram,id=z,size=1M,colour=red', "Property 'memory-backend-ram.colour' not found"],
+  ['memory-backend-file,id=z,size=1M', 'mem-path property not set'],
+  ['memory-backend-gpu,id=z,size=1M', 'invalid object type: memory-backend-gpu'],
+  ['memory-backend-ram,id=z,size=1G', "cannot set up guest memory 'z': Cannot allocate memory"],
+];
+
+export const options: CaseGroup = {
+  group: 'options and their errors',
+  cases: [
+    {
+      name: 'bad -device strings: QEMU\'s messages, and nothing changes',
+      async run(env) {
+        const host = await env.host();
+        await prepared(host);
+        const before = world(host);
+        for (const [text, message] of DEVICE_ERRORS) {
+          expect(() => host.realize(text), text).to.throw(QemuError, message);
+          expect(world(host), `${text} changed something`).to.equal(before);
+        }
+      },
+    },
+    {
+      name: 'bad -object strings: QEMU\'s messages, and nothing changes',
+      async run(env) {
+        const host = await env.host();
+        await prepared(host);
+        const before = world(host);
+        for (const [text, message] of OBJECT_ERRORS) {
+          expect(() => host.addObject(text), text).to.throw(QemuError, message);
+          expect(world(host), `${text} changed something`).to.equal(before);
+        }
+      },
+    },
+    {
+      name: 'a file backend larger than the file already there is refused; share=off maps a private copy',
+      async run(env) {
+        const host = await env.host();
+        host.addObject('memory-backend-file,id=f1,size=1M,share=on,mem-path=/dev/shm/f');
+        expect(() => host.addObject('memory-backend-file,id=f2,size=2M,share=on,mem-path=/dev/shm/f'))
+          .to.throw(QemuError, "backing store size 0x100000 does not match 'size' option 0x200000");
+        const shared = host.realize('ivshmem-plain,memdev=f1');
+        shared.bar(2).bytes![0] = 9;
+        host.addObject('memory-backend-file,id=f3,size=1M,share=off,mem-path=/dev/shm/f');
+        const copy = host.realize('ivshmem-plain,memdev=f3');
+        expect(copy.bar(2).bytes![0], 'the file contents at mapping time').to.equal(9);
+        copy.bar(2).bytes![0] = 1;
+        expect(shared.bar(2).bytes![0], 'private: writes stay private').to.equal(9);
+      },
+    },
+    {
+      name: 'option syntax: doubled commas, bare keys mean on, sizes with suffixes and fractions',
+      async run(env) {
+        const host = await env.host();
+        const backend = host.addObject('memory-backend-file,id=f,size=0.5M,share,mem-path=/dev/shm/a,,b');
+        expect(backend.options.memPath).to.equal('/dev/shm/a,b');
+        expect(backend.options.share).to.equal(true);
+        expect(backend.size).to.equal(512 * 1024);
+        expect(host.addObject('memory-backend-ram,id=k,size=64k').size).to.equal(65536);
+        expect(host.addObject('memory-backend-ram,id=h,size=0x10000').size).to.equal(65536);
+      },
+    },
+    {
+      name: 'host options: memory size limits and the machine type are checked',
+      async run(env) {
+        let error: unknown;
+        await env.host({ memory: '1K' }).catch((e) => { error = e; });
+        expect(String(error)).to.match(/below the minimum/);
+        error = undefined;
+        await env.host({ memory: '8G' }).catch((e) => { error = e; });
+        expect(String(error)).to.match(/above what a WebAssembly memory can hold/);
+        error = undefined;
+        await env.host({ machine: 'virt' as 'pc' }).catch((e) => { error = e; });
+        expect(String(error)).to.match(/unsupported machine type: virt/);
+      },
+    },
+  ],
+};
