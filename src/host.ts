@@ -10,7 +10,7 @@ import { RegionAllocator, type Region } from './memory/region-allocator.ts';
 import { parseSize, formatSize } from './options/size.ts';
 import { Server, type ServerOptions, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 import { Device } from './device/device.ts';
-import { realizeDevice, peersOf, type RealizeHost } from './device/realize.ts';
+import { realizeDevice, type RealizeHost } from './device/realize.ts';
 import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
 
 export interface HostOptions {
@@ -212,15 +212,7 @@ export class Host implements RealizeHost {
     if (device.id) this.deviceIds.delete(device.id);
     if (parts.backend) parts.backend.mappedBy = undefined;
     this.topology.vacate(parts.placement, device);
-    const view = new DataView(this.memory.buffer);
-    const own = device.ivPosition;
-    const ownEntry = own >= 0 ? this.core.findPeer(device.block, own) : 0;
-    if (ownEntry) {
-      const count = view.getInt32(ownEntry + L.PEER_NB_EVENTFDS, true);
-      for (let v = 0; v < count; v++) this.core.eventfdUnbind(view.getInt32(ownEntry + L.PEER_SLOTS + v * 4, true), device.block);
-    }
     device.client?.close();
-    for (const peer of peersOf(view, device.block)) this.core.peerRemove(device.block, peer);
     parts.connection?.close();
     this.freeDeviceBlock(device.block);
   }

@@ -93,15 +93,18 @@ export function realizeDevice(host: RealizeHost, text: string): Device {
   // devices did it as messages came, reading IVPosition -1 until the memory arrived.
   const synchronous = spec.model === 'ivshmem-doorbell';
   let device: Device | undefined;
+  const ownId = () => (synchronous ? view.getInt32(block + L.DEV_VM_ID, true) : pendingId);
   const client = new ServerClient({
     core: host.core,
     block,
     vectors: spec.vectors,
     memoryBytes: host.memory.buffer.byteLength,
     setId: (id) => { if (synchronous) view.setInt32(block + L.DEV_VM_ID, id, true); else pendingId = id; },
-    id: () => (synchronous ? view.getInt32(block + L.DEV_VM_ID, true) : pendingId),
+    id: ownId,
     hasSharedMemory: () => mappedSize !== undefined,
     eventfdIsLive: (slot) => host.eventfdIsLive(slot),
+    ownSlot: (vector) => view.getInt32(host.core.findPeer(block, ownId()) + L.PEER_SLOTS + vector * 4, true),
+    peerIds: () => peersOf(view, block),
     mapSharedMemory: (handle) => {
       if (!synchronous) legacySizeCheck(spec.size!, handle.size);
       mappedSize = synchronous ? handle.size : spec.size!;
@@ -131,7 +134,6 @@ export function realizeDevice(host: RealizeHost, text: string): Device {
     } catch (error) {
       client.close();
       connection.close();
-      for (const peer of peersOf(view, block)) host.core.peerRemove(block, peer);
       host.freeDeviceBlock(block);
       throw error;
     }

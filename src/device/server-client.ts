@@ -21,6 +21,9 @@ export interface ClientDevice {
   mapSharedMemory(handle: Extract<Handle, { kind: 'memory' }>): void;
   hasSharedMemory(): boolean;
   eventfdIsLive(slot: number): boolean;
+  /** the eventfd slot of the device's own vector v */
+  ownSlot(vector: number): number;
+  peerIds(): number[];
 }
 
 type Phase = 'version' | 'id' | 'memory' | 'running' | 'closed';
@@ -96,9 +99,17 @@ export class ServerClient implements MessageSink {
     });
   }
 
+  /** The device goes away: its own vectors stop receiving and every peer's eventfds are closed. */
   close(): void {
     this.phase = 'closed';
     this.queue.length = 0;
+    const { core, block } = this.device;
+    const own = this.device.id();
+    const entry = own >= 0 ? core.findPeer(block, own) : 0;
+    if (entry) {
+      for (let v = 0; v < core.peerEventfdCount(block, own); v++) core.eventfdUnbind(this.device.ownSlot(v), block);
+    }
+    for (const peer of this.device.peerIds()) core.peerRemove(block, peer);
   }
 
   private drain(): void {

@@ -1,0 +1,140 @@
+// Properties over random input (fast-check): whatever a guest or a server does, the device keeps
+// its invariants and nothing outside its own state changes.
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { Host, QemuError, AccessError, driver, type MessageSink, type ServerMessage } from '../../src/index.ts';
+import { RegionAllocator } from '../../src/memory/region-allocator.ts';
+import { parseSize } from '../../src/options/size.ts';
+import {
+  DEV_WMASK, DEV_W1CMASK, EVENTFD_BASE, EVENTFD_BOUND_DEVICE, EVENTFD_SLOTS, EVENTFD_STRIDE,
+} from '../../assembly/layout.ts';
+
+const host = await Host.create({ memory: '64M' });
+host.addServer({ id: 'srv', size: '1M', vectors: 4 });
+
+describe('PCI config space', () => {
+  test('random writes never change a read-only bit; write-1-to-clear bits only clear', () => {
+    const dev = host.realize('ivshmem-doorbell,chardev=srv,vectors=4');
+    const initial = Array.from({ length: 256 }, (_, i) => dev.config.read(i, 1));
+    const wmask = Array.from({ length: 256 }, (_, i) => host.bytes[dev.block + DEV_WMASK + i]);
+    const w1c = Array.from({ length: 256 }, (_, i) => host.bytes[dev.block + DEV_W1CMASK + i]);
+    const write = fc.oneof(
+      fc.record({ width: fc.constant(1), offset: fc.integer({ min: 0, max: 255 }), value: fc.integer({ min: 0, max: 0xff }) }),
+      fc.record({ width: fc.constant(2), offset: fc.integer({ min: 0, max: 127 }).map((x) => x * 2), value: fc.integer({ min: 0, max: 0xffff }) }),
+      fc.record({ width: fc.constant(4), offset: fc.integer({ min: 0, max: 63 }).map((x) => x * 4), value: fc.integer({ min: 0, max: 0xffffffff }) }),
+    );
+    fc.assert(fc.property(fc.array(write, { maxLength: 40 }), (writes) => {
+      dev.reset();
+      for (const { width, offset, value } of writes) dev.config.write(offset, width, value);
+      for (let i = 0; i < 256; i++) {
+        const ro = ~(wmask[i] | w1c[i]) & 0xff;
+        expect(dev.config.read(i, 1) & ro, `byte ${i}`).toBe(initial[i] & ro);
+        expect(dev.config.read(i, 1) & w1c[i] & ~initial[i]).toBe(0);
+      }
+    }), { numRuns: 200 });
+    dev.unrealize();
+  });
+});
+
+describe('doorbells and registers', () => {
+  test('random BAR0 and BAR1 traffic never writes outside the devices and never throws but AccessError', () => {
+    host.addObject('memory-backend-ram,id=guard,size=64K');
+    const guard = host.realize('ivshmem-plain,memdev=guard');
+    const devices = [0, 1, 2].map(() => host.realize('ivshmem-doorbell,chardev=srv,vectors=4'));
+    for (const d of devices) driver.bringUpDoorbell(d);
+    guard.bar(2).bytes!.fill(0x5a);
+    const access = fc.record({
+      dev: fc.integer({ min: 0, max: 2 }),
+      bar: fc.constantFrom(0, 1),
+      offset: fc.integer({ min: -8, max: 4200 }),
+      width: fc.constantFrom(1, 2, 3, 4, 8),
+      value: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer(), fc.double()),
+      write: fc.boolean(),
+    });
+    fc.assert(fc.property(fc.array(access, { maxLength: 60 }), (accesses) => {
+      const delivered = devices.map((d) => [0, 1, 2, 3].map((v) => d.interrupts.delivered(v)));
+      for (const a of accesses) {
+        const bar = devices[a.dev].bar(a.bar);
+        try {
+          if (a.write) bar.write(a.offset, a.width, a.width === 8 ? BigInt(Math.trunc(Math.abs(a.value as number) || 0)) : a.value);
+          else bar.read(a.offset, a.width);
+        } catch (error) {
+          expect(error).toBeInstanceOf(AccessError);
+        }
+      }
+      devices.forEach((d, i) => [0, 1, 2, 3].forEach((v) => expect(d.interrupts.delivered(v)).toBeGreaterThanOrEqual(delivered[i][v])));
+      expect(guard.bar(2).bytes!.every((b) => b === 0x5a)).toBe(true);
+    }), { numRuns: 150 });
+    for (const d of devices) d.unrealize();
+    guard.unrealize();
+    host.deleteObject('guard');
+  });
+});
+
+describe('a hostile server', () => {
+  test('any message sequence ends in a device or a QemuError, never a crash or a half-made device', () => {
+    const slot = host.allocateEventfd();
+    const region = host.allocate(1 << 20, 'hostile');
+    const message: fc.Arbitrary<ServerMessage> = fc.record({
+      value: fc.oneof(fc.bigInt({ min: -3n, max: 6n }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })),
+      handle: fc.option(fc.oneof(
+        fc.record({ kind: fc.constant('eventfd' as const), slot: fc.oneof(fc.constant(slot), fc.integer({ min: -2, max: 5000 })) }),
+        fc.record({ kind: fc.constant('memory' as const), offset: fc.oneof(fc.constant(region.offset), fc.integer()), size: fc.constantFrom(4096, 1 << 20, 0, -1), path: fc.constant('x') }),
+      ), { nil: undefined }),
+    });
+    let n = 0;
+    fc.assert(fc.property(fc.array(message, { maxLength: 12 }), (script) => {
+      const id = `evil${n++}`;
+      host.addChardev({ id, socket: `/tmp/${id}`, isRunning: true, nextId: () => undefined,
+        connect(sink: MessageSink) { script.forEach((m) => sink.receive(m)); return { id: 0, close() {} }; } });
+      const before = host.devices.length;
+      try {
+        const dev = host.realize(`ivshmem-doorbell,chardev=${id},vectors=2`);
+        expect(dev.sharedMemory).toBeDefined();
+        dev.unrealize();
+      } catch (error) {
+        expect(error).toBeInstanceOf(QemuError);
+      }
+      expect(host.devices.length).toBe(before);
+      const live = new Set(host.devices.map((d) => d.block));
+      const view = new DataView(host.memory.buffer);
+      for (let s = 0; s < EVENTFD_SLOTS; s++) {
+        const bound = view.getInt32(EVENTFD_BASE + s * EVENTFD_STRIDE + EVENTFD_BOUND_DEVICE, true);
+        expect(bound === 0 || live.has(bound), `slot ${s} still rings a device that is gone`).toBe(true);
+      }
+      host.servers.delete(id);
+    }), { numRuns: 150 });
+  });
+});
+
+describe('the region allocator', () => {
+  test('regions never overlap, stay in bounds, and freeing everything restores one hole', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 200_000 })), { maxLength: 80 }), (ops) => {
+      const allocator = new RegionAllocator(4096, 4096 + 4 * 1024 * 1024);
+      const live: { offset: number; size: number }[] = [];
+      for (const [alloc, size] of ops) {
+        if (alloc || live.length === 0) {
+          const r = allocator.allocate(size);
+          if (!r) continue;
+          expect(r.offset % 4096).toBe(0);
+          expect(r.offset + r.size).toBeLessThanOrEqual(4096 + 4 * 1024 * 1024);
+          for (const o of live) expect(r.offset + r.size <= o.offset || o.offset + o.size <= r.offset).toBe(true);
+          live.push(r);
+        } else {
+          allocator.release(live.splice(size % live.length, 1)[0]);
+        }
+      }
+      for (const r of live.splice(0)) allocator.release(r);
+      expect(allocator.largestFree).toBe(4 * 1024 * 1024);
+    }));
+  });
+});
+
+describe('sizes', () => {
+  test('a number with a suffix is that many powers of 1024', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1 << 20 }), fc.constantFrom(['', 0], ['K', 10], ['m', 20], ['G', 30], ['t', 40]), (n, [suffix, shift]) => {
+      expect(parseSize(`${n}${suffix}`)).toBe(BigInt(n) << BigInt(shift as number));
+    }));
+    for (const bad of ['', 'M', '1.5', '-1', '1 M', '1MB', '99999999999999999999E']) expect(parseSize(bad), bad).toBeUndefined();
+  });
+});
