@@ -3,7 +3,8 @@
 // The notify is issued only when someone is parked: an unneeded notify still costs a syscall.
 import {
   DEV_IRR, DEV_IRQ_SEQ, DEV_IRQ_WAITERS, DEV_DELIVERED, DEV_FEATURES, DEV_INTX_LEVEL,
-  DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, FEATURE_MSIX,
+  DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, FEATURE_MSIX, DEV_STOP, WAIT_STOPPED,
+  WAIT_TIMEOUT,
 } from './layout';
 import { now } from './clock';
 
@@ -47,8 +48,9 @@ export function takeInterrupt(dev: u32, vectors: u32): i32 {
   return -1;
 }
 
-// Blocks the calling worker until an interrupt is taken or timeoutNs passes (-1 = forever).
-// spinNs > 0 first polls for that long, which beats a park/wake round trip when replies are fast.
+// Blocks the calling worker until an interrupt is taken (its vector), timeoutNs passes
+// (WAIT_TIMEOUT; -1 = forever) or the host stops the VM (WAIT_STOPPED). spinNs > 0 first polls
+// for that long, which beats a park/wake round trip when the reply comes quickly.
 export function waitInterrupt(dev: u32, vectors: u32, timeoutNs: i64, spinNs: i64): i32 {
   const start = now();
   const spinUntil = start + <f64>spinNs / 1e6;
@@ -57,8 +59,9 @@ export function waitInterrupt(dev: u32, vectors: u32, timeoutNs: i64, spinNs: i6
     const seq = atomic.load<i32>(dev + DEV_IRQ_SEQ);
     const taken = takeInterrupt(dev, vectors);
     if (taken >= 0) return taken;
+    if (atomic.load<i32>(dev + DEV_STOP) != 0) return WAIT_STOPPED;
     const t = now();
-    if (t >= deadline) return -1;
+    if (t >= deadline) return WAIT_TIMEOUT;
     if (t < spinUntil) continue;
     atomic.add<i32>(dev + DEV_IRQ_WAITERS, 1);
     const left = deadline == Infinity ? <i64>-1 : <i64>((deadline - t) * 1e6);

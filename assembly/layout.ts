@@ -34,7 +34,9 @@
 //   +1536   delivered count per vector (2048 x u32)
 //   +9728   MSI-X table (2048 x 16 bytes)
 //   +42496  peer table: PEERS_MAX x { id, eventfd count, eventfd slot[PEER_VECTORS_MAX] }
-//   +76288  end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
+//   +76288  server inbox (a VM's end of its chardev): head line, then INBOX_ENTRIES x 24 bytes
+//           (drawn in src/server/inbox.ts, which owns it)
+//   +100928 end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
 
 export const LAYOUT_VERSION = 1;
 export const MAGIC = 0x57535649; // "IVSW" little-endian
@@ -92,6 +94,10 @@ export const DEV_IRQ_SEQ = 128;
 export const DEV_IRQ_WAITERS = 132;
 export const DEV_IRQ_LOST = 136;
 export const DEV_IRQ_DROPPED = 140;
+// Set by the host to stop a VM's program: a waiting guest wakes up and returns WAIT_STOPPED.
+export const DEV_STOP = 144;
+export const WAIT_TIMEOUT = -1;
+export const WAIT_STOPPED = -2;
 export const DEV_IRR = 192;
 // PCI function.
 export const DEV_CONFIG = 512;
@@ -110,7 +116,14 @@ export const PEER_ID = 0;
 export const PEER_NB_EVENTFDS = 4;
 export const PEER_SLOTS = 8;
 export const PEER_STRIDE = PEER_SLOTS + PEER_VECTORS_MAX * 4;
-export const DEVICE_BLOCK_SIZE = (DEV_PEERS + PEERS_MAX * PEER_STRIDE + PAGE - 1) & ~(PAGE - 1);
+export const DEV_INBOX = DEV_PEERS + PEERS_MAX * PEER_STRIDE;
+export const INBOX_WRITE = 0;
+export const INBOX_READ = 4;
+export const INBOX_HANGUP = 8;
+export const INBOX_ENTRIES_AT = LINE;
+export const INBOX_ENTRIES = 1024;
+export const INBOX_ENTRY_SIZE = 24;
+export const DEVICE_BLOCK_SIZE = (DEV_INBOX + INBOX_ENTRIES_AT + INBOX_ENTRIES * INBOX_ENTRY_SIZE + PAGE - 1) & ~(PAGE - 1);
 
 // PCI config space offsets and bits used by the core.
 export const PCI_VENDOR_ID = 0x00;

@@ -1,16 +1,20 @@
-// Realization: from a checked DeviceSpec to a live device. Every reference (memdev, chardev, shm
-// object, bus) is resolved and every size checked before anything is allocated; only what QEMU
-// can learn from its server alone (the ID, for master=on) is checked after connecting, and a
-// failure then disconnects again.
+// Realization: from an option string to a live device, in two halves.
+//  - resolve (on the host): every reference (memdev, chardev, shm object, bus) is found and every
+//    size checked before anything is allocated or connected; a realize that fails here changed
+//    nothing. Only what QEMU learns from its server (the ID, for master=on) is checked later,
+//    and then asked of the server first.
+//  - build (wherever the device lives: the host, or a VM's worker): the server handshake, then
+//    config space, reset, and the Device.
 import * as L from '../../assembly/layout.ts';
 import { QemuError } from '../errors.ts';
 import { hex, isPowerOfTwo } from '../options/size.ts';
 import type { MemoryBackend, SharedFile } from '../memory/backend.ts';
 import type { Region } from '../memory/region-allocator.ts';
 import type { ServerConnection, ServerEndpoint } from '../server/server.ts';
+import type { MessageSink } from '../server/protocol.ts';
 import { Device, modelId, type DeviceHost } from './device.ts';
 import { parseDeviceSpec, type DeviceSpec } from './models.ts';
-import { pciLayout, writeConfigSpace } from './pci-layout.ts';
+import { pciLayout, writeConfigSpace, type PciLayout } from './pci-layout.ts';
 import { ServerClient } from './server-client.ts';
 import type { Placement, Topology } from '../pci/topology.ts';
 
@@ -27,6 +31,20 @@ export interface RealizeHost extends DeviceHost {
   attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection; placement: Placement }): void;
 }
 
+/** A device whose options and references all check out, not yet allocated. */
+export interface ResolvedDevice {
+  spec: DeviceSpec;
+  placement: Placement;
+  backend?: MemoryBackend;
+  server?: ServerEndpoint;
+}
+
+/** Where a device's shared memory is, when it does not come from a server. */
+export interface MemoryPlace {
+  offset: number;
+  size: number;
+}
+
 function findServer(host: RealizeHost, spec: DeviceSpec): ServerEndpoint {
   const name = spec.chardev!;
   const server = host.servers.get(name) ?? [...host.servers.values()].find((s) => s.socket === name);
@@ -35,126 +53,66 @@ function findServer(host: RealizeHost, spec: DeviceSpec): ServerEndpoint {
   throw new QemuError(`Property '${spec.model}.chardev' can't find value '${name}'`);
 }
 
-function checkBar(size: number, type: number): void {
-  if (!isPowerOfTwo(size)) throw new QemuError(`ERROR: PCI region size must be pow2 type=${hex(type)}, size=${hex(size)}`);
-}
-
 function legacySizeCheck(requested: number, available: number): void {
   if (requested > available) {
     throw new QemuError(`Requested memory size greater than shared object size (${requested} > ${available})`);
   }
 }
 
-export function realizeDevice(host: RealizeHost, text: string): Device {
+export function resolveDevice(host: RealizeHost, text: string): ResolvedDevice {
   const spec = parseDeviceSpec(text);
   if (spec.id !== undefined && host.deviceIds.has(spec.id)) throw new QemuError(`Duplicate ID '${spec.id}' for device`);
   const placement = host.topology.place(spec.model, spec.bus, spec.addr);
-
-  let backend: MemoryBackend | undefined;
-  let server: ServerEndpoint | undefined;
-  let shmFile: SharedFile | undefined;
   if (spec.memdev !== undefined) {
-    backend = host.objects.get(spec.memdev);
+    const backend = host.objects.get(spec.memdev);
     if (!backend) throw new QemuError(`Device '${spec.memdev}' not found`);
     if (backend.mappedBy) throw new QemuError(`can't use already busy memdev: ${backend.id}`);
-    checkBar(backend.size, L.PCI_BASE_ADDRESS_MEM_PREFETCH | L.PCI_BASE_ADDRESS_MEM_TYPE_64);
-  } else if (spec.chardev !== undefined) {
-    server = findServer(host, spec);
-  } else {
-    shmFile = host.files.get(`/dev/shm/${spec.shm}`);
-    if (shmFile) legacySizeCheck(spec.size!, shmFile.size);
+    if (!isPowerOfTwo(backend.size)) {
+      const type = L.PCI_BASE_ADDRESS_MEM_PREFETCH | L.PCI_BASE_ADDRESS_MEM_TYPE_64;
+      throw new QemuError(`ERROR: PCI region size must be pow2 type=${hex(type)}, size=${hex(backend.size)}`);
+    }
+    return { spec, placement, backend };
   }
-  if (spec.master === 'on' && server && server.isRunning && server.nextId() !== 0) {
-    throw new QemuError('master must connect to the server before any peers');
+  if (spec.chardev !== undefined) {
+    const server = findServer(host, spec);
+    if (spec.master === 'on' && server.isRunning && server.nextId() !== 0) {
+      throw new QemuError('master must connect to the server before any peers');
+    }
+    return { spec, placement, server };
   }
+  const file = host.files.get(`/dev/shm/${spec.shm}`);
+  if (file) legacySizeCheck(spec.size!, file.size);
+  return { spec, placement };
+}
 
+/** The memory of a device without a server: its memdev, or the shm object (created if new). */
+export function memoryWithoutServer(host: RealizeHost, resolved: ResolvedDevice): MemoryPlace {
+  const { spec, backend } = resolved;
+  if (backend) return { offset: backend.region.offset, size: backend.size };
+  const path = `/dev/shm/${spec.shm}`;
+  let file = host.files.get(path);
+  if (!file) {
+    file = { path, region: host.allocate(spec.size!, spec.shm!), size: spec.size! };
+    host.files.set(path, file);
+  }
+  return { offset: file.region.offset, size: spec.size! };
+}
+
+/** A fresh device block with the device's identity. */
+export function allocateBlock(host: RealizeHost, spec: DeviceSpec): number {
   const block = host.allocateDeviceBlock();
   const view = new DataView(host.memory.buffer);
   view.setInt32(block + L.DEV_MODEL, modelId(spec.model), true);
   view.setInt32(block + L.DEV_VECTORS, spec.vectors, true);
-
-  if (!server) {
-    if (!backend && !shmFile) {
-      const path = `/dev/shm/${spec.shm}`;
-      shmFile = { path, region: host.allocate(spec.size!, spec.shm!), size: spec.size! };
-      host.files.set(path, shmFile);
-    }
-    const memory = backend ? { offset: backend.region.offset, size: backend.size } : { offset: shmFile!.region.offset, size: spec.size! };
-    const layout = pciLayout(spec, memory.size);
-    finishBlock(view, block, layout, spec);
-    const device = new Device(host, spec, block, layout, undefined, Promise.resolve());
-    device.mapMemory(memory.offset, memory.size);
-    host.core.deviceReset(block);
-    host.attach(device, { backend, placement });
-    return device;
-  }
-
-  // With a server: QEMU >= 2.6 receives the setup synchronously in realize; the legacy and 2010
-  // devices did it as messages came, reading IVPosition -1 until the memory arrived.
-  const synchronous = spec.model === 'ivshmem-doorbell';
-  let device: Device | undefined;
-  const ownId = () => (synchronous ? view.getInt32(block + L.DEV_VM_ID, true) : pendingId);
-  const client = new ServerClient({
-    core: host.core,
-    block,
-    vectors: spec.vectors,
-    memoryBytes: host.memory.buffer.byteLength,
-    setId: (id) => { if (synchronous) view.setInt32(block + L.DEV_VM_ID, id, true); else pendingId = id; },
-    id: ownId,
-    hasSharedMemory: () => mappedSize !== undefined,
-    eventfdIsLive: (slot) => host.eventfdIsLive(slot),
-    ownSlot: (vector) => view.getInt32(host.core.findPeer(block, ownId()) + L.PEER_SLOTS + vector * 4, true),
-    peerIds: () => peersOf(view, block),
-    mapSharedMemory: (handle) => {
-      if (!synchronous) legacySizeCheck(spec.size!, handle.size);
-      mappedSize = synchronous ? handle.size : spec.size!;
-      mappedOffset = handle.offset;
-      if (device) {
-        device.mapMemory(mappedOffset, mappedSize);
-        view.setInt32(block + L.DEV_VM_ID, pendingId, true);
-      }
-    },
-  });
-  let pendingId = -1;
-  let mappedSize: number | undefined;
-  let mappedOffset = 0;
-  let connection: ServerConnection;
-  try {
-    connection = server.connect(client);
-  } catch (error) {
-    host.freeDeviceBlock(block);
-    throw error;
-  }
-
-  if (synchronous) {
-    try {
-      client.setup();
-      const id = view.getInt32(block + L.DEV_VM_ID, true);
-      if (spec.master === 'on' && id !== 0) throw new QemuError('master must connect to the server before any peers');
-    } catch (error) {
-      client.close();
-      connection.close();
-      host.freeDeviceBlock(block);
-      throw error;
-    }
-  }
-  view.setInt32(block + L.DEV_VM_ID, synchronous ? view.getInt32(block + L.DEV_VM_ID, true) : -1, true);
-  const layout = pciLayout(spec, synchronous ? mappedSize! : spec.size!);
-  finishBlock(view, block, layout, spec);
-  const ready = synchronous ? Promise.resolve() : client.setupAsync();
-  device = new Device(host, spec, block, layout, client, ready);
-  if (synchronous) device.mapMemory(mappedOffset, mappedSize!);
-  host.core.deviceReset(block);
-  host.attach(device, { connection, placement });
-  return device;
+  view.setInt32(block + L.DEV_VM_ID, spec.chardev !== undefined ? -1 : 0, true);
+  return block;
 }
 
-function finishBlock(view: DataView, block: number, layout: ReturnType<typeof pciLayout>, spec: DeviceSpec): void {
+function writeBlock(view: DataView, block: number, layout: PciLayout, spec: DeviceSpec): void {
   const features = (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0)
     | (spec.ioeventfd ? L.FEATURE_IOEVENTFD : 0) | (spec.master === 'on' ? L.FEATURE_MASTER : 0);
   view.setInt32(block + L.DEV_FEATURES, features, true);
-  const bar1 = layout.bars.find((b) => b.index === 1);
-  view.setInt32(block + L.DEV_BAR1_SIZE, bar1?.size ?? 0, true);
+  view.setInt32(block + L.DEV_BAR1_SIZE, layout.bars.find((b) => b.index === 1)?.size ?? 0, true);
   view.setInt32(block + L.DEV_PBA_OFFSET, layout.pbaOffset, true);
   writeConfigSpace(view, block, layout, spec.vectors);
 }
@@ -164,4 +122,100 @@ export function peersOf(view: DataView, block: number): number[] {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) ids.push(view.getInt32(block + L.DEV_PEERS + i * L.PEER_STRIDE + L.PEER_ID, true));
   return ids;
+}
+
+/** QEMU >= 2.6 takes the server's setup messages in realize; older devices as they came. */
+export function setsUpSynchronously(spec: DeviceSpec): boolean {
+  return spec.model === 'ivshmem-doorbell';
+}
+
+/**
+ * Builds the device over its block where it lives. Without a server, `memory` says where its
+ * memory is. With one, `client` is fed the server's messages: a modern device must have finished
+ * the handshake (client.setup() or await client.setupAsync()) before this is called; a legacy one
+ * is built at once, IVPosition -1, and maps its memory when it arrives (`ready`).
+ */
+export function buildDevice(
+  dh: DeviceHost, spec: DeviceSpec, block: number,
+  source: { memory: MemoryPlace } | { client: ServerClient; ready: Promise<void> },
+): Device {
+  const view = new DataView(dh.memory.buffer);
+  const client = 'client' in source ? source.client : undefined;
+  const memory = 'memory' in source ? source.memory : client!.sharedMemory;
+  const size = 'memory' in source || setsUpSynchronously(spec) ? memory!.size : spec.size!;
+  const layout = pciLayout(spec, size);
+  writeBlock(view, block, layout, spec);
+  const device = new Device(dh, spec, block, layout, client, 'ready' in source ? source.ready : Promise.resolve());
+  if (memory) device.mapMemory(memory.offset, size);
+  if (client) client.onMemory = (place) => device.mapMemory(place.offset, spec.size!);
+  dh.core.deviceReset(block);
+  return device;
+}
+
+/** The device's side of the protocol, wired to its block. */
+export function makeClient(dh: DeviceHost & { eventfdIsLive(slot: number): boolean }, spec: DeviceSpec, block: number): ServerClient {
+  const view = new DataView(dh.memory.buffer);
+  const synchronous = setsUpSynchronously(spec);
+  return new ServerClient({
+    core: dh.core,
+    block,
+    vectors: spec.vectors,
+    memoryBytes: dh.memory.buffer.byteLength,
+    publishIdAtOnce: synchronous,
+    idRegister: {
+      get: () => view.getInt32(block + L.DEV_VM_ID, true),
+      set: (id) => view.setInt32(block + L.DEV_VM_ID, id, true),
+    },
+    checkMemory: (size) => { if (!synchronous) legacySizeCheck(spec.size!, size); },
+    eventfdIsLive: (slot) => dh.eventfdIsLive(slot),
+    peerIds: () => peersOf(view, block),
+    ownSlot: (id, vector) => view.getInt32(dh.core.findPeer(block, id) + L.PEER_SLOTS + vector * 4, true),
+  });
+}
+
+/** Connects a client to its server; if connecting fails the block goes back. */
+export function connect(host: RealizeHost, server: ServerEndpoint, sink: MessageSink, block: number): ServerConnection {
+  try {
+    return server.connect(sink);
+  } catch (error) {
+    host.freeDeviceBlock(block);
+    throw error;
+  }
+}
+
+/** After a modern handshake: master=on needs ID 0 (QEMU checks it only now). */
+export function checkMaster(spec: DeviceSpec, client: ServerClient): void {
+  if (spec.master === 'on' && client.id !== 0) throw new QemuError('master must connect to the server before any peers');
+}
+
+/** host.realize: the whole of it, on the host. */
+export function realizeDevice(host: RealizeHost, text: string): Device {
+  const resolved = resolveDevice(host, text);
+  const { spec, server, backend, placement } = resolved;
+  if (!server) {
+    const memory = memoryWithoutServer(host, resolved);
+    const device = buildDevice(host, spec, allocateBlock(host, spec), { memory });
+    host.attach(device, { backend, placement });
+    return device;
+  }
+  const block = allocateBlock(host, spec);
+  const client = makeClient(host, spec, block);
+  const connection = connect(host, server, client, block);
+  let ready: Promise<void> = Promise.resolve();
+  if (setsUpSynchronously(spec)) {
+    try {
+      client.setup();
+      checkMaster(spec, client);
+    } catch (error) {
+      client.close();
+      connection.close();
+      host.freeDeviceBlock(block);
+      throw error;
+    }
+  } else {
+    ready = client.setupAsync();
+  }
+  const device = buildDevice(host, spec, block, { client, ready });
+  host.attach(device, { connection, placement });
+  return device;
 }

@@ -9,20 +9,19 @@ import type { CoreExports } from '../core/core.ts';
 
 const MAX_PEERS = 65535n;
 
-/** What the client changes on its device. */
+/** What the client reaches of its device. */
 export interface ClientDevice {
   core: CoreExports;
   block: number;
   vectors: number;
   memoryBytes: number;
-  setId(id: number): void;
-  id(): number;
-  /** maps the server's memory as BAR2; throws QemuError if the device refuses it */
-  mapSharedMemory(handle: Extract<Handle, { kind: 'memory' }>): void;
-  hasSharedMemory(): boolean;
+  /** QEMU >= 2.6 shows the ID as soon as it is known; older devices once the memory is mapped */
+  publishIdAtOnce: boolean;
+  idRegister: { get(): number; set(id: number): void };
+  /** throws a QemuError if the device cannot map a shared memory of this size */
+  checkMemory(size: number): void;
   eventfdIsLive(slot: number): boolean;
-  /** the eventfd slot of the device's own vector v */
-  ownSlot(vector: number): number;
+  ownSlot(id: number, vector: number): number;
   peerIds(): number[];
 }
 
@@ -32,11 +31,21 @@ export class ServerClient implements MessageSink {
   private phase: Phase = 'version';
   private readonly queue: ServerMessage[] = [];
   private hungUp = false;
+  private ownId = -1;
+  private settle: { resolve(): void; reject(error: unknown): void } | undefined;
+  private stepScheduled = false;
+  /** where the server's memory is, once it has been sent */
+  sharedMemory: { offset: number; size: number } | undefined;
+  /** called when the memory arrives after the device was built (the legacy devices) */
+  onMemory: ((place: { offset: number; size: number }) => void) | undefined;
   /** Errors of messages that arrived after setup, reported as QEMU's error_report does. */
   readonly errors: string[] = [];
-  onError: (message: string) => void = () => {};
 
   constructor(private readonly device: ClientDevice) {}
+
+  get id(): number {
+    return this.ownId;
+  }
 
   get isSetUp(): boolean {
     return this.phase === 'running';
@@ -50,6 +59,7 @@ export class ServerClient implements MessageSink {
     if (this.phase === 'closed') return;
     if (this.phase !== 'running') {
       this.queue.push(message);
+      if (this.settle) this.scheduleStep();
       return;
     }
     try {
@@ -61,9 +71,10 @@ export class ServerClient implements MessageSink {
 
   hangup(): void {
     this.hungUp = true;
+    if (this.settle) this.scheduleStep();
   }
 
-  /** Setup as one step (QEMU >= 2.6 does it synchronously in realize): throws on failure. */
+  /** The whole handshake from what has arrived (QEMU >= 2.6 does it in realize); throws on failure. */
   setup(): void {
     while (this.phase !== 'running') {
       const message = this.queue.shift();
@@ -73,30 +84,43 @@ export class ServerClient implements MessageSink {
     this.drain();
   }
 
-  /** Setup message by message as they come (devices before QEMU 2.6). */
+  /** The handshake message by message as they arrive; resolves once the memory is mapped. */
   setupAsync(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const step = () => {
-        try {
-          while (this.phase !== 'running' && this.phase !== 'closed') {
-            const message = this.queue.shift();
-            if (!message) {
-              if (this.hungUp) throw new QemuError('read from server failed: Connection reset by peer');
-              setTimeout(step, 0);
-              return;
-            }
-            this.setupStep(message);
-          }
-          this.drain();
-          resolve();
-        } catch (error) {
-          this.phase = 'closed';
-          this.report(error);
-          reject(error);
-        }
-      };
-      queueMicrotask(step);
+      this.settle = { resolve, reject };
+      this.scheduleStep();
     });
+  }
+
+  private scheduleStep(): void {
+    if (this.stepScheduled) return;
+    this.stepScheduled = true;
+    queueMicrotask(() => {
+      this.stepScheduled = false;
+      this.asyncStep();
+    });
+  }
+
+  private asyncStep(): void {
+    const settle = this.settle!;
+    try {
+      while (this.phase !== 'running' && this.phase !== 'closed') {
+        const message = this.queue.shift();
+        if (!message) {
+          if (this.hungUp) throw new QemuError('read from server failed: Connection reset by peer');
+          return;
+        }
+        this.setupStep(message);
+      }
+      this.settle = undefined;
+      this.drain();
+      settle.resolve();
+    } catch (error) {
+      this.settle = undefined;
+      this.phase = 'closed';
+      this.report(error);
+      settle.reject(error);
+    }
   }
 
   /** The device goes away: its own vectors stop receiving and every peer's eventfds are closed. */
@@ -104,10 +128,10 @@ export class ServerClient implements MessageSink {
     this.phase = 'closed';
     this.queue.length = 0;
     const { core, block } = this.device;
-    const own = this.device.id();
-    const entry = own >= 0 ? core.findPeer(block, own) : 0;
-    if (entry) {
-      for (let v = 0; v < core.peerEventfdCount(block, own); v++) core.eventfdUnbind(this.device.ownSlot(v), block);
+    if (this.ownId >= 0) {
+      for (let v = 0; v < core.peerEventfdCount(block, this.ownId); v++) {
+        core.eventfdUnbind(this.device.ownSlot(this.ownId, v), block);
+      }
     }
     for (const peer of this.device.peerIds()) core.peerRemove(block, peer);
   }
@@ -117,9 +141,7 @@ export class ServerClient implements MessageSink {
   }
 
   private report(error: unknown): void {
-    const text = error instanceof Error ? error.message : String(error);
-    this.errors.push(text);
-    this.onError(text);
+    this.errors.push(error instanceof Error ? error.message : String(error));
   }
 
   private setupStep(message: ServerMessage): void {
@@ -130,7 +152,8 @@ export class ServerClient implements MessageSink {
       this.phase = 'id';
     } else if (this.phase === 'id') {
       if (fd || value < 0n || value > MAX_PEERS) throw new QemuError('server sent invalid ID message');
-      this.device.setId(Number(value));
+      this.ownId = Number(value);
+      if (this.device.publishIdAtOnce) this.device.idRegister.set(this.ownId);
       this.phase = 'memory';
     } else {
       this.process(message);
@@ -165,15 +188,22 @@ export class ServerClient implements MessageSink {
     const { value, fd } = this.check(message);
     if (value < -1n || value > MAX_PEERS) throw new QemuError(`server sent invalid message ${value}`);
     if (value === SHM_MESSAGE) {
-      if (!fd) throw new QemuError("server didn't provide fd with shared memory message");
-      if (this.device.hasSharedMemory()) throw new QemuError('server sent unexpected shared memory message');
-      if (fd.kind !== 'memory') throw new QemuError(`server sent an invalid shared memory handle with message ${value}`);
-      this.device.mapSharedMemory(fd);
+      this.mapMemory(fd);
       return;
     }
     const peer = Number(value);
     if (fd) this.connect(peer, fd);
     else this.disconnect(peer);
+  }
+
+  private mapMemory(fd: Handle | undefined): void {
+    if (!fd) throw new QemuError("server didn't provide fd with shared memory message");
+    if (this.sharedMemory) throw new QemuError('server sent unexpected shared memory message');
+    if (fd.kind !== 'memory') throw new QemuError(`server sent an invalid shared memory handle with message ${SHM_MESSAGE}`);
+    this.device.checkMemory(fd.size);
+    this.sharedMemory = { offset: fd.offset, size: fd.size };
+    if (!this.device.publishIdAtOnce) this.device.idRegister.set(this.ownId);
+    this.onMemory?.(this.sharedMemory);
   }
 
   private connect(peer: number, fd: Handle): void {
@@ -184,13 +214,13 @@ export class ServerClient implements MessageSink {
     }
     const vector = core.peerAddEventfd(block, peer, fd.slot);
     if (vector < 0) throw new QemuError(`peer table full: cannot track peer ${peer}`);
-    if (peer === this.device.id()) core.eventfdBind(fd.slot, block, vector);
+    if (peer === this.ownId) core.eventfdBind(fd.slot, block, vector);
   }
 
   // QEMU grows its peer table to every ID it is told about before this check, so the only
   // invalid disconnect is one's own.
   private disconnect(peer: number): void {
-    if (peer === this.device.id()) throw new QemuError(`invalid peer ${peer}`);
+    if (peer === this.ownId) throw new QemuError(`invalid peer ${peer}`);
     this.device.core.peerRemove(this.device.block, peer);
   }
 }

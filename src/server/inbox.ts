@@ -1,0 +1,129 @@
+// A VM's end of its chardev: the server's messages to a device that lives in a worker go through
+// a ring in the device block rather than postMessage, so the device sees a peer's arrival even
+// while its guest is parked in a blocking wait (QEMU's main loop handles the socket while the
+// vCPU runs; here the VM drains its inbox before every doorbell and every wait).
+//
+//   DEV_INBOX +0   write index (u32, free running; the host advances it)
+//             +4   read index  (u32, free running; the VM advances it)
+//             +8   hung up: the server went away (the host sets it)
+//             +64  entry[INBOX_ENTRIES], 24 bytes each:
+//                    +0  value  int64 little-endian
+//                    +8  handle kind: 0 none, 1 memory, 2 eventfd
+//                    +12 memory offset | eventfd slot
+//                    +16 memory size
+//
+// One producer (the host thread), one consumer (the VM's worker). When the ring is full the host
+// keeps the rest in order and writes them as the VM makes room, so nothing is lost.
+import * as L from '../../assembly/layout.ts';
+import type { MessageSink, ServerMessage } from './protocol.ts';
+
+const KIND_NONE = 0;
+const KIND_MEMORY = 1;
+const KIND_EVENTFD = 2;
+
+function words(memory: WebAssembly.Memory, block: number): Int32Array {
+  return new Int32Array(memory.buffer, block + L.DEV_INBOX, L.INBOX_ENTRIES_AT / 4);
+}
+
+function entryAt(block: number, index: number): number {
+  return block + L.DEV_INBOX + L.INBOX_ENTRIES_AT + (index % L.INBOX_ENTRIES) * L.INBOX_ENTRY_SIZE;
+}
+
+/** The host's side: a MessageSink that writes into a VM's inbox. */
+export class InboxWriter implements MessageSink {
+  private readonly backlog: ServerMessage[] = [];
+  private readonly head: Int32Array;
+  private waiting = false;
+
+  constructor(private readonly memory: WebAssembly.Memory, private readonly block: number) {
+    this.head = words(memory, block);
+  }
+
+  receive(message: ServerMessage): void {
+    this.backlog.push(message);
+    this.flush();
+  }
+
+  hangup(): void {
+    Atomics.store(this.head, L.INBOX_HANGUP / 4, 1);
+    Atomics.notify(this.head, L.INBOX_WRITE / 4);
+  }
+
+  /** Messages not yet in the ring because it was full. */
+  get backlogLength(): number {
+    return this.backlog.length;
+  }
+
+  private flush(): void {
+    const view = new DataView(this.memory.buffer);
+    let write = Atomics.load(this.head, L.INBOX_WRITE / 4);
+    while (this.backlog.length > 0 && write - Atomics.load(this.head, L.INBOX_READ / 4) < L.INBOX_ENTRIES) {
+      const { value, handle } = this.backlog.shift()!;
+      const at = entryAt(this.block, write);
+      view.setBigInt64(at, value, true);
+      view.setInt32(at + 8, handle ? (handle.kind === 'memory' ? KIND_MEMORY : KIND_EVENTFD) : KIND_NONE, true);
+      view.setInt32(at + 12, handle ? (handle.kind === 'memory' ? handle.offset : handle.slot) : 0, true);
+      view.setInt32(at + 16, handle?.kind === 'memory' ? handle.size : 0, true);
+      write = (write + 1) | 0;
+      Atomics.store(this.head, L.INBOX_WRITE / 4, write);
+    }
+    Atomics.notify(this.head, L.INBOX_WRITE / 4);
+    if (this.backlog.length > 0 && !this.waiting) {
+      // The host thread must not block: wait asynchronously for the VM to consume.
+      this.waiting = true;
+      const read = Atomics.load(this.head, L.INBOX_READ / 4);
+      const result = Atomics.waitAsync(this.head, L.INBOX_READ / 4, read, 1000);
+      const again = () => { this.waiting = false; this.flush(); };
+      if (result.async) result.value.then(again); else queueMicrotask(again);
+    }
+  }
+}
+
+/** The VM's side: takes what has arrived, in order. */
+export class InboxReader {
+  private readonly head: Int32Array;
+
+  constructor(private readonly memory: WebAssembly.Memory, private readonly block: number) {
+    this.head = words(memory, block);
+  }
+
+  get hungUp(): boolean {
+    return Atomics.load(this.head, L.INBOX_HANGUP / 4) !== 0;
+  }
+
+  get pending(): boolean {
+    return Atomics.load(this.head, L.INBOX_WRITE / 4) !== Atomics.load(this.head, L.INBOX_READ / 4);
+  }
+
+  /** Hands every message that has arrived to `sink`, oldest first. */
+  drain(sink: MessageSink): number {
+    const view = new DataView(this.memory.buffer);
+    let read = Atomics.load(this.head, L.INBOX_READ / 4);
+    const write = Atomics.load(this.head, L.INBOX_WRITE / 4);
+    let count = 0;
+    while (read !== write) {
+      const at = entryAt(this.block, read);
+      const value = view.getBigInt64(at, true);
+      const kind = view.getInt32(at + 8, true);
+      const a = view.getInt32(at + 12, true);
+      const message: ServerMessage = kind === KIND_MEMORY
+        ? { value, handle: { kind: 'memory', offset: a, size: view.getInt32(at + 16, true), path: '' } }
+        : kind === KIND_EVENTFD ? { value, handle: { kind: 'eventfd', slot: a } } : { value };
+      read = (read + 1) | 0;
+      Atomics.store(this.head, L.INBOX_READ / 4, read);
+      Atomics.notify(this.head, L.INBOX_READ / 4);
+      sink.receive(message);
+      count++;
+    }
+    if (this.hungUp) sink.hangup();
+    return count;
+  }
+
+  /** Resolves when something arrives (or after timeoutMs); never blocks the thread. */
+  async arrival(timeoutMs: number): Promise<void> {
+    const write = Atomics.load(this.head, L.INBOX_WRITE / 4);
+    if (write !== Atomics.load(this.head, L.INBOX_READ / 4) || this.hungUp) return;
+    const result = Atomics.waitAsync(this.head, L.INBOX_WRITE / 4, write, timeoutMs);
+    if (result.async) await result.value;
+  }
+}
