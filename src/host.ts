@@ -3,15 +3,16 @@
 // It runs on one thread (the page's main thread, or Node's), allocates every region, and never
 // blocks: guests wait, the host only looks.
 import * as L from '../assembly/layout.ts';
-import { instantiateCore, type CoreExports } from './core/core.ts';
+import { compileCore, instantiateCore, type CoreExports } from './core/core.ts';
 import { QemuError } from './errors.ts';
 import { MemoryBackend, parseBackend, type SharedFile } from './memory/backend.ts';
 import { RegionAllocator, type Region } from './memory/region-allocator.ts';
 import { parseSize, formatSize } from './options/size.ts';
 import { Server, type ServerOptions, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 import { Device } from './device/device.ts';
-import { realizeDevice, type RealizeHost } from './device/realize.ts';
+import { realizeDevice, type RealizeHost, type ResolvedDevice } from './device/realize.ts';
 import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
+import { spawnVm, type SpawnOptions, Vm } from './vm/spawn.ts';
 
 export interface HostOptions {
   /** size of the shared memory, QEMU style ('64M', '1G'; a bare number is MiB as for -m); default 64M */
@@ -37,6 +38,8 @@ interface Attachment {
   backend?: MemoryBackend;
   connection?: ServerConnection;
   placement: Placement;
+  /** the device lives in this VM's worker; the host holds a view of it */
+  vm?: Vm;
 }
 
 export class Host implements RealizeHost {
@@ -51,7 +54,13 @@ export class Host implements RealizeHost {
   private readonly allocator: RegionAllocator;
   private nextSlot = 0;
 
-  private constructor(readonly memory: WebAssembly.Memory, readonly core: CoreExports, machine: Machine) {
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly core: CoreExports,
+    /** the compiled core, for VM workers to instantiate */
+    readonly module: WebAssembly.Module,
+    machine: Machine,
+  ) {
     this.topology = new Topology(machine);
     this.topology.onBridgeRemoved = (bridge) => {
       this.bridges.delete(bridge.id);
@@ -69,7 +78,8 @@ export class Host implements RealizeHost {
     if (machine !== 'pc' && machine !== 'q35') throw new QemuError(`unsupported machine type: ${machine} (use 'pc' or 'q35')`);
     const pages = memoryBytes(options.memory) / WASM_PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    return new Host(memory, await instantiateCore(memory), machine);
+    const module = await compileCore();
+    return new Host(memory, await instantiateCore(memory, module), module, machine);
   }
 
   /** The whole shared memory as bytes (what every worker maps). */
@@ -133,6 +143,19 @@ export class Host implements RealizeHost {
     this.deviceIds.add(bridge.id);
     this.bridges.set(bridge.id, bridge);
     return bridge;
+  }
+
+  /**
+   * Starts a guest VM in a worker with its own device (realized there, connected to its server):
+   * `program` is an ES module whose default export runs as `async (vm, arg) => result`.
+   */
+  spawn(options: SpawnOptions): Promise<Vm> {
+    return spawnVm(this, options);
+  }
+
+  /** The running VMs. */
+  get vms(): Vm[] {
+    return [...this.liveDevices.values()].flatMap((parts) => (parts.vm ? [parts.vm] : []));
   }
 
   /** `device_del ID`: hot-unplugs a device, or a bridge with everything below it. */
@@ -205,9 +228,43 @@ export class Host implements RealizeHost {
     this.liveDevices.set(device, parts);
   }
 
+  reserve(resolved: ResolvedDevice): () => void {
+    const { spec, backend, placement } = resolved;
+    const holder = {};
+    if (backend) backend.mappedBy = holder;
+    if (spec.id) this.deviceIds.add(spec.id);
+    const slot = { unrealize() {} };
+    this.topology.occupy(placement, `${spec.model} (starting)`, slot);
+    return () => {
+      if (backend?.mappedBy === holder) backend.mappedBy = undefined;
+      if (spec.id) this.deviceIds.delete(spec.id);
+      this.topology.vacate(placement, slot);
+    };
+  }
+
+  attachVm(device: Device, parts: { placement: Placement; backend?: MemoryBackend; vm: Vm }): void {
+    this.attach(device, parts);
+    this.liveDevices.get(device)!.vm = parts.vm;
+  }
+
+  detachVm(device: Device): void {
+    const parts = this.liveDevices.get(device);
+    if (!parts) return;
+    this.liveDevices.delete(device);
+    if (device.id) this.deviceIds.delete(device.id);
+    if (parts.backend) parts.backend.mappedBy = undefined;
+    this.topology.vacate(parts.placement, device);
+    this.freeDeviceBlock(device.block);
+    device.unrealize();
+  }
+
   release(device: Device): void {
     const parts = this.liveDevices.get(device);
     if (!parts) return;
+    if (parts.vm) {
+      void parts.vm.terminate();
+      return;
+    }
     this.liveDevices.delete(device);
     if (device.id) this.deviceIds.delete(device.id);
     if (parts.backend) parts.backend.mappedBy = undefined;

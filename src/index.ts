@@ -8,3 +8,5 @@ export { QemuError, AccessError } from './errors.ts';
 export type { ServerMessage, Handle, MessageSink } from './server/protocol.ts';
 export * as layout from '../assembly/layout.ts';
 export * as driver from './driver/pci-driver.ts';
+export { Vm, type SpawnOptions, type VmCounters } from './vm/spawn.ts';
+export { Guest, STOPPED, type WaitMode, type WaitOptions } from './vm/guest.ts';

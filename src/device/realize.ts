@@ -157,8 +157,7 @@ export function makeClient(dh: DeviceHost & { eventfdIsLive(slot: number): boole
   const view = new DataView(dh.memory.buffer);
   const synchronous = setsUpSynchronously(spec);
   return new ServerClient({
-    core: dh.core,
-    block,
+    ...peerTableOf(dh, block),
     vectors: spec.vectors,
     memoryBytes: dh.memory.buffer.byteLength,
     publishIdAtOnce: synchronous,
@@ -168,9 +167,18 @@ export function makeClient(dh: DeviceHost & { eventfdIsLive(slot: number): boole
     },
     checkMemory: (size) => { if (!synchronous) legacySizeCheck(spec.size!, size); },
     eventfdIsLive: (slot) => dh.eventfdIsLive(slot),
-    peerIds: () => peersOf(view, block),
-    ownSlot: (id, vector) => view.getInt32(dh.core.findPeer(block, id) + L.PEER_SLOTS + vector * 4, true),
   });
+}
+
+/** How to walk a device block's peer table. */
+export function peerTableOf(dh: DeviceHost, block: number) {
+  const view = new DataView(dh.memory.buffer);
+  return {
+    core: dh.core,
+    block,
+    peerIds: () => peersOf(view, block),
+    ownSlot: (id: number, vector: number) => view.getInt32(dh.core.findPeer(block, id) + L.PEER_SLOTS + vector * 4, true),
+  };
 }
 
 /** Connects a client to its server; if connecting fails the block goes back. */

@@ -25,6 +25,18 @@ export interface ClientDevice {
   peerIds(): number[];
 }
 
+/**
+ * What QEMU's exit does with the peer table: unbind the device's own vectors and close every
+ * eventfd it holds. Also used by the host for a VM whose worker was killed.
+ */
+export function closePeerTable(device: Pick<ClientDevice, 'core' | 'block' | 'ownSlot' | 'peerIds'>, ownId: number): void {
+  const { core, block } = device;
+  if (ownId >= 0) {
+    for (let v = 0; v < core.peerEventfdCount(block, ownId); v++) core.eventfdUnbind(device.ownSlot(ownId, v), block);
+  }
+  for (const peer of device.peerIds()) core.peerRemove(block, peer);
+}
+
 type Phase = 'version' | 'id' | 'memory' | 'running' | 'closed';
 
 export class ServerClient implements MessageSink {
@@ -127,13 +139,7 @@ export class ServerClient implements MessageSink {
   close(): void {
     this.phase = 'closed';
     this.queue.length = 0;
-    const { core, block } = this.device;
-    if (this.ownId >= 0) {
-      for (let v = 0; v < core.peerEventfdCount(block, this.ownId); v++) {
-        core.eventfdUnbind(this.device.ownSlot(this.ownId, v), block);
-      }
-    }
-    for (const peer of this.device.peerIds()) core.peerRemove(block, peer);
+    closePeerTable(this.device, this.ownId);
   }
 
   private drain(): void {

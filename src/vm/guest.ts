@@ -1,0 +1,124 @@
+// What a guest program gets: its device (the same API as on the host), its ID, the ways a vCPU
+// waits for an interrupt, a log, and the usual driver steps. Interrupts reach `wait` the way they
+// reach a real guest: only once the driver has enabled MSI-X and unmasked the vector (or, on the
+// legacy and 2010 devices, through IntrStatus and IntrMask).
+import * as L from '../../assembly/layout.ts';
+import type { CoreExports } from '../core/core.ts';
+import type { Device } from '../device/device.ts';
+import * as driver from '../driver/pci-driver.ts';
+import type { InboxReader } from '../server/inbox.ts';
+import type { ServerClient } from '../device/server-client.ts';
+import { SpinBudget } from './wait-policy.ts';
+
+export type WaitMode = 'block' | 'poll' | 'spin';
+
+export interface WaitOptions {
+  /** block: park at once; poll: never park; spin: spin for an adaptive budget, then park (default) */
+  mode?: WaitMode;
+  /** give up after this long and return -1; default: wait forever */
+  timeoutMs?: number;
+}
+
+/** A wait ended because the host stopped the VM. */
+export const STOPPED = L.WAIT_STOPPED;
+
+export class Guest {
+  readonly driver = driver;
+  readonly lines: string[] = [];
+  private readonly budget = new SpinBudget();
+  private readonly seq: Int32Array;
+
+  constructor(
+    readonly device: Device,
+    private readonly core: CoreExports,
+    private readonly memory: WebAssembly.Memory,
+    private readonly inbox: InboxReader | undefined,
+    private readonly client: ServerClient | undefined,
+    private readonly post: (line: string) => void,
+  ) {
+    this.seq = new Int32Array(memory.buffer, device.block + L.DEV_IRQ_SEQ, 2);
+  }
+
+  /** IVPosition: this VM's peer ID (0 without a server). */
+  get id(): number {
+    return this.device.ivPosition;
+  }
+
+  /** The host asked this VM to stop; waits return STOPPED from then on. */
+  get stopping(): boolean {
+    return new Int32Array(this.memory.buffer, this.device.block + L.DEV_STOP, 1)[0] !== 0;
+  }
+
+  /** The peers this VM's device knows, from its server. */
+  peers(): { id: number; vectors: number }[] {
+    this.pump();
+    return this.device.peers();
+  }
+
+  log(...parts: unknown[]): void {
+    const line = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))).join(' ');
+    this.lines.push(line);
+    this.post(line);
+  }
+
+  /** Takes server messages that have arrived (new peers, departed peers). */
+  pump(): void {
+    if (this.inbox && this.client && this.inbox.pending) this.inbox.drain(this.client);
+  }
+
+  /** Blocks until an interrupt: returns its vector, -1 on timeout, STOPPED if the host stops the VM. */
+  wait(options: WaitOptions = {}): number {
+    this.pump();
+    const mode = options.mode ?? 'spin';
+    const timeoutNs = options.timeoutMs === undefined || options.timeoutMs < 0 ? -1n : BigInt(Math.round(options.timeoutMs * 1e6));
+    const spinNs = mode === 'block' ? 0n : mode === 'poll' ? (timeoutNs < 0n ? 1n << 62n : timeoutNs) : BigInt(Math.round(this.budget.ns));
+    const start = performance.now();
+    const vector = this.core.waitInterrupt(this.device.block, this.device.vectors, timeoutNs, spinNs);
+    if (mode === 'spin') this.budget.record((performance.now() - start) * 1e6, vector >= 0);
+    this.pump();
+    return vector;
+  }
+
+  /** Waits without blocking the worker's event loop; same results as wait(). */
+  async waitAsync(options: { timeoutMs?: number } = {}): Promise<number> {
+    const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
+    const waiters = new Int32Array(this.memory.buffer, this.device.block + L.DEV_IRQ_WAITERS, 1);
+    // A pending Atomics.waitAsync does not keep a Node worker alive; a timer does.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      for (;;) {
+        this.pump();
+        const seq = Atomics.load(this.seq, 0);
+        const vector = this.core.takeInterrupt(this.device.block, this.device.vectors);
+        if (vector >= 0) return vector;
+        if (this.stopping) return STOPPED;
+        const left = deadline - performance.now();
+        if (left <= 0) return L.WAIT_TIMEOUT;
+        Atomics.add(waiters, 0, 1);
+        const result = Atomics.waitAsync(this.seq, 0, seq, Math.min(left, 50));
+        if (result.async) await result.value;
+        Atomics.sub(waiters, 0, 1);
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does. */
+  bringUp(): void {
+    driver.enableDevice(this.device);
+    if (this.device.layout.msix) {
+      driver.enableMsix(this.device);
+      for (let v = 0; v < this.device.vectors; v++) driver.unmaskVector(this.device, v);
+    } else if (this.device.layout.intx) {
+      // IntrMask is at offset 0 in both register layouts; all ones unmasks the peer interrupt.
+      const width = this.device.model === 'ivshmem-2010' ? 2 : 4;
+      this.device.bar(0).write(0, width, width === 2 ? 0xffff : 0xffffffff);
+    }
+  }
+
+  /** Rings `vector` of `peer` through the 32-bit Doorbell (all but the 2010 device). */
+  ring(peer: number, vector = 0): void {
+    driver.ring(this.device, peer, vector);
+  }
+}

@@ -1,0 +1,87 @@
+// One guest VM: a Web Worker in the browser, a worker_threads Worker in Node, from this one file.
+// It instantiates the core over the host's shared memory, realizes its device (finishing the
+// server handshake from its inbox), and runs the guest program.
+import * as Comlink from 'comlink';
+import { instantiateCore, type CoreExports } from '../core/core.ts';
+import { buildDevice, checkMaster, makeClient, setsUpSynchronously } from '../device/realize.ts';
+import type { Device } from '../device/device.ts';
+import type { ServerClient } from '../device/server-client.ts';
+import { InboxReader } from '../server/inbox.ts';
+import * as L from '../../assembly/layout.ts';
+import { Guest } from './guest.ts';
+import type { VmApi, VmInit, VmStarted } from './protocol.ts';
+
+let guest: Guest | undefined;
+let programUrl = '';
+let programArg: unknown;
+
+/** Feeds the inbox to the client until `done()`, without blocking the worker. */
+async function pumpUntil(inbox: InboxReader, client: ServerClient, done: () => boolean): Promise<void> {
+  while (!done()) {
+    inbox.drain(client);
+    if (done()) return;
+    await inbox.arrival(1000);
+    await Promise.resolve();
+  }
+}
+
+const api: VmApi = {
+  async start(init: VmInit): Promise<VmStarted> {
+    const core: CoreExports = await instantiateCore(init.memory, init.module);
+    const view = new DataView(init.memory.buffer);
+    const eventfdIsLive = (slot: number) => view.getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
+    const dh = { core, memory: init.memory, eventfdIsLive, release() {} };
+    let device: Device;
+    let inbox: InboxReader | undefined;
+    let client: ServerClient | undefined;
+    if (init.spec.chardev === undefined) {
+      device = buildDevice(dh, init.spec, init.block, { memory: init.memoryPlace! });
+    } else {
+      inbox = new InboxReader(init.memory, init.block);
+      client = makeClient(dh, init.spec, init.block);
+      const setup = client.setupAsync();
+      let failure: unknown;
+      setup.catch((error) => { failure = error; });
+      const c = client;
+      if (setsUpSynchronously(init.spec)) {
+        await pumpUntil(inbox, c, () => c.isSetUp || failure !== undefined);
+        await setup;
+        checkMaster(init.spec, c);
+        device = buildDevice(dh, init.spec, init.block, { client: c, ready: setup });
+      } else {
+        device = buildDevice(dh, init.spec, init.block, { client: c, ready: setup });
+        await pumpUntil(inbox, c, () => c.isSetUp || failure !== undefined);
+        await setup;
+      }
+    }
+    const log = init.log;
+    guest = new Guest(device, core, init.memory, inbox, client, (line) => log.postMessage(line));
+    programUrl = init.program;
+    programArg = init.arg;
+    return { id: device.ivPosition, memory: device.sharedMemory! };
+  },
+
+  async run(): Promise<{ value: unknown; lines: number }> {
+    const vm = guest;
+    if (!vm) throw new Error('the VM has not started');
+    const module = await import(/* @vite-ignore */ programUrl);
+    if (typeof module.default !== 'function') {
+      throw new TypeError(`${programUrl} has no default export to run (export default async function main(vm, arg))`);
+    }
+    const value = await module.default(vm, programArg);
+    return { value, lines: vm.lines.length };
+  },
+};
+
+async function expose(): Promise<void> {
+  if ('WorkerGlobalScope' in globalThis) {
+    Comlink.expose(api);
+    return;
+  }
+  const threads = 'node:worker_threads';
+  const { parentPort } = await import(/* @vite-ignore */ threads);
+  const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
+  Comlink.expose(api, nodeEndpoint(parentPort));
+}
+
+void expose();

@@ -1,0 +1,94 @@
+// Guest VMs in worker_threads: spawning, the guest API, ping-pong, killing a VM mid-run.
+import { describe, expect, test } from 'vitest';
+import { Host, QemuError, driver } from '../../src/index.ts';
+
+const program = (name: string) => new URL(`../programs/${name}.ts`, import.meta.url).href;
+
+describe('VM workers in Node', () => {
+  test('two VMs ping-pong 2000 doorbells with nothing lost or duplicated', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const a = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('ping-pong'), arg: { rounds: 2000, serve: false } });
+    const b = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('ping-pong'), arg: { rounds: 2000, serve: true } });
+    const [ra, rb] = await Promise.all([a.result, b.result]) as { received: number; sent: number; unexpected: number; extra: number }[];
+    expect([ra.received, ra.sent, ra.unexpected, ra.extra]).toEqual([2000, 2000, 0, -1]);
+    expect([rb.received, rb.sent, rb.unexpected, rb.extra]).toEqual([2000, 2000, 0, -1]);
+    expect(a.counters.delivered[0]).toBe(2000);
+    expect(b.counters.delivered[0]).toBe(2000);
+    expect(a.log.at(-1)).toMatch(/sent 2000, received 2000/);
+    await Promise.all([a.terminate(), b.terminate()]);
+    expect(host.devices).toEqual([]);
+  }, 30_000);
+
+  test('every wait mode delivers: block, poll, spin', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    for (const mode of ['block', 'poll', 'spin'] as const) {
+      const a = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('ping-pong'), arg: { rounds: 200, serve: false, mode } });
+      const b = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('ping-pong'), arg: { rounds: 200, serve: true, mode } });
+      const results = await Promise.all([a.result, b.result]) as { received: number }[];
+      expect(results.map((r) => r.received), mode).toEqual([200, 200]);
+      await Promise.all([a.terminate(), b.terminate()]);
+    }
+  }, 30_000);
+
+  test('a host-side device and a VM ring each other; stop() ends a blocked program', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer({ id: 'srv', size: '1M', vectors: 2 });
+    const local = host.realize('ivshmem-doorbell,chardev=srv,vectors=2');
+    driver.bringUpDoorbell(local);
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv,vectors=2', program: program('echo'), arg: { replyTo: 0 } });
+    expect(vm.id).toBe(1);
+    while (!vm.log.some((l) => l.includes('ready'))) await new Promise((r) => setTimeout(r, 5));
+    local.bar(2).bytes; // the VM announced readiness in shared memory; the host view sees the same bytes
+    driver.ring(local, vm.id, 1);
+    const deadline = Date.now() + 5000;
+    while (local.interrupts.delivered(1) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    expect(local.interrupts.delivered(1)).toBe(1);
+    expect(vm.counters.delivered).toEqual([0, 1]);
+    vm.stop();
+    expect(await vm.result).toBe(1);
+    await vm.terminate();
+  }, 20_000);
+
+  test('killing a VM mid-run: the server announces it gone, doorbells to it are ignored, the rest runs on', async () => {
+    const host = await Host.create({ memory: '32M' });
+    const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const survivor = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: { async: true } });
+    const victim = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: {} });
+    const local = host.realize('ivshmem-doorbell,chardev=srv');
+    driver.bringUpDoorbell(local);
+    while (!victim.log.some((l) => l.includes('ready')) || !survivor.log.some((l) => l.includes('ready'))) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    driver.ring(local, victim.id, 0);
+    while (victim.counters.delivered[0] === 0) await new Promise((r) => setTimeout(r, 1));
+    const victimId = victim.id;
+    await victim.terminate();
+    expect(server.peerIds).not.toContain(victimId);
+    expect(server.log.at(-1)!.text).toBe(`to ${local.ivPosition}: ${victimId}`);
+    expect(local.peers().map((p) => p.id)).not.toContain(victimId);
+    driver.ring(local, victimId, 0);
+    driver.ring(local, survivor.id, 0);
+    while (survivor.counters.delivered[0] === 0) await new Promise((r) => setTimeout(r, 1));
+    expect(survivor.counters.delivered[0]).toBe(1);
+    survivor.stop();
+    expect(await survivor.result).toBe(1);
+    await expect(victim.result).rejects.toThrow();
+    await survivor.terminate();
+  }, 20_000);
+
+  test('a failing program rejects its result; a bad device string fails the spawn with QEMU\'s message', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addObject('memory-backend-ram,id=m,size=1M');
+    const vm = await host.spawn({ device: 'ivshmem-plain,memdev=m', program: program('fails') });
+    await expect(vm.result).rejects.toThrow(/guest 0 gave up/);
+    expect(vm.log).toEqual(['about to fail']);
+    await expect(host.spawn({ device: 'ivshmem-plain,memdev=m', program: program('fails') })).rejects.toThrow("can't use already busy memdev: m");
+    await vm.terminate();
+    const again = await host.spawn({ device: 'ivshmem-plain,memdev=m', program: program('fails') });
+    await expect(again.result).rejects.toThrow(/gave up/);
+    await again.terminate();
+    await expect(host.spawn({ device: 'ivshmem-doorbell,chardev=none', program: program('fails') })).rejects.toBeInstanceOf(QemuError);
+  }, 20_000);
+});
