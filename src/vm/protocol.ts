@@ -11,9 +11,6 @@ export interface VmInit {
   spec: DeviceSpec;
   /** where the memory is, for a device without a server */
   memoryPlace?: MemoryPlace;
-  /** the guest program: an ES module URL whose default export is `async (vm, arg) => result` */
-  program: string;
-  arg: unknown;
   /** where the guest's log lines go, as they are written */
   log: MessagePort;
 }
@@ -27,6 +24,9 @@ export interface VmStarted {
 export interface VmApi {
   /** instantiates the core, realizes the device (finishing the server handshake) */
   start(init: VmInit): Promise<VmStarted>;
-  /** runs the guest program to its end: its return value and how many log lines it wrote */
-  run(): Promise<{ value: unknown; lines: number }>;
+  /**
+   * runs a guest program (an ES module URL whose default export is `async (vm, arg) => result`)
+   * to its end: its return value and how many log lines the VM has written so far
+   */
+  run(program: string, arg: unknown): Promise<{ value: unknown; lines: number }>;
 }

@@ -18,8 +18,8 @@ import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 export interface SpawnOptions {
   /** the -device string, as for realize */
   device: string;
-  /** the guest program: an ES module URL whose default export is `async (vm, arg) => result` */
-  program: string | URL;
+  /** the guest program to run first: an ES module URL whose default export is `async (vm, arg) => result` */
+  program?: string | URL;
   /** passed to the program (structured clone) */
   arg?: unknown;
 }
@@ -45,8 +45,10 @@ export interface SpawnHost extends RealizeHost {
 export class Vm {
   /** the program's log lines, as they arrive */
   readonly log: string[] = [];
-  /** the program's return value, or its error (also if the VM dies or is terminated first) */
+  /** the first program's return value, or its error (also if the VM dies or is terminated first) */
   result!: Promise<unknown>;
+  /** @internal runs one program in the worker */
+  runner!: (program: string, arg: unknown) => Promise<unknown>;
   private ended = false;
   private killed!: (error: Error) => void;
   /** @internal rejects when terminate() is called */
@@ -74,6 +76,16 @@ export class Vm {
       dropped: this.device.interrupts.dropped,
     };
   }
+
+  /** Runs another program in this VM (after the one before it, like commands in a guest). */
+  run(program: string | URL, arg?: unknown): Promise<unknown> {
+    const previous = this.queue;
+    const next = previous.catch(() => {}).then(() => this.runner(String(program), arg));
+    this.queue = next;
+    return next;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
 
   /** Asks the program to stop: its waits return STOPPED (-2) from now on. */
   stop(): void {
@@ -129,8 +141,6 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
       block,
       spec,
       memoryPlace,
-      program: String(options.program),
-      arg: options.arg,
       log: channel.port2,
     }, [channel.port2]))]);
   } catch (error) {
@@ -151,15 +161,16 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   });
   vm.terminated.catch(() => {});
   (vm as { log: string[] }).log = lines;
-  // The log travels on its own channel: the result waits until every line written has arrived.
-  vm.result = Promise.race([
-    api.run().then(async ({ value, lines: written }) => {
+  // The log travels on its own channel: a result waits until every line written has arrived.
+  vm.runner = (program, arg) => Promise.race([
+    api.run(program, arg).then(async ({ value, lines: written }) => {
       while (lines.length < written) await new Promise((resolve) => setTimeout(resolve, 1));
       return value;
     }),
     exited,
     vm.terminated,
   ]);
+  vm.result = options.program === undefined ? Promise.resolve(undefined) : vm.run(options.program, options.arg);
   vm.result.catch(() => {});
   unreserve();
   host.attachVm(device, { placement: resolved.placement, backend: resolved.backend, vm });

@@ -12,8 +12,6 @@ import { Guest } from './guest.ts';
 import type { VmApi, VmInit, VmStarted } from './protocol.ts';
 
 let guest: Guest | undefined;
-let programUrl = '';
-let programArg: unknown;
 
 /** Feeds the inbox to the client until `done()`, without blocking the worker. */
 async function pumpUntil(inbox: InboxReader, client: ServerClient, done: () => boolean): Promise<void> {
@@ -56,19 +54,17 @@ const api: VmApi = {
     }
     const log = init.log;
     guest = new Guest(device, core, init.memory, inbox, client, (line) => log.postMessage(line));
-    programUrl = init.program;
-    programArg = init.arg;
     return { id: device.ivPosition, memory: device.sharedMemory! };
   },
 
-  async run(): Promise<{ value: unknown; lines: number }> {
+  async run(program: string, arg: unknown): Promise<{ value: unknown; lines: number }> {
     const vm = guest;
     if (!vm) throw new Error('the VM has not started');
-    const module = await import(/* @vite-ignore */ programUrl);
+    const module = await import(/* @vite-ignore */ program);
     if (typeof module.default !== 'function') {
-      throw new TypeError(`${programUrl} has no default export to run (export default async function main(vm, arg))`);
+      throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);
     }
-    const value = await module.default(vm, programArg);
+    const value = await module.default(vm, arg);
     return { value, lines: vm.lines.length };
   },
 };

@@ -4,6 +4,8 @@ import { Host, type HostOptions } from '../../src/index.ts';
 
 export interface CaseEnv {
   host(options?: HostOptions): Promise<Host>;
+  /** the URL of a guest program in test/programs */
+  program(name: string): string;
 }
 
 export interface Case {
@@ -18,6 +20,7 @@ export interface CaseGroup {
 
 export const nodeEnv: CaseEnv = {
   host: (options) => Host.create({ memory: '32M', ...options }),
+  program: (name) => new URL(`../programs/${name}.ts`, import.meta.url).href,
 };
 
 /** The size of a BAR as a driver measures it: write all ones, read the mask back, restore. */

@@ -8,5 +8,6 @@ import { legacy } from './legacy.ts';
 import { model2010 } from './model-2010.ts';
 import { options } from './options.ts';
 import { migration } from './migration.ts';
+import { vmWorkers } from './vm-workers.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, vmWorkers];
