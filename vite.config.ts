@@ -7,10 +7,18 @@ const isolation = {
 };
 
 export default defineConfig({
-  root: '.',
-  server: { headers: isolation },
+  root: 'web',
+  server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
+  worker: { format: 'es' },
+  build: {
+    outDir: '../dist-web',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: { input: { index: 'web/index.html', conformance: 'web/conformance.html' } },
+  },
   test: {
+    root: '.',
     include: ['test/node/**/*.test.ts'],
     pool: 'forks',
   },

@@ -17,12 +17,13 @@ export default async function main(vm: Guest, arg: { first: boolean }) {
   driver.enableDevice(vm.device);
   driver.enableMsix(vm.device);
   const tableSize = driver.msixTableSize(vm.device);
+  const mine = arg.first ? 0 : 1;
+  const theirs = arg.first ? 1 : 0;
+  // Checked before announcing readiness: no peer rings a guest that has not announced itself.
+  const clearBefore = !driver.msixPending(vm.device, mine);
   announceReady(vm);
   const peer = await someOtherPeer(vm);
   await peerReady(vm, peer);
-  const mine = arg.first ? 0 : 1;
-  const theirs = arg.first ? 1 : 0;
-  const clearBefore = !driver.msixPending(vm.device, mine);
   if (arg.first) {
     await until(vm, () => driver.msixPending(vm.device, mine), `PBA bit ${mine}`);
     vm.ring(peer, theirs);
