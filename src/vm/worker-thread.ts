@@ -25,9 +25,12 @@ export async function startWorkerThread(): Promise<WorkerThread> {
   const source = new URL(import.meta.url.endsWith('.ts') ? './vm-worker.ts' : './vm-worker.js', import.meta.url);
   // Node 20 does not apply --import hooks to a worker's entry module, so TypeScript sources are
   // loaded by registering tsx inside the worker first.
+  // A worker inherits the parent's Node flags; those about the parent's own entry (--input-type,
+  // --eval) would stop the worker from starting.
+  const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b/.test(flag));
   const worker = source.pathname.endsWith('.ts')
-    ? new NodeWorker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source.href)}); })`, { eval: true })
-    : new NodeWorker(source);
+    ? new NodeWorker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source.href)}); })`, { eval: true, execArgv })
+    : new NodeWorker(source, { execArgv });
   let terminating = false;
   worker.on('error', (error: Error) => died(`the VM's worker failed: ${error.message}`));
   worker.on('exit', (code: number) => { if (!terminating) died(`the VM's thread exited (code ${code})`); });
