@@ -1,4 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+const page = (name: string) => fileURLToPath(new URL(`./web/${name}`, import.meta.url));
+
+// Static hosts that cannot send the two headers below: coi-serviceworker re-serves the site from a
+// service worker that adds them. The pages load it; with the headers present it does nothing.
+function crossOriginIsolationFallback(): Plugin {
+  const source = () => readFileSync(createRequire(import.meta.url).resolve('coi-serviceworker/coi-serviceworker.min.js'));
+  return {
+    name: 'coi-serviceworker',
+    configureServer(server) {
+      server.middlewares.use('/coi-serviceworker.js', (_req, res) => {
+        res.setHeader('Content-Type', 'text/javascript');
+        res.end(source());
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'coi-serviceworker.js', source: source() });
+    },
+  };
+}
 
 // SharedArrayBuffer (the shared WebAssembly.Memory) needs a cross-origin isolated page.
 const isolation = {
@@ -6,8 +29,37 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// `import url from './program.ts?program'`: the URL of a guest program (relative to the page), an
+// ES module a VM worker imports at run time. Served as is in development; in a build, emitted as
+// programs/NAME.js with its exports kept (a `?worker` bundle would drop the default export).
+function guestPrograms(): Plugin {
+  const PREFIX = '\0guest-program:';
+  let serving = true;
+  return {
+    name: 'ivshmem-guest-programs',
+    enforce: 'pre',
+    configResolved(config) {
+      serving = config.command === 'serve';
+    },
+    async resolveId(source, importer) {
+      if (!source.endsWith('?program')) return null;
+      const resolved = await this.resolve(source.slice(0, -'?program'.length), importer);
+      return resolved ? PREFIX + resolved.id : null;
+    },
+    load(id) {
+      if (!id.startsWith(PREFIX)) return null;
+      const file = id.slice(PREFIX.length);
+      if (serving) return `export default ${JSON.stringify(`/@fs${file}`)};`;
+      const fileName = `programs/${file.split('/').pop()!.replace(/\.[cm]?[jt]s$/, '')}.js`;
+      this.emitFile({ type: 'chunk', id: file, fileName, preserveSignature: 'strict' });
+      return `export default ${JSON.stringify(`./${fileName}`)};`;
+    },
+  };
+}
+
 export default defineConfig({
   root: 'web',
+  plugins: [crossOriginIsolationFallback(), guestPrograms()],
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   worker: { format: 'es' },
@@ -15,7 +67,7 @@ export default defineConfig({
     outDir: '../dist-web',
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: { input: { index: 'web/index.html', conformance: 'web/conformance.html' } },
+    rollupOptions: { input: { index: page('index.html'), conformance: page('conformance.html') } },
   },
   test: {
     root: '.',

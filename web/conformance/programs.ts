@@ -1,10 +1,10 @@
 // The guest programs of the shared case list, bundled by Vite like workers so that they run from
 // the dev server and from a built site alike.
-import pair from '../../test/programs/pair.ts?worker&url';
-import serverCase from '../../test/programs/server-case.ts?worker&url';
-import pingPong from '../../test/programs/ping-pong.ts?worker&url';
-import echo from '../../test/programs/echo.ts?worker&url';
-import fails from '../../test/programs/fails.ts?worker&url';
+import pair from '../../test/programs/pair.ts?program';
+import serverCase from '../../test/programs/server-case.ts?program';
+import pingPong from '../../test/programs/ping-pong.ts?program';
+import echo from '../../test/programs/echo.ts?program';
+import fails from '../../test/programs/fails.ts?program';
 
 const programs: Record<string, string> = { pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails };
 

@@ -1,7 +1,7 @@
 // The demo: two VMs ping-pong through ivshmem-doorbell; the page watches their devices' counters
 // in the shared memory (it never asks the workers) and shows the server's wire protocol.
 import { Host, type Vm, type WaitMode } from '../../src/index.ts';
-import pingPong from '../../test/programs/ping-pong.ts?worker&url';
+import pingPong from '../../test/programs/ping-pong.ts?program';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
