@@ -54,9 +54,13 @@ export interface ServerHost {
 export interface ServerLogEntry {
   seq: number;
   event: 'send' | 'connect' | 'disconnect' | 'refused' | 'stopped';
+  /** the client concerned (for a send, the one it went to) */
   peer: number;
   message?: ServerMessage;
+  /** the wire view: `to 1: 0 + eventfd 3` */
   text: string;
+  /** what a send means to its receiver: "protocol version", "peer 0 vector 1", ... */
+  meaning?: string;
 }
 
 interface Peer {
@@ -138,17 +142,17 @@ export class Server implements ServerEndpoint {
     return this.peerList.find((p) => p.id === id)?.slots.slice();
   }
 
-  private record(event: ServerLogEntry['event'], peer: number, text: string, message?: ServerMessage): void {
+  private record(event: ServerLogEntry['event'], peer: number, text: string, message?: ServerMessage, meaning?: string): void {
     const seq = this.log.length + this.logDropped;
-    this.log.push({ seq, event, peer, message, text });
+    this.log.push({ seq, event, peer, message, text, meaning });
     if (this.log.length > this.logLimit) {
       this.log.shift();
       this.logDropped++;
     }
   }
 
-  private send(peer: Peer, message: ServerMessage): void {
-    this.record('send', peer.id, `to ${peer.id}: ${describeMessage(message)}`, message);
+  private send(peer: Peer, message: ServerMessage, meaning: string): void {
+    this.record('send', peer.id, `to ${peer.id}: ${describeMessage(message)}`, message, meaning);
     peer.sink.receive(message);
   }
 
@@ -177,20 +181,21 @@ export class Server implements ServerEndpoint {
     for (let v = 0; v < this.vectors; v++) peer.slots.push(this.host.allocateEventfd());
     this.record('connect', id, `client ${id} connected`);
 
-    this.send(peer, { value: PROTOCOL_VERSION });
-    this.send(peer, { value: BigInt(id) });
+    this.send(peer, { value: PROTOCOL_VERSION }, 'protocol version');
+    this.send(peer, { value: BigInt(id) }, 'your ID');
     this.send(peer, {
       value: SHM_MESSAGE,
       handle: { kind: 'memory', offset: this.file.region.offset, size: this.size, path: this.file.path },
-    });
+    }, 'the shared memory');
+    const eventfd = (owner: Peer, vector: number): ServerMessage => ({ value: BigInt(owner.id), handle: { kind: 'eventfd', slot: owner.slots[vector] } });
     const others = this.peerList.slice();
     for (const other of others) {
-      for (const slot of peer.slots) this.send(other, { value: BigInt(id), handle: { kind: 'eventfd', slot } });
+      peer.slots.forEach((_, v) => this.send(other, eventfd(peer, v), `peer ${id} vector ${v} (new peer)`));
     }
     for (const other of others) {
-      for (const slot of other.slots) this.send(peer, { value: BigInt(other.id), handle: { kind: 'eventfd', slot } });
+      other.slots.forEach((_, v) => this.send(peer, eventfd(other, v), `peer ${other.id} vector ${v}`));
     }
-    for (const slot of peer.slots) this.send(peer, { value: BigInt(id), handle: { kind: 'eventfd', slot } });
+    peer.slots.forEach((_, v) => this.send(peer, eventfd(peer, v), `your vector ${v}`));
     this.peerList.push(peer);
 
     let open = true;
@@ -209,7 +214,7 @@ export class Server implements ServerEndpoint {
     if (index < 0) return;
     this.peerList.splice(index, 1);
     this.record('disconnect', peer.id, `client ${peer.id} disconnected`);
-    for (const other of this.peerList) this.send(other, { value: BigInt(peer.id) });
+    for (const other of this.peerList) this.send(other, { value: BigInt(peer.id) }, `peer ${peer.id} is gone`);
     for (const slot of peer.slots) this.host.releaseEventfd(slot);
   }
 

@@ -79,6 +79,10 @@ export const serverProtocol: CaseGroup = {
         expect(log.slice(sendsBeforeC2, sendsBeforeC2 + 3)).to.deep.equal(['to 2: 0', 'to 2: 2', `to 2: -1 + shm /dev/shm/ivshmem`]);
         expect(log.slice(sendsBeforeC2 + 3, sendsBeforeC2 + 7).map((t) => t.slice(0, 7)), '(b) newcomer to the others first')
           .to.deep.equal(['to 0: 2', 'to 0: 2', 'to 1: 2', 'to 1: 2']);
+        expect(server.log.filter((e) => e.event === 'send' && e.peer === 2).map((e) => e.meaning)).to.deep.equal([
+          'protocol version', 'your ID', 'the shared memory', 'peer 0 vector 0', 'peer 0 vector 1',
+          'peer 1 vector 0', 'peer 1 vector 1', 'your vector 0', 'your vector 1',
+        ]);
       },
     },
     {

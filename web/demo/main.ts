@@ -29,7 +29,7 @@ async function start(): Promise<void> {
   const b = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program, arg: { rounds, serve: true, mode } });
   const views = [card(a, 'VM A'), card(b, 'VM B')];
   const timer = setInterval(() => views.forEach((v) => v()), 100);
-  const showLog = (summary: string) => { $('#log').textContent = `${summary}\n\n${server.log.map((e) => e.text).join('\n')}`; };
+  const showLog = (summary: string) => { $('#log').textContent = `${summary}\n\n${server.log.map((e) => (e.meaning ? `${e.text.padEnd(34)} ${e.meaning}` : e.text)).join('\n')}`; };
   showLog('running…');
   try {
     const [ra] = (await Promise.all([a.result, b.result])) as { elapsedMs: number }[];
