@@ -26,10 +26,14 @@ export function checkAccess(rules: AccessRules, offset: number, width: number): 
   }
 }
 
-export function checkValue(rules: AccessRules, width: Width, value: number | bigint): bigint {
-  const v = typeof value === 'bigint' ? value : Number.isInteger(value) ? BigInt(value) : undefined;
-  if (v === undefined || v < 0n || v >= 1n << BigInt(width * 8)) {
-    throw new AccessError(`${rules.name}: value ${value} does not fit a ${width}-byte access`);
+/** The value as the access carries it: a number up to 4 bytes, a bigint for 8. */
+export function checkValue(rules: AccessRules, width: Width, value: number | bigint): number | bigint {
+  if (width < 8) {
+    const n = typeof value === 'bigint' ? Number(value) : value;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 2 ** (width * 8)) return n;
+  } else {
+    const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : undefined;
+    if (v !== undefined && v >= 0n && v < 1n << 64n) return v;
   }
-  return v;
+  throw new AccessError(`${rules.name}: value ${value} does not fit a ${width}-byte access`);
 }

@@ -177,7 +177,7 @@ export class Device {
   private region(
     rules: AccessRules,
     read: (offset: number, width: Width) => number | bigint,
-    write: (offset: number, width: Width, value: bigint) => void,
+    write: (offset: number, width: Width, value: number | bigint) => void,
     before: () => void = () => this.checkPlugged(),
   ): Region32 {
     return {
@@ -214,8 +214,12 @@ export class Device {
           ? BigInt(this.msixRead(offset)) | (BigInt(this.msixRead(offset + 4)) << 32n)
           : this.msixRead(offset),
         (offset, width, value) => {
-          this.msixWrite(offset, Number(value & 0xffffffffn));
-          if (width === 8) this.msixWrite(offset + 4, Number(value >> 32n));
+          if (width === 4) {
+            this.msixWrite(offset, Number(value));
+            return;
+          }
+          this.msixWrite(offset, Number(BigInt(value) & 0xffffffffn));
+          this.msixWrite(offset + 4, Number(BigInt(value) >> 32n));
         },
         before,
       );
@@ -273,7 +277,7 @@ export class Device {
           case 1: view.setUint8(at, Number(value)); break;
           case 2: view.setUint16(at, Number(value), true); break;
           case 4: view.setUint32(at, Number(value), true); break;
-          case 8: view.setBigUint64(at, value, true); break;
+          case 8: view.setBigUint64(at, BigInt(value), true); break;
         }
       },
     );

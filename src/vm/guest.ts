@@ -22,6 +22,8 @@ export interface WaitOptions {
 /** A wait ended because the host stopped the VM. */
 export const STOPPED = L.WAIT_STOPPED;
 
+const FOREVER = 1n << 62n;
+
 export class Guest {
   readonly driver = driver;
   readonly lines: string[] = [];
@@ -70,13 +72,29 @@ export class Guest {
   wait(options: WaitOptions = {}): number {
     this.pump();
     const mode = options.mode ?? 'spin';
-    const timeoutNs = options.timeoutMs === undefined || options.timeoutMs < 0 ? -1n : BigInt(Math.round(options.timeoutMs * 1e6));
-    const spinNs = mode === 'block' ? 0n : mode === 'poll' ? (timeoutNs < 0n ? 1n << 62n : timeoutNs) : BigInt(Math.round(this.budget.ns));
-    const start = performance.now();
-    const vector = this.core.waitInterrupt(this.device.block, this.device.vectors, timeoutNs, spinNs);
-    if (mode === 'spin') this.budget.record((performance.now() - start) * 1e6, vector >= 0);
+    const timeoutNs = this.nanoseconds(options.timeoutMs);
+    const block = this.device.block;
+    const vectors = this.device.vectors;
+    let vector: number;
+    if (mode === 'spin') {
+      const start = performance.now();
+      vector = this.core.waitInterrupt(block, vectors, timeoutNs, BigInt(Math.round(this.budget.ns)));
+      this.budget.record((performance.now() - start) * 1e6, vector >= 0);
+    } else {
+      vector = this.core.waitInterrupt(block, vectors, timeoutNs, mode === 'block' ? 0n : timeoutNs < 0n ? FOREVER : timeoutNs);
+    }
     this.pump();
     return vector;
+  }
+
+  private lastTimeout: { ms: number | undefined; ns: bigint } = { ms: undefined, ns: -1n };
+
+  // The same timeout comes back on every wait of a loop: convert it to a bigint once.
+  private nanoseconds(ms: number | undefined): bigint {
+    if (ms === this.lastTimeout.ms) return this.lastTimeout.ns;
+    const ns = ms === undefined || ms < 0 ? -1n : BigInt(Math.round(ms * 1e6));
+    this.lastTimeout = { ms, ns };
+    return ns;
   }
 
   /** Waits without blocking the worker's event loop; same results as wait(). */
