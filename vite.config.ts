@@ -67,7 +67,7 @@ export default defineConfig({
     outDir: '../dist-web',
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: { input: { index: page('index.html'), conformance: page('conformance.html') } },
+    rollupOptions: { input: { index: page('index.html'), conformance: page('conformance.html'), bench: page('bench.html') } },
   },
   test: {
     root: '.',
