@@ -78,7 +78,7 @@ export class Guest {
     let vector: number;
     if (mode === 'spin') {
       const start = performance.now();
-      vector = this.core.waitInterrupt(block, vectors, timeoutNs, BigInt(Math.round(this.budget.ns)));
+      vector = this.core.waitInterrupt(block, vectors, timeoutNs, this.budget.nsBigInt);
       this.budget.record((performance.now() - start) * 1e6, vector >= 0);
     } else {
       vector = this.core.waitInterrupt(block, vectors, timeoutNs, mode === 'block' ? 0n : timeoutNs < 0n ? FOREVER : timeoutNs);

@@ -1,27 +1,40 @@
 // How long a waiting guest spins before it parks. A park/wake round trip costs what the OS costs
-// (tens of microseconds); spinning costs a core. The budget follows the traffic: it stays a bit
-// above the recent reply time, so a ping-pong never parks, and shrinks when interrupts are rare, so
-// an idle VM parks almost at once and costs nothing.
+// (tens of microseconds); spinning costs a core. While interrupts keep coming, the budget is twice
+// the recent reply time plus a wake-up: if the peer had to park, its reply is late by one wake-up,
+// and a budget shorter than that would make this side park too, after which both keep parking
+// (the collapse DESIGN.md section 6 measured with a fixed budget of 2000 loads). When interrupts
+// stop coming the budget halves at every wait, so an idle VM soon parks at once and costs nothing.
 
 const MIN_NS = 2_000;
 const MAX_NS = 200_000;
+const WAKE_UP_NS = 30_000;
 
 export class SpinBudget {
-  private budgetNs = 50_000;
-  private averageNs = 50_000;
+  private budgetNs = WAKE_UP_NS;
+  private averageNs = 0;
+  private asBigInt = BigInt(WAKE_UP_NS);
+  private convertedFrom = WAKE_UP_NS;
 
   get ns(): number {
     return this.budgetNs;
   }
 
+  /** The budget as the core takes it, converted again only when it moved by a microsecond. */
+  get nsBigInt(): bigint {
+    if (Math.abs(this.budgetNs - this.convertedFrom) >= 1_000) {
+      this.convertedFrom = this.budgetNs;
+      this.asBigInt = BigInt(Math.round(this.budgetNs));
+    }
+    return this.asBigInt;
+  }
+
   /** After a wait that took `elapsedNs` and ended with an interrupt (or not). */
   record(elapsedNs: number, gotInterrupt: boolean): void {
-    if (!gotInterrupt) {
+    if (!gotInterrupt || elapsedNs > MAX_NS) {
       this.budgetNs = Math.max(MIN_NS, this.budgetNs / 2);
-      return;
+    } else {
+      this.averageNs = this.averageNs * 0.75 + elapsedNs * 0.25;
+      this.budgetNs = Math.min(MAX_NS, 2 * this.averageNs + WAKE_UP_NS);
     }
-    this.averageNs = this.averageNs * 0.75 + elapsedNs * 0.25;
-    const wanted = this.averageNs * 2;
-    this.budgetNs = wanted > MAX_NS ? Math.max(MIN_NS, this.budgetNs / 2) : Math.max(MIN_NS, wanted);
   }
 }

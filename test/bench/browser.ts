@@ -4,6 +4,7 @@
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../browser/chromium.ts';
+import { printReport } from './bounce.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
@@ -16,17 +17,7 @@ try {
   await page.goto('http://localhost:5198/bench.html');
   await page.waitForFunction(() => !!window.bench);
   const rows = await page.evaluate(([runs, rounds]) => window.bench.run(runs, rounds), [RUNS, ROUNDS]);
-  console.log(`Chromium ${browser.version()}: doorbell round trip between two workers, median of ${RUNS} runs x ${ROUNDS}\n`);
-  for (const [label, median, samples] of rows) {
-    console.log(`${label.padEnd(46)} ${median.toFixed(2).padStart(8)} us   (runs: ${samples.map((s) => s.toFixed(2)).join(', ')})`);
-  }
-  const by = new Map(rows.map(([label, median]) => [label, median]));
-  const ratio = (a: string, b: string) => (by.get(a)! / by.get(b)!).toFixed(2);
-  console.log('\nratios (emulated / baseline):');
-  console.log(`  poll  vs raw spin:          ${ratio("ivshmem-doorbell, wait mode 'poll'", 'baseline: raw spin')}`);
-  console.log(`  spin  vs raw spin:          ${ratio("ivshmem-doorbell, wait mode 'spin'", 'baseline: raw spin')}`);
-  console.log(`  block vs raw Atomics.wait:  ${ratio("ivshmem-doorbell, wait mode 'block'", 'baseline: raw atomics-wait')}`);
-  console.log(`  block vs raw postMessage:   ${ratio("ivshmem-doorbell, wait mode 'block'", 'baseline: raw postMessage')}`);
+  printReport(`Chromium ${browser.version()}: doorbell round trip between two workers, median of ${RUNS} runs x ${ROUNDS}`, rows);
 } finally {
   await browser.close();
   await server.close();

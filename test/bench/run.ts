@@ -3,16 +3,12 @@
 // beside baselines measured in the same run on the same machine. Medians of several runs; these
 // machines are shared and noisy, so read the ratios.
 import { Host, driver, type WaitMode } from '../../src/index.ts';
-import { baselineRoundTrip, type Mechanism } from './baselines.ts';
+import { baselineRoundTrip } from './baselines.ts';
+import { median, printReport, type BenchRow, type Mechanism } from './bounce.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 const program = new URL('../programs/ping-pong.ts', import.meta.url).href;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 async function emulated(mode: WaitMode): Promise<number> {
   const host = await Host.create({ memory: '32M' });
@@ -55,14 +51,11 @@ async function registerPath(): Promise<{ emulatedNs: number; baselineNs: number 
 }
 
 async function main(): Promise<void> {
-  console.log(`doorbell round trip between two worker threads: median of ${RUNS} runs x ${ROUNDS} round trips`);
-  console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
-  const rows: [string, number][] = [];
+  const rows: BenchRow[] = [];
   const measure = async (label: string, sample: () => Promise<number>) => {
     const samples: number[] = [];
     for (let i = 0; i < RUNS; i++) samples.push(await sample());
-    rows.push([label, median(samples)]);
-    console.log(`${label.padEnd(46)} ${median(samples).toFixed(2).padStart(8)} us   (runs: ${samples.map((s) => s.toFixed(2)).join(', ')})`);
+    rows.push([label, median(samples), samples]);
   };
   for (const mechanism of ['spin', 'atomics-wait', 'postMessage'] as Mechanism[]) {
     await measure(`baseline: raw ${mechanism}`, () => baselineRoundTrip(mechanism, ROUNDS));
@@ -70,13 +63,8 @@ async function main(): Promise<void> {
   for (const mode of ['poll', 'spin', 'block'] as WaitMode[]) {
     await measure(`ivshmem-doorbell, wait mode '${mode}'`, () => emulated(mode));
   }
-  const byLabel = new Map(rows);
-  const ratio = (a: string, b: string) => (byLabel.get(a)! / byLabel.get(b)!).toFixed(2);
-  console.log('\nratios (emulated / baseline):');
-  console.log(`  poll  vs raw spin:          ${ratio("ivshmem-doorbell, wait mode 'poll'", 'baseline: raw spin')}`);
-  console.log(`  spin  vs raw spin:          ${ratio("ivshmem-doorbell, wait mode 'spin'", 'baseline: raw spin')}`);
-  console.log(`  block vs raw Atomics.wait:  ${ratio("ivshmem-doorbell, wait mode 'block'", 'baseline: raw atomics-wait')}`);
-  console.log(`  block vs raw postMessage:   ${ratio("ivshmem-doorbell, wait mode 'block'", 'baseline: raw postMessage')}`);
+  const cores = (await import('node:os')).cpus().length;
+  printReport(`Node ${process.version}, ${cores} cores: doorbell round trip between two worker threads, median of ${RUNS} runs x ${ROUNDS}`, rows);
   const path = await registerPath();
   console.log(`\none thread, ring + take through the registers: ${path.emulatedNs.toFixed(0)} ns per doorbell; bare atomics baseline ${path.baselineNs.toFixed(0)} ns (x${(path.emulatedNs / path.baselineNs).toFixed(1)})`);
 }

@@ -3,35 +3,14 @@
 // ivshmem-doorbell through the whole emulated path. Medians of several runs.
 import { Host } from '../../src/index.ts';
 import { programUrl } from '../conformance/programs.ts';
+import { BOUNCE, median, type BenchRow, type Mechanism } from '../../test/bench/bounce.ts';
 
-export type BenchRow = [label: string, medianUs: number, samplesUs: number[]];
+export type { BenchRow };
 
-const SIDE = `
-  onmessage = ({ data: { mechanism, flag, me, rounds, first, port } }) => {
-    const other = 1 - me;
-    if (mechanism === 'postMessage') {
-      let n = 0;
-      port.onmessage = () => {
-        n++;
-        if (first && n === rounds) { postMessage(performance.now()); return; }
-        port.postMessage(0);
-      };
-      if (first) { postMessage(performance.now()); port.postMessage(0); }
-      return;
-    }
-    const words = new Int32Array(flag);
-    if (first) postMessage(performance.now());
-    for (let i = 0; i < rounds; i++) {
-      if (first) { Atomics.store(words, other, 1); Atomics.notify(words, other); }
-      if (mechanism === 'spin') { while (Atomics.load(words, me) === 0) {} }
-      else { while (Atomics.load(words, me) === 0) Atomics.wait(words, me, 0); }
-      Atomics.store(words, me, 0);
-      if (!first) { Atomics.store(words, other, 1); Atomics.notify(words, other); }
-    }
-    if (first) postMessage(performance.now());
-  };`;
+const SIDE = `${BOUNCE}
+onmessage = ({ data }) => bounce(data, (t) => postMessage(t));`;
 
-async function baseline(mechanism: string, rounds: number): Promise<number> {
+async function baseline(mechanism: Mechanism, rounds: number): Promise<number> {
   const url = URL.createObjectURL(new Blob([SIDE], { type: 'text/javascript' }));
   const flag = new SharedArrayBuffer(8);
   const { port1, port2 } = new MessageChannel();
@@ -65,13 +44,9 @@ async function emulated(mode: 'poll' | 'spin' | 'block', rounds: number): Promis
   return (ra.elapsedMs * 1000) / rounds;
 }
 
-function median(values: number[]): number {
-  return [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
-}
-
 export const BENCHMARKS: [string, (rounds: number) => Promise<number>][] = [
   ['baseline: raw spin', (r) => baseline('spin', r)],
-  ['baseline: raw atomics-wait', (r) => baseline('wait', r)],
+  ['baseline: raw atomics-wait', (r) => baseline('atomics-wait', r)],
   ['baseline: raw postMessage', (r) => baseline('postMessage', r)],
   ["ivshmem-doorbell, wait mode 'poll'", (r) => emulated('poll', r)],
   ["ivshmem-doorbell, wait mode 'spin'", (r) => emulated('spin', r)],
