@@ -9,4 +9,5 @@ export type { ServerMessage, Handle, MessageSink } from './server/protocol.ts';
 export * as layout from '../assembly/layout.ts';
 export * as driver from './driver/pci-driver.ts';
 export { Vm, type SpawnOptions, type VmCounters } from './vm/spawn.ts';
+export type { VmInspection } from './vm/protocol.ts';
 export { Guest, STOPPED, type WaitMode, type WaitOptions } from './vm/guest.ts';

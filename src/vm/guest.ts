@@ -46,6 +46,11 @@ export class Guest {
     return this.device.ivPosition;
   }
 
+  /** The current budget of wait({ mode: 'spin' }). */
+  get spinBudgetNs(): number {
+    return this.budget.ns;
+  }
+
   /** The host asked this VM to stop; waits return STOPPED from then on. */
   get stopping(): boolean {
     return new Int32Array(this.memory.buffer, this.device.block + L.DEV_STOP, 1)[0] !== 0;

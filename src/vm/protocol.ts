@@ -21,6 +21,18 @@ export interface VmStarted {
   memory: MemoryPlace;
 }
 
+/** What a VM says about itself when asked (answered whenever its event loop runs). */
+export interface VmInspection {
+  /** the program running now, if any */
+  program: string | undefined;
+  /** log lines written so far */
+  lines: number;
+  /** the spin budget of wait({ mode: 'spin' }), in microseconds */
+  spinBudgetUs: number;
+  /** the peers its device knows, from the server */
+  peers: { id: number; vectors: number }[];
+}
+
 export interface VmApi {
   /** instantiates the core, realizes the device (finishing the server handshake) */
   start(init: VmInit): Promise<VmStarted>;
@@ -29,4 +41,5 @@ export interface VmApi {
    * to its end: its return value and how many log lines the VM has written so far
    */
   run(program: string, arg: unknown): Promise<{ value: unknown; lines: number }>;
+  inspect(): VmInspection;
 }

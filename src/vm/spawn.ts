@@ -12,7 +12,7 @@ import type { MemoryBackend } from '../memory/backend.ts';
 import { closePeerTable } from '../device/server-client.ts';
 import { InboxWriter } from '../server/inbox.ts';
 import type { Placement } from '../pci/topology.ts';
-import type { VmApi } from './protocol.ts';
+import type { VmApi, VmInspection } from './protocol.ts';
 import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 
 export interface SpawnOptions {
@@ -49,6 +49,8 @@ export class Vm {
   result!: Promise<unknown>;
   /** @internal runs one program in the worker */
   runner!: (program: string, arg: unknown) => Promise<unknown>;
+  /** @internal asks the worker about itself */
+  inspector!: () => Promise<VmInspection>;
   private ended = false;
   private killed!: (error: Error) => void;
   /** @internal rejects when terminate() is called */
@@ -75,6 +77,16 @@ export class Vm {
       lost: this.device.interrupts.lost,
       dropped: this.device.interrupts.dropped,
     };
+  }
+
+  /**
+   * Asks the VM about itself over the control plane. It answers whenever its event loop runs:
+   * at once while its program awaits (vm.waitAsync), only afterwards while it sits in a blocking
+   * vm.wait(). Counters, stop() and terminate() never need the worker: they act on shared memory
+   * or on the thread itself.
+   */
+  inspect(): Promise<VmInspection> {
+    return Promise.race([this.inspector(), this.terminated]);
   }
 
   /** Runs another program in this VM (after the one before it, like commands in a guest). */
@@ -170,6 +182,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
     exited,
     vm.terminated,
   ]);
+  vm.inspector = () => api.inspect();
   vm.result = options.program === undefined ? Promise.resolve(undefined) : vm.run(options.program, options.arg);
   vm.result.catch(() => {});
   unreserve();

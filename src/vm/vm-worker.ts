@@ -9,9 +9,10 @@ import type { ServerClient } from '../device/server-client.ts';
 import { InboxReader } from '../server/inbox.ts';
 import * as L from '../../assembly/layout.ts';
 import { Guest } from './guest.ts';
-import type { VmApi, VmInit, VmStarted } from './protocol.ts';
+import type { VmApi, VmInit, VmInspection, VmStarted } from './protocol.ts';
 
 let guest: Guest | undefined;
+let running: string | undefined;
 
 /** Feeds the inbox to the client until `done()`, without blocking the worker. */
 async function pumpUntil(inbox: InboxReader, client: ServerClient, done: () => boolean): Promise<void> {
@@ -64,8 +65,18 @@ const api: VmApi = {
     if (typeof module.default !== 'function') {
       throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);
     }
-    const value = await module.default(vm, arg);
-    return { value, lines: vm.lines.length };
+    running = program;
+    try {
+      const value = await module.default(vm, arg);
+      return { value, lines: vm.lines.length };
+    } finally {
+      running = undefined;
+    }
+  },
+
+  inspect(): VmInspection {
+    if (!guest) throw new Error('the VM has not started');
+    return { program: running, lines: guest.lines.length, spinBudgetUs: guest.spinBudgetNs / 1000, peers: guest.peers() };
   },
 };
 

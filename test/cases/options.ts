@@ -95,6 +95,18 @@ export const options: CaseGroup = {
       },
     },
     {
+      name: 'a server or backend larger than the free memory is refused and changes nothing',
+      async run(env) {
+        const host = await env.host();
+        await prepared(host);
+        const before = world(host);
+        expect(() => host.addServer({ id: 'huge', size: '512M', socket: '/tmp/huge', shm: 'huge' })).to.throw(QemuError, /Cannot allocate memory/);
+        expect(() => host.addObject('memory-backend-file,id=big,size=512M,share=on,mem-path=/dev/shm/big')).to.throw(QemuError, /Cannot allocate memory/);
+        expect(world(host)).to.equal(before);
+        expect(host.servers.has('huge')).to.equal(false);
+      },
+    },
+    {
       name: 'a file backend larger than the file already there is refused; share=off maps a private copy',
       async run(env) {
         const host = await env.host();

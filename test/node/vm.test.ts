@@ -51,6 +51,29 @@ describe('VM workers in Node', () => {
     await vm.terminate();
   }, 20_000);
 
+  test('a VM waiting with waitAsync answers control calls; one in a blocking wait still takes stop()', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const asyncVm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: { async: true } });
+    const blockingVm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: {} });
+    while (asyncVm.log.length === 0 || blockingVm.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const inspection = await asyncVm.inspect();
+    expect(inspection.program).toBe(program('echo'));
+    expect(inspection.peers.map((p) => p.id)).toEqual([0, 1]);
+    expect(inspection.lines).toBe(1);
+    let answered = false;
+    const late = blockingVm.inspect().then((i) => { answered = true; return i; });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered, 'a blocking wait holds the event loop').toBe(false);
+    expect(blockingVm.counters.delivered, 'counters come from shared memory').toEqual([0]);
+    blockingVm.stop();
+    expect(await blockingVm.result).toBe(0);
+    expect((await late).program, 'answered once the program returned').toBe(undefined);
+    asyncVm.stop();
+    expect(await asyncVm.result).toBe(0);
+    await Promise.all([asyncVm.terminate(), blockingVm.terminate()]);
+  }, 20_000);
+
   test('killing a VM mid-run: the server announces it gone, doorbells to it are ignored, the rest runs on', async () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
