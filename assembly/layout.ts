@@ -22,12 +22,11 @@
 //
 // A device block (one per realized device), offsets from the block's base:
 //
-//   +0      identity line, written once at realize:
-//           model, features, vectors, shm base, shm size, BAR1 size, PBA offset, peer count
+//   +0      identity line, written once at realize: model, features, vectors; the peer count
 //   +64     register line, written by the device's own VM:
-//           IVPosition, IntrMask, IntrStatus, INTx level, ready, lock
+//           IVPosition, IntrMask, IntrStatus, INTx level, lock
 //   +128    interrupt line (hot): sequence word the guest parks on, parked waiters,
-//           messages lost to a disabled bus master, events dropped with MSI-X disabled
+//           messages lost to a disabled bus master, events dropped with MSI-X disabled, stop
 //   +192    IRR: one bit per vector, set on delivery, taken by the guest CPU (256 bytes)
 //   +512    PCI config space (256 bytes), +768 its write mask, +1024 its write-1-to-clear mask
 //   +1280   MSI-X PBA (256 bytes: 2048 bits)
@@ -70,25 +69,18 @@ export const MODEL_2010 = 4;
 // Device feature bits (DEV_FEATURES).
 export const FEATURE_MSIX = 1;
 export const FEATURE_INTX = 2;
-export const FEATURE_IOEVENTFD = 4;
-export const FEATURE_MASTER = 8;
 
 // Identity line.
 export const DEV_MODEL = 0;
 export const DEV_FEATURES = 4;
 export const DEV_VECTORS = 8;
-export const DEV_SHM_BASE = 12;
-export const DEV_SHM_SIZE = 16;
-export const DEV_BAR1_SIZE = 20;
-export const DEV_PBA_OFFSET = 24;
-export const DEV_PEER_COUNT = 28;
+export const DEV_PEER_COUNT = 12;
 // Register line.
 export const DEV_VM_ID = 64;
 export const DEV_INTRMASK = 68;
 export const DEV_INTRSTATUS = 72;
 export const DEV_INTX_LEVEL = 76;
-export const DEV_READY = 80;
-export const DEV_LOCK = 84;
+export const DEV_LOCK = 80;
 // Interrupt line.
 export const DEV_IRQ_SEQ = 128;
 export const DEV_IRQ_WAITERS = 132;

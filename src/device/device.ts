@@ -91,7 +91,6 @@ export class Device {
   get id(): string | undefined { return this.spec.id; }
   get name(): string { return this.spec.id ? `${this.spec.model} '${this.spec.id}'` : this.spec.model; }
   get vectors(): number { return this.spec.vectors; }
-  get isUnplugged(): boolean { return this.unplugged; }
   private get core(): CoreExports { return this.host.core; }
   /** @internal the core instance this device is decoded by */
   get hostCore(): CoreExports { return this.host.core; }
@@ -110,9 +109,6 @@ export class Device {
   /** @internal the realizer and the server client map the memory through this */
   mapMemory(offset: number, size: number): void {
     this.memory = { offset, size };
-    this.view.setUint32(this.block + L.DEV_SHM_BASE, offset, true);
-    this.view.setUint32(this.block + L.DEV_SHM_SIZE, size, true);
-    this.view.setInt32(this.block + L.DEV_READY, 1, true);
   }
 
   bar(index: number): Bar {

@@ -109,11 +109,7 @@ export function allocateBlock(host: RealizeHost, spec: DeviceSpec): number {
 }
 
 function writeBlock(view: DataView, block: number, layout: PciLayout, spec: DeviceSpec): void {
-  const features = (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0)
-    | (spec.ioeventfd ? L.FEATURE_IOEVENTFD : 0) | (spec.master === 'on' ? L.FEATURE_MASTER : 0);
-  view.setInt32(block + L.DEV_FEATURES, features, true);
-  view.setInt32(block + L.DEV_BAR1_SIZE, layout.bars.find((b) => b.index === 1)?.size ?? 0, true);
-  view.setInt32(block + L.DEV_PBA_OFFSET, layout.pbaOffset, true);
+  view.setInt32(block + L.DEV_FEATURES, (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0), true);
   writeConfigSpace(view, block, layout, spec.vectors);
 }
 

@@ -49,11 +49,6 @@ export class InboxWriter implements MessageSink {
     Atomics.notify(this.head, L.INBOX_WRITE / 4);
   }
 
-  /** Messages not yet in the ring because it was full. */
-  get backlogLength(): number {
-    return this.backlog.length;
-  }
-
   private flush(): void {
     const view = new DataView(this.memory.buffer);
     let write = Atomics.load(this.head, L.INBOX_WRITE / 4);

@@ -26,8 +26,11 @@ async function pumpUntil(inbox: InboxReader, client: ServerClient, done: () => b
 
 const api: VmApi = {
   async start(init: VmInit): Promise<VmStarted> {
-    const core: CoreExports = await instantiateCore(init.memory, init.module);
     const view = new DataView(init.memory.buffer);
+    if (view.getUint32(L.HEADER_MAGIC, true) !== L.MAGIC || view.getUint32(L.HEADER_VERSION, true) !== L.LAYOUT_VERSION) {
+      throw new Error(`the shared memory was not laid out by this version of ivshmem-wasm (layout ${L.LAYOUT_VERSION})`);
+    }
+    const core: CoreExports = await instantiateCore(init.memory, init.module);
     const eventfdIsLive = (slot: number) => view.getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
     const dh = { core, memory: init.memory, eventfdIsLive, release() {} };
     let device: Device;

@@ -74,6 +74,27 @@ describe('VM workers in Node', () => {
     await Promise.all([asyncVm.terminate(), blockingVm.terminate()]);
   }, 20_000);
 
+  test('a VM parked in a blocking wait while more messages arrive than its inbox holds loses none', async () => {
+    const host = await Host.create({ memory: '32M' });
+    const server = host.addServer({ id: 'srv', size: '1M', vectors: 64 });
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv,vectors=64', program: program('echo'), arg: {} });
+    while (vm.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const quiet = { receive() {}, hangup() {} };
+    // 24 newcomers x 64 eventfds = 1536 messages for the parked VM, more than its 1024-entry inbox.
+    for (let i = 0; i < 24; i++) server.connect(quiet);
+    vm.stop();
+    expect(await vm.result).toBe(0);
+    const deadline = Date.now() + 5000;
+    let peers = (await vm.inspect()).peers;
+    while (peers.length < 25 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      peers = (await vm.inspect()).peers;
+    }
+    expect(peers).toHaveLength(25);
+    expect(peers.every((p) => p.vectors === 64)).toBe(true);
+    await vm.terminate();
+  }, 20_000);
+
   test('killing a VM mid-run: the server announces it gone, doorbells to it are ignored, the rest runs on', async () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
