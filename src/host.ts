@@ -13,6 +13,7 @@ import { Device } from './device/device.ts';
 import { realizeDevice, type RealizeHost, type ResolvedDevice } from './device/realize.ts';
 import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
 import { spawnVm, type SpawnOptions, Vm } from './vm/spawn.ts';
+import { IvshmemClient } from './server/ivshmem-client.ts';
 
 export interface HostOptions {
   /** size of the shared memory, QEMU style ('64M', '1G'; a bare number is MiB as for -m); default 64M */
@@ -114,6 +115,18 @@ export class Host implements RealizeHost {
     const server = new Server(this, options);
     this.servers.set(server.id, server);
     return server;
+  }
+
+  /**
+   * A host-side client of a server, as contrib/ivshmem-client is: it rings any peer's vectors and
+   * hears its own (`client.command('int 1 0')`, `client.notifications`).
+   */
+  connectClient(chardev: string): IvshmemClient {
+    const server = this.servers.get(chardev) ?? [...this.servers.values()].find((s) => s.socket === chardev);
+    if (!server) throw new QemuError(`Failed to connect to '${chardev}': No such file or directory`);
+    const client = new IvshmemClient(this.core, this.memory);
+    client.attach(server);
+    return client;
   }
 
   /** A chardev to a server of your own making: any object that speaks the protocol. */

@@ -6,6 +6,7 @@ export { MemoryBackend } from './memory/backend.ts';
 export { BusDevice, type Machine } from './pci/topology.ts';
 export { QemuError, AccessError } from './errors.ts';
 export type { ServerMessage, Handle, MessageSink } from './server/protocol.ts';
+export { IvshmemClient, type Notification } from './server/ivshmem-client.ts';
 export * as layout from '../assembly/layout.ts';
 export * as driver from './driver/pci-driver.ts';
 export { Vm, type SpawnOptions, type VmCounters } from './vm/spawn.ts';

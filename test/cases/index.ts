@@ -9,5 +9,6 @@ import { model2010 } from './model-2010.ts';
 import { options } from './options.ts';
 import { migration } from './migration.ts';
 import { vmWorkers } from './vm-workers.ts';
+import { ivshmemClient } from './ivshmem-client.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, vmWorkers];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, vmWorkers];
