@@ -3,11 +3,12 @@
 // It runs on one thread (the page's main thread, or Node's), allocates every region, and never
 // blocks: guests wait, the host only looks.
 import * as L from '../assembly/layout.ts';
-import { compileCore, instantiateCore, type CoreExports } from './core/core.ts';
+import { compileCore, eventfdIsLive, instantiateCore, type CoreExports } from './core/core.ts';
 import { QemuError } from './errors.ts';
 import { MemoryBackend, parseBackend, type SharedFile } from './memory/backend.ts';
 import { RegionAllocator, type Region } from './memory/region-allocator.ts';
 import { parseSize, formatSize } from './options/size.ts';
+import { checkId } from './options/option-string.ts';
 import { Server, type ServerOptions, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 import { Device } from './device/device.ts';
 import { realizeDevice, type RealizeHost, type ResolvedDevice } from './device/realize.ts';
@@ -122,11 +123,16 @@ export class Host implements RealizeHost {
    * hears its own (`client.command('int 1 0')`, `client.notifications`).
    */
   connectClient(chardev: string): IvshmemClient {
-    const server = this.servers.get(chardev) ?? [...this.servers.values()].find((s) => s.socket === chardev);
+    const server = this.findServer(chardev);
     if (!server) throw new QemuError(`Failed to connect to '${chardev}': No such file or directory`);
     const client = new IvshmemClient(this.core, this.memory);
     client.attach(server);
     return client;
+  }
+
+  /** The server behind a chardev id, or listening on a socket path. */
+  findServer(name: string): ServerEndpoint | undefined {
+    return this.servers.get(name) ?? [...this.servers.values()].find((s) => s.socket === name);
   }
 
   /** A chardev to a server of your own making: any object that speaks the protocol. */
@@ -136,8 +142,8 @@ export class Host implements RealizeHost {
   }
 
   private checkChardev(id: unknown, socket: string): void {
-    if (typeof id !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) throw new QemuError("Parameter 'id' expects an identifier");
-    if (this.servers.has(id)) throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`);
+    checkId(id);
+    if (this.servers.has(id as string)) throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`);
     if ([...this.servers.values()].some((s) => s.isRunning && s.socket === socket)) {
       throw new QemuError(`cannot bind to ${socket}: Address already in use`);
     }
@@ -147,8 +153,8 @@ export class Host implements RealizeHost {
    * `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...`, `-ivshmem <size>,[unix:]name`;
    * also `pcie-root-port`, `pcie-pci-bridge` and `pci-bridge`, whose ids are buses for `bus=`.
    */
+  realize(text: `${'pcie-root-port' | 'pcie-pci-bridge' | 'pci-bridge'},${string}`): BusDevice;
   realize(text: string): Device;
-  realize(text: string): Device | BusDevice;
   realize(text: string): Device | BusDevice {
     const driver = typeof text === 'string' ? text.split(',')[0].trim() : '';
     if (!this.topology.isBridgeModel(driver)) return realizeDevice(this, text);
@@ -231,7 +237,7 @@ export class Host implements RealizeHost {
   }
 
   eventfdIsLive(slot: number): boolean {
-    return new DataView(this.memory.buffer).getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
+    return eventfdIsLive(this.memory, slot);
   }
 
   attach(device: Device, parts: Attachment): void {

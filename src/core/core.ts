@@ -1,6 +1,7 @@
 // Loading the compiled core: compiled once per JavaScript realm, instantiated over the host's
 // shared memory (in the host, and later in every VM worker). The .wasm is built from assembly/
 // by `npm run build:core`; it is never committed.
+import * as L from '../../assembly/layout.ts';
 
 /** The core's exports, as raw numbers: device blocks and eventfd slots are byte addresses. */
 export interface CoreExports {
@@ -28,6 +29,11 @@ export interface CoreExports {
   waitInterrupt(dev: number, vectors: number, timeoutNs: bigint, spinNs: bigint): number;
   vectorNotify(dev: number, vector: number, value: number): void;
   deviceReset(dev: number): void;
+}
+
+/** An eventfd slot is live while anyone holds a reference to it (the server, a device, a client). */
+export function eventfdIsLive(memory: WebAssembly.Memory, slot: number): boolean {
+  return new DataView(memory.buffer).getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
 }
 
 const wasmUrl = new URL('../../build/ivshmem.wasm', import.meta.url);

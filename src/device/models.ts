@@ -1,7 +1,7 @@
 // The device models and their -device properties, validated as QEMU's realize functions do,
 // with QEMU's messages. Everything here is checked before anything is allocated or connected.
 import { QemuError } from '../errors.ts';
-import { parseBool, parseOnOffAuto, parseOptionString, parseUint32 } from '../options/option-string.ts';
+import { checkId, parseBool, parseOnOffAuto, parseOptionString, parseUint32 } from '../options/option-string.ts';
 import { isPowerOfTwo, parseSize } from '../options/size.ts';
 import { VECTORS_MAX } from '../../assembly/layout.ts';
 
@@ -71,9 +71,7 @@ export function parseDeviceSpec(text: string): DeviceSpec {
     master: parseOnOffAuto('master', get('master') ?? (model === 'ivshmem' ? 'auto' : 'off')),
     use64: model !== 'ivshmem' || parseUint32('use64', get('use64') ?? '1') !== 0,
   };
-  if (spec.id !== undefined && !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(spec.id)) {
-    throw new QemuError("Parameter 'id' expects an identifier");
-  }
+  if (spec.id !== undefined) checkId(spec.id);
   switch (model) {
     case 'ivshmem-plain':
       spec.memdev = get('memdev');

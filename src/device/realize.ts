@@ -20,7 +20,7 @@ import type { Placement, Topology } from '../pci/topology.ts';
 
 export interface RealizeHost extends DeviceHost {
   objects: Map<string, MemoryBackend>;
-  servers: Map<string, ServerEndpoint>;
+  findServer(name: string): ServerEndpoint | undefined;
   files: Map<string, SharedFile>;
   deviceIds: Set<string>;
   topology: Topology;
@@ -47,7 +47,7 @@ export interface MemoryPlace {
 
 function findServer(host: RealizeHost, spec: DeviceSpec): ServerEndpoint {
   const name = spec.chardev!;
-  const server = host.servers.get(name) ?? [...host.servers.values()].find((s) => s.socket === name);
+  const server = host.findServer(name);
   if (server) return server;
   if (spec.model === 'ivshmem-2010') throw new QemuError(`Failed to connect to '${name}': No such file or directory`);
   throw new QemuError(`Property '${spec.model}.chardev' can't find value '${name}'`);

@@ -3,7 +3,7 @@
 // on /dev/shm: every share=on backend naming the same path maps the same bytes; share=off maps a
 // private copy. ram and memfd backends are anonymous: no other backend can reach their memory.
 import { QemuError } from '../errors.ts';
-import { parseBool, parseOptionString } from '../options/option-string.ts';
+import { checkId, parseBool, parseOptionString } from '../options/option-string.ts';
 import { hex, parseSize } from '../options/size.ts';
 import type { Region } from './region-allocator.ts';
 
@@ -36,14 +36,6 @@ export interface BackendOptions {
   size: number;
   share: boolean;
   memPath?: string;
-}
-
-const ID = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-
-export function checkId(id: string | undefined): string {
-  if (id === undefined) throw new QemuError("Parameter 'id' is missing");
-  if (!ID.test(id)) throw new QemuError("Parameter 'id' expects an identifier");
-  return id;
 }
 
 export function parseBackend(text: string): BackendOptions {

@@ -64,3 +64,12 @@ export function parseUint32(name: string, value: string): number {
   }
   return n;
 }
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+/** QEMU's rule for ids of objects, devices and chardevs: a letter, then letters, digits, - . _ */
+export function checkId(id: unknown): string {
+  if (id === undefined) throw new QemuError("Parameter 'id' is missing");
+  if (typeof id !== 'string' || !IDENTIFIER.test(id)) throw new QemuError("Parameter 'id' expects an identifier");
+  return id;
+}

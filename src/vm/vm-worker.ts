@@ -2,7 +2,7 @@
 // It instantiates the core over the host's shared memory, realizes its device (finishing the
 // server handshake from its inbox), and runs the guest program.
 import * as Comlink from 'comlink';
-import { instantiateCore, type CoreExports } from '../core/core.ts';
+import { eventfdIsLive, instantiateCore, type CoreExports } from '../core/core.ts';
 import { buildDevice, checkMaster, makeClient, setsUpSynchronously } from '../device/realize.ts';
 import type { Device } from '../device/device.ts';
 import type { ServerClient } from '../device/server-client.ts';
@@ -31,8 +31,7 @@ const api: VmApi = {
       throw new Error(`the shared memory was not laid out by this version of ivshmem-wasm (layout ${L.LAYOUT_VERSION})`);
     }
     const core: CoreExports = await instantiateCore(init.memory, init.module);
-    const eventfdIsLive = (slot: number) => view.getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
-    const dh = { core, memory: init.memory, eventfdIsLive, release() {} };
+    const dh = { core, memory: init.memory, eventfdIsLive: (slot: number) => eventfdIsLive(init.memory, slot), release() {} };
     let device: Device;
     let inbox: InboxReader | undefined;
     let client: ServerClient | undefined;
