@@ -125,6 +125,7 @@ export class ServerClient implements MessageSink {
         this.setupStep(message);
       }
       this.settle = undefined;
+      if (this.phase === 'closed') throw new QemuError('read from server failed: the device was unplugged');
       this.drain();
       settle.resolve();
     } catch (error) {
@@ -140,6 +141,7 @@ export class ServerClient implements MessageSink {
     this.phase = 'closed';
     this.queue.length = 0;
     closePeerTable(this.device, this.ownId);
+    if (this.settle) this.scheduleStep();
   }
 
   private drain(): void {

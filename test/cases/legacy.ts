@@ -53,6 +53,19 @@ export const legacy: CaseGroup = {
       },
     },
     {
+      name: 'unplugged before the memory arrived: ready rejects, the server hears the disconnect',
+      async run(env) {
+        const host = await env.host();
+        const server = host.addServer({ id: 'srv', size: '1M' });
+        const dev = host.realize('ivshmem,chardev=srv,size=1M');
+        dev.unrealize();
+        let error: unknown;
+        await dev.ready.catch((e) => { error = e; });
+        expect(String(error)).to.match(/unplugged/);
+        expect(server.peerIds).to.deep.equal([]);
+      },
+    },
+    {
       name: 'a size above the server\'s memory fails the setup (the 4M default against a 1M server)',
       async run(env) {
         const host = await env.host();
