@@ -102,28 +102,27 @@ export class Guest {
     return ns;
   }
 
-  /** Waits without blocking the worker's event loop; same results as wait(). */
+  /**
+   * Waits without blocking the worker's event loop; same results as wait(). A pending
+   * Atomics.waitAsync does not keep a Node worker alive by itself; the VM's control port does
+   * (comlink listens on it for the whole life of the VM).
+   */
   async waitAsync(options: { timeoutMs?: number } = {}): Promise<number> {
     const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
     const waiters = new Int32Array(this.memory.buffer, this.device.block + L.DEV_IRQ_WAITERS, 1);
-    // A pending Atomics.waitAsync does not keep a Node worker alive; a timer does.
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    try {
-      for (;;) {
-        this.pump();
-        const seq = Atomics.load(this.seq, 0);
-        const vector = this.core.takeInterrupt(this.device.block, this.device.vectors);
-        if (vector >= 0) return vector;
-        if (this.stopping) return STOPPED;
-        const left = deadline - performance.now();
-        if (left <= 0) return L.WAIT_TIMEOUT;
-        Atomics.add(waiters, 0, 1);
-        const result = Atomics.waitAsync(this.seq, 0, seq, Math.min(left, 50));
-        if (result.async) await result.value;
-        Atomics.sub(waiters, 0, 1);
-      }
-    } finally {
-      clearInterval(keepAlive);
+    for (;;) {
+      this.pump();
+      const seq = Atomics.load(this.seq, 0);
+      const vector = this.core.takeInterrupt(this.device.block, this.device.vectors);
+      if (vector >= 0) return vector;
+      if (this.stopping) return STOPPED;
+      const left = deadline - performance.now();
+      if (left <= 0) return L.WAIT_TIMEOUT;
+      Atomics.add(waiters, 0, 1);
+      // Bounded, so that server messages arriving meanwhile are taken within 50 ms.
+      const result = Atomics.waitAsync(this.seq, 0, seq, Math.min(left, 50));
+      if (result.async) await result.value;
+      Atomics.sub(waiters, 0, 1);
     }
   }
 

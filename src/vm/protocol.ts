@@ -33,6 +33,11 @@ export interface VmInspection {
   peers: { id: number; vectors: number }[];
 }
 
+/** How a program ended, with the number of log lines the VM had written by then. */
+export type RunOutcome =
+  | { ok: true; value: unknown; lines: number }
+  | { ok: false; error: { name: string; message: string; stack?: string }; lines: number };
+
 export interface VmApi {
   /** instantiates the core, realizes the device (finishing the server handshake) */
   start(init: VmInit): Promise<VmStarted>;
@@ -40,6 +45,6 @@ export interface VmApi {
    * runs a guest program (an ES module URL whose default export is `async (vm, arg) => result`)
    * to its end: its return value and how many log lines the VM has written so far
    */
-  run(program: string, arg: unknown): Promise<{ value: unknown; lines: number }>;
+  run(program: string, arg: unknown): Promise<RunOutcome>;
   inspect(): VmInspection;
 }

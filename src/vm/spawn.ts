@@ -173,11 +173,13 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   });
   vm.terminated.catch(() => {});
   (vm as { log: string[] }).log = lines;
-  // The log travels on its own channel: a result waits until every line written has arrived.
+  // The log travels on its own channel: a result (or an error) waits until every line written
+  // before it has arrived.
   vm.runner = (program, arg) => Promise.race([
-    api.run(program, arg).then(async ({ value, lines: written }) => {
-      while (lines.length < written) await new Promise((resolve) => setTimeout(resolve, 1));
-      return value;
+    api.run(program, arg).then(async (outcome) => {
+      while (lines.length < outcome.lines) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (outcome.ok) return outcome.value;
+      throw Object.assign(new Error(outcome.error.message), outcome.error);
     }),
     exited,
     vm.terminated,

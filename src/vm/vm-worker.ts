@@ -9,7 +9,7 @@ import type { ServerClient } from '../device/server-client.ts';
 import { InboxReader } from '../server/inbox.ts';
 import * as L from '../../assembly/layout.ts';
 import { Guest } from './guest.ts';
-import type { VmApi, VmInit, VmInspection, VmStarted } from './protocol.ts';
+import type { RunOutcome, VmApi, VmInit, VmInspection, VmStarted } from './protocol.ts';
 
 let guest: Guest | undefined;
 let running: string | undefined;
@@ -60,17 +60,20 @@ const api: VmApi = {
     return { id: device.ivPosition, memory: device.sharedMemory! };
   },
 
-  async run(program: string, arg: unknown): Promise<{ value: unknown; lines: number }> {
+  async run(program: string, arg: unknown): Promise<RunOutcome> {
     const vm = guest;
     if (!vm) throw new Error('the VM has not started');
-    const module = await import(/* @vite-ignore */ program);
-    if (typeof module.default !== 'function') {
-      throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);
-    }
     running = program;
     try {
+      const module = await import(/* @vite-ignore */ program);
+      if (typeof module.default !== 'function') {
+        throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);
+      }
       const value = await module.default(vm, arg);
-      return { value, lines: vm.lines.length };
+      return { ok: true, value, lines: vm.lines.length };
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      return { ok: false, error: { name: e.name, message: e.message, stack: e.stack }, lines: vm.lines.length };
     } finally {
       running = undefined;
     }

@@ -74,6 +74,14 @@ describe('VM workers in Node', () => {
     await Promise.all([asyncVm.terminate(), blockingVm.terminate()]);
   }, 20_000);
 
+  test('a Node worker stays alive through a long waitAsync with nothing else pending', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('idle'), arg: { timeoutMs: 400 } });
+    expect(await vm.result).toBe(-1);
+    await vm.terminate();
+  }, 20_000);
+
   test('a VM parked in a blocking wait while more messages arrive than its inbox holds loses none', async () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 64 });
@@ -86,7 +94,8 @@ describe('VM workers in Node', () => {
     expect(await vm.result).toBe(0);
     const deadline = Date.now() + 5000;
     let peers = (await vm.inspect()).peers;
-    while (peers.length < 25 && Date.now() < deadline) {
+    const complete = () => peers.length === 25 && peers.every((p) => p.vectors === 64);
+    while (!complete() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
       peers = (await vm.inspect()).peers;
     }
@@ -127,7 +136,8 @@ describe('VM workers in Node', () => {
     host.addObject('memory-backend-ram,id=m,size=1M');
     const vm = await host.spawn({ device: 'ivshmem-plain,memdev=m', program: program('fails') });
     await expect(vm.result).rejects.toThrow(/guest 0 gave up/);
-    expect(vm.log).toEqual(['about to fail']);
+    await expect(vm.result).rejects.toMatchObject({ name: 'RangeError' });
+    expect(vm.log, 'lines written before the error have all arrived').toEqual(['about to fail']);
     await expect(host.spawn({ device: 'ivshmem-plain,memdev=m', program: program('fails') })).rejects.toThrow("can't use already busy memdev: m");
     await vm.terminate();
     const again = await host.spawn({ device: 'ivshmem-plain,memdev=m', program: program('fails') });
