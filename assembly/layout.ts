@@ -28,6 +28,7 @@
 //   +128    interrupt line (hot): sequence word the guest parks on, parked waiters,
 //           messages lost to a disabled bus master, events dropped with MSI-X disabled, stop
 //   +192    IRR: one bit per vector, set on delivery, taken by the guest CPU (256 bytes)
+//   +448    x-name: the device's name as its guest reads it (64 bytes)
 //   +512    PCI config space (256 bytes), +768 its write mask, +1024 its write-1-to-clear mask
 //   +1280   MSI-X PBA (256 bytes: 2048 bits)
 //   +1536   delivered count per vector (2048 x u32)
@@ -69,6 +70,10 @@ export const MODEL_2010 = 4;
 // Device feature bits (DEV_FEATURES).
 export const FEATURE_MSIX = 1;
 export const FEATURE_INTX = 2;
+// Opt-in extensions (x- properties); a device without them is byte-for-byte QEMU's.
+export const FEATURE_X_POLL = 4;
+export const FEATURE_X_PEERS = 8;
+export const FEATURE_X_NAME = 16;
 
 // Identity line.
 export const DEV_MODEL = 0;
@@ -91,6 +96,9 @@ export const DEV_STOP = 144;
 export const WAIT_TIMEOUT = -1;
 export const WAIT_STOPPED = -2;
 export const DEV_IRR = 192;
+// x-name: up to NAME_SIZE bytes of ASCII, NUL padded (after the IRR's 256 bytes).
+export const DEV_NAME = 448;
+export const NAME_SIZE = 64;
 // PCI function.
 export const DEV_CONFIG = 512;
 export const DEV_WMASK = 768;
@@ -166,3 +174,8 @@ export const REG2010_IVPOSITION = 6;
 export const REG2010_IVLIVELIST = 8;
 export const BROADCAST_2010 = 255;
 export const BAR0_SIZE = 256;
+// Extension registers in BAR0's reserved space (only with the x- properties):
+// x-peers: live peer IDs 0..255, one bit each, eight 32-bit words; x-name: the name, 64 bytes.
+export const REG_X_PEERS = 0x80;
+export const REG_X_PEERS_WORDS = 8;
+export const REG_X_NAME = 0xc0;

@@ -2,7 +2,7 @@
 // device's own vectors becomes an MSI-X message, or sets IntrStatus on a pin-based device.
 // With MSI-X disabled the event is dropped, as QEMU drops it.
 import {
-  DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, MODEL_2010,
+  DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, FEATURE_X_POLL, MODEL_2010,
 } from './layout';
 import { lockDevice, unlockDevice } from './lock';
 import { msixEnabled, msixNotify } from './msix';
@@ -10,7 +10,11 @@ import { updateIntx } from './intx';
 
 export function vectorNotify(dev: u32, vector: u32, value: u32): void {
   lockDevice(dev);
-  if ((atomic.load<i32>(dev + DEV_FEATURES) & FEATURE_MSIX) != 0) {
+  const features = atomic.load<i32>(dev + DEV_FEATURES);
+  // x-poll: IntrStatus (reserved in revision 1) latches one bit per vector below 32 whatever the
+  // MSI-X state, and reading it clears it, so a guest can poll without interrupts.
+  if ((features & FEATURE_X_POLL) != 0 && vector < 32) atomic.or<i32>(dev + DEV_INTRSTATUS, 1 << vector);
+  if ((features & FEATURE_MSIX) != 0) {
     if (msixEnabled(dev)) msixNotify(dev, vector);
     else atomic.add<i32>(dev + DEV_IRQ_DROPPED, 1);
   } else {

@@ -3,7 +3,8 @@
 import {
   DEV_INTRMASK, DEV_INTRSTATUS, DEV_VM_ID, DEV_MODEL, DEV_FEATURES, DEV_PEER_COUNT, FEATURE_INTX,
   MODEL_2010, REG_INTRMASK, REG_INTRSTATUS, REG_IVPOSITION, REG_DOORBELL, REG2010_INTRMASK,
-  REG2010_INTRSTATUS, REG2010_DOORBELL, REG2010_IVPOSITION, REG2010_IVLIVELIST,
+  REG2010_INTRSTATUS, REG2010_DOORBELL, REG2010_IVPOSITION, REG2010_IVLIVELIST, FEATURE_X_PEERS,
+  FEATURE_X_NAME, REG_X_PEERS, REG_X_PEERS_WORDS, REG_X_NAME, NAME_SIZE, DEV_NAME,
 } from './layout';
 import { lockDevice, unlockDevice } from './lock';
 import { updateIntx } from './intx';
@@ -50,11 +51,33 @@ function liveList(dev: u32): u32 {
   return bits;
 }
 
+// x-peers: bit (id & 31) of word (id >> 5) for every live peer below 256, this device included.
+function peerWord(dev: u32, word: u32): u32 {
+  let bits: u32 = 0;
+  const count = <u32>load<i32>(dev + DEV_PEER_COUNT);
+  for (let i: u32 = 0; i < count; i++) {
+    const id = <u32>peerIdAt(dev, i);
+    if (id >> 5 == word) bits |= 1 << (id & 31);
+  }
+  return bits;
+}
+
+function extensionRead(dev: u32, offset: u32): u32 {
+  const features = atomic.load<i32>(dev + DEV_FEATURES);
+  if ((features & FEATURE_X_PEERS) != 0 && offset >= <u32>REG_X_PEERS && offset < <u32>(REG_X_PEERS + REG_X_PEERS_WORDS * 4)) {
+    return peerWord(dev, (offset - REG_X_PEERS) >> 2);
+  }
+  if ((features & FEATURE_X_NAME) != 0 && offset >= <u32>REG_X_NAME && offset < <u32>(REG_X_NAME + NAME_SIZE)) {
+    return load<u32>(dev + DEV_NAME + offset - REG_X_NAME);
+  }
+  return 0;
+}
+
 function read32(dev: u32, offset: u32): u32 {
   if (offset == REG_INTRMASK) return <u32>atomic.load<i32>(dev + DEV_INTRMASK);
   if (offset == REG_INTRSTATUS) return intrStatusRead(dev);
   if (offset == REG_IVPOSITION) return <u32>atomic.load<i32>(dev + DEV_VM_ID);
-  return 0;
+  return extensionRead(dev, offset);
 }
 
 function write32(dev: u32, offset: u32, value: u32): void {

@@ -8,9 +8,10 @@ import { VECTORS_MAX } from '../../assembly/layout.ts';
 export type ModelName = 'ivshmem-plain' | 'ivshmem-doorbell' | 'ivshmem' | 'ivshmem-2010';
 
 const COMMON = ['id', 'bus', 'addr'];
+// x- properties: opt-in extensions no real device has (see the README); off by default.
 const PROPERTIES: Record<ModelName, string[]> = {
-  'ivshmem-plain': ['memdev', 'master', ...COMMON],
-  'ivshmem-doorbell': ['chardev', 'vectors', 'ioeventfd', 'master', ...COMMON],
+  'ivshmem-plain': ['memdev', 'master', 'x-name', ...COMMON],
+  'ivshmem-doorbell': ['chardev', 'vectors', 'ioeventfd', 'master', 'x-poll', 'x-peers', 'x-name', ...COMMON],
   ivshmem: ['chardev', 'size', 'vectors', 'ioeventfd', 'msi', 'shm', 'role', 'use64', ...COMMON],
   'ivshmem-2010': ['size', 'name', ...COMMON],
 };
@@ -32,6 +33,12 @@ export interface DeviceSpec {
   ioeventfd: boolean;
   master: 'on' | 'off' | 'auto';
   use64: boolean;
+  /** x-poll: IntrStatus latches a bit per rung vector, read-to-clear, whatever MSI-X does */
+  xPoll: boolean;
+  /** x-peers: BAR0 0x80..0x9f show the live peer IDs 0..255 as a bitmap */
+  xPeers: boolean;
+  /** x-name: BAR0 0xc0..0xff hold this name, so a guest can tell its devices apart */
+  xName?: string;
 }
 
 /** `-ivshmem <size in MB>,[unix:]name`, the 2010 command line, as an ivshmem-2010 string. */
@@ -70,7 +77,13 @@ export function parseDeviceSpec(text: string): DeviceSpec {
     ioeventfd: parseBool('ioeventfd', get('ioeventfd') ?? (model === 'ivshmem-doorbell' ? 'on' : 'off')),
     master: parseOnOffAuto('master', get('master') ?? (model === 'ivshmem' ? 'auto' : 'off')),
     use64: model !== 'ivshmem' || parseUint32('use64', get('use64') ?? '1') !== 0,
+    xPoll: parseBool('x-poll', get('x-poll') ?? 'off'),
+    xPeers: parseBool('x-peers', get('x-peers') ?? 'off'),
+    xName: get('x-name'),
   };
+  if (spec.xName !== undefined && !/^[\x20-\x7e]{1,63}$/.test(spec.xName)) {
+    throw new QemuError("Parameter 'x-name' expects 1 to 63 printable ASCII characters");
+  }
   if (spec.id !== undefined) checkId(spec.id);
   switch (model) {
     case 'ivshmem-plain':

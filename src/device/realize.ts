@@ -109,7 +109,10 @@ export function allocateBlock(host: RealizeHost, spec: DeviceSpec): number {
 }
 
 function writeBlock(view: DataView, block: number, layout: PciLayout, spec: DeviceSpec): void {
-  view.setInt32(block + L.DEV_FEATURES, (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0), true);
+  const features = (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0)
+    | (spec.xPoll ? L.FEATURE_X_POLL : 0) | (spec.xPeers ? L.FEATURE_X_PEERS : 0) | (spec.xName !== undefined ? L.FEATURE_X_NAME : 0);
+  view.setInt32(block + L.DEV_FEATURES, features, true);
+  for (let i = 0; i < L.NAME_SIZE; i++) view.setUint8(block + L.DEV_NAME + i, spec.xName?.charCodeAt(i) || 0);
   writeConfigSpace(view, block, layout, spec.vectors);
 }
 

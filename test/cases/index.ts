@@ -10,5 +10,6 @@ import { options } from './options.ts';
 import { migration } from './migration.ts';
 import { vmWorkers } from './vm-workers.ts';
 import { ivshmemClient } from './ivshmem-client.ts';
+import { extensions } from './extensions.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, vmWorkers];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers];
