@@ -121,6 +121,11 @@ export class Device {
     return bar;
   }
 
+  /** The BAR that maps the shared memory: BAR2, or BAR1 on the 2010 device. */
+  get memoryBar(): Bar {
+    return this.bar(this.spec.model === 'ivshmem-2010' ? 1 : 2);
+  }
+
   /** Peers this device knows from its server, with how many vectors each can be rung on. */
   peers(): { id: number; vectors: number }[] {
     const view = this.view;

@@ -6,12 +6,12 @@ import type { Guest } from '../../src/index.ts';
 const READY_BASE = 0;
 
 export function announceReady(vm: Guest): void {
-  vm.device.bar(2).write(READY_BASE + vm.id * 4, 4, 1);
+  vm.device.memoryBar.write(READY_BASE + vm.id * 4, 4, 1);
 }
 
 export async function peerReady(vm: Guest, peer: number, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (vm.device.bar(2).read(READY_BASE + peer * 4, 4) !== 1) {
+  while (vm.device.memoryBar.read(READY_BASE + peer * 4, 4) !== 1) {
     if (performance.now() > deadline) throw new Error(`peer ${peer} never became ready`);
     await vm.waitAsync({ timeoutMs: 1 });
   }
