@@ -1,0 +1,22 @@
+// The README's examples run as written (after the import line), so the docs cannot drift.
+import { readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import * as ivshmem from '../../src/index.ts';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+function codeBlocksAfter(heading: string, count: number): string[] {
+  const rest = readme.slice(readme.indexOf(heading));
+  return [...rest.matchAll(/```ts\n([\s\S]*?)```/g)].slice(0, count).map((m) => m[1]);
+}
+
+test('the short example and the ivshmem-client example run as written', async () => {
+  const source = codeBlocksAfter('## A short example', 2).join('\n').replace(/^import .*$/m, '');
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  const run = new AsyncFunction('Host', 'driver', `${source}\nreturn { a, client, plain };`);
+  const { a, client, plain } = await run(ivshmem.Host, ivshmem.driver);
+  expect(plain.config.read(0x00, 2)).toBe(0x1af4);
+  expect(plain.bar(2).read(0, 4)).toBe(0xcafe);
+  expect(client.output[0]).toMatch(/^our_id = 2\n/);
+  expect(a.interrupts.delivered(1), "the example's doorbell, then the client's 'int 0 1'").toBe(2);
+});
