@@ -12,7 +12,7 @@ import type { MemoryBackend } from '../memory/backend.ts';
 import { closePeerTable } from '../device/server-client.ts';
 import { InboxWriter } from '../server/inbox.ts';
 import type { Placement } from '../pci/topology.ts';
-import type { VmApi, VmInspection } from './protocol.ts';
+import type { VmApi, VmInspection, VmStarted } from './protocol.ts';
 import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 
 export interface SpawnOptions {
@@ -42,27 +42,43 @@ export interface SpawnHost extends RealizeHost {
   detachVm(device: Device): void;
 }
 
+/** How a Vm reaches its worker; made by spawnVm. */
+interface VmLink {
+  thread: WorkerThread;
+  api: Comlink.Remote<VmApi>;
+  /** the log lines, filled as they arrive on their own channel */
+  lines: string[];
+  /** called once the worker is gone */
+  onEnd(): void;
+}
+
 export class Vm {
   /** the program's log lines, as they arrive */
-  readonly log: string[] = [];
+  readonly log: string[];
   /** the first program's return value, or its error (also if the VM dies or is terminated first) */
-  result!: Promise<unknown>;
-  /** @internal runs one program in the worker */
-  runner!: (program: string, arg: unknown) => Promise<unknown>;
-  /** @internal asks the worker about itself */
-  inspector!: () => Promise<VmInspection>;
+  readonly result: Promise<unknown>;
   private ended = false;
   private killed!: (error: Error) => void;
-  /** @internal rejects when terminate() is called */
-  readonly terminated = new Promise<never>((_, reject) => { this.killed = reject; });
+  private readonly terminated = new Promise<never>((_, reject) => { this.killed = reject; });
+  private readonly exited: Promise<never>;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** the host's view of the VM's device (shared state: counters, pending bits, registers) */
     readonly device: Device,
     private readonly memory: WebAssembly.Memory,
-    private readonly thread: WorkerThread,
-    private readonly onEnd: () => void,
-  ) {}
+    private readonly link: VmLink,
+    first: SpawnOptions,
+  ) {
+    this.log = link.lines;
+    this.terminated.catch(() => {});
+    this.exited = link.thread.exited.then((reason) => { throw new Error(reason); });
+    this.exited.catch(() => {});
+    // A worker that dies on its own ends the VM as terminate() would.
+    void link.thread.exited.then(() => this.terminate());
+    this.result = first.program === undefined ? Promise.resolve(undefined) : this.run(first.program, first.arg);
+    this.result.catch(() => {});
+  }
 
   /** The device's IVPosition: its peer ID, or 0 without a server. */
   get id(): number {
@@ -86,18 +102,24 @@ export class Vm {
    * or on the thread itself.
    */
   inspect(): Promise<VmInspection> {
-    return Promise.race([this.inspector(), this.terminated]);
+    return Promise.race([this.link.api.inspect(), this.exited, this.terminated]);
   }
 
   /** Runs another program in this VM (after the one before it, like commands in a guest). */
   run(program: string | URL, arg?: unknown): Promise<unknown> {
-    const previous = this.queue;
-    const next = previous.catch(() => {}).then(() => this.runner(String(program), arg));
+    const next = this.queue.catch(() => {}).then(() => Promise.race([this.runNow(String(program), arg), this.exited, this.terminated]));
     this.queue = next;
     return next;
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
+  // The log travels on its own channel: a result (or an error) waits until every line written
+  // before it has arrived.
+  private async runNow(program: string, arg: unknown): Promise<unknown> {
+    const outcome = await this.link.api.run(program, arg);
+    while (this.log.length < outcome.lines) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (outcome.ok) return outcome.value;
+    throw Object.assign(new Error(outcome.error.message), outcome.error);
+  }
 
   /** Asks the program to stop: its waits return STOPPED (-2) from now on. */
   stop(): void {
@@ -112,8 +134,8 @@ export class Vm {
     if (this.ended) return;
     this.ended = true;
     this.killed(new Error('the VM was terminated'));
-    await this.thread.terminate();
-    this.onEnd();
+    await this.link.thread.terminate();
+    this.link.onEnd();
   }
 }
 
@@ -145,7 +167,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   channel.port1.onmessage = (event: MessageEvent) => lines.push(String(event.data));
   const exited = thread.exited.then((reason) => { throw new Error(reason); });
   exited.catch(() => {});
-  let started;
+  let started: VmStarted;
   try {
     started = await Promise.race([exited, api.start(Comlink.transfer({
       memory: host.memory,
@@ -163,30 +185,19 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
     unreserve();
     throw error;
   }
-  const size = spec.chardev !== undefined && spec.model !== 'ivshmem-doorbell' ? spec.size! : started.memory.size;
+  const { offset, size } = started.memory;
   const device = new Device(host, spec, block, pciLayout(spec, size), undefined, Promise.resolve());
-  device.mapMemory(started.memory.offset, size);
-  const vm = new Vm(device, host.memory, thread, () => {
-    cleanUp();
-    channel.port1.close();
-    host.detachVm(device);
-  });
-  vm.terminated.catch(() => {});
-  (vm as { log: string[] }).log = lines;
-  // The log travels on its own channel: a result (or an error) waits until every line written
-  // before it has arrived.
-  vm.runner = (program, arg) => Promise.race([
-    api.run(program, arg).then(async (outcome) => {
-      while (lines.length < outcome.lines) await new Promise((resolve) => setTimeout(resolve, 1));
-      if (outcome.ok) return outcome.value;
-      throw Object.assign(new Error(outcome.error.message), outcome.error);
-    }),
-    exited,
-    vm.terminated,
-  ]);
-  vm.inspector = () => api.inspect();
-  vm.result = options.program === undefined ? Promise.resolve(undefined) : vm.run(options.program, options.arg);
-  vm.result.catch(() => {});
+  device.mapMemory(offset, size);
+  const vm = new Vm(device, host.memory, {
+    thread,
+    api,
+    lines,
+    onEnd: () => {
+      cleanUp();
+      channel.port1.close();
+      host.detachVm(device);
+    },
+  }, options);
   unreserve();
   host.attachVm(device, { placement: resolved.placement, backend: resolved.backend, vm });
   return vm;

@@ -148,6 +148,17 @@ describe('VM workers in Node', () => {
     await survivor.terminate();
   }, 20_000);
 
+  test('a worker that dies on its own ends its VM: result rejects, device freed, server told', async () => {
+    const host = await Host.create({ memory: '32M' });
+    const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('crash') });
+    await expect(vm.result).rejects.toThrow(/crashed/);
+    const deadline = Date.now() + 5000;
+    while (host.devices.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(host.devices).toEqual([]);
+    expect(server.peerIds).toEqual([]);
+  }, 20_000);
+
   test('a failing program rejects its result; a bad device string fails the spawn with QEMU\'s message', async () => {
     const host = await Host.create({ memory: '32M' });
     host.addObject('memory-backend-ram,id=m,size=1M');
