@@ -29,6 +29,8 @@ export interface DeviceHost {
   core: CoreExports;
   memory: WebAssembly.Memory;
   release(device: Device): void;
+  /** runs before every BAR0 access: a VM takes its server's pending messages there */
+  beforeRegisterAccess?(): void;
 }
 
 export interface InterruptView {
@@ -206,7 +208,10 @@ export class Device {
         { name, size: bar.size, widths: [width], widthReason: `the registers are ${width * 8}-bit` },
         (offset) => this.core.bar0Read(this.block, offset) >>> 0,
         (offset, _w, value) => this.core.bar0Write(this.block, offset, Number(value)),
-        before,
+        () => {
+          this.host.beforeRegisterAccess?.();
+          before();
+        },
       );
     } else if (bar.kind === 'msix') {
       region = this.region(

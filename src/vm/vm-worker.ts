@@ -31,10 +31,20 @@ const api: VmApi = {
       throw new Error(`the shared memory was not laid out by this version of ivshmem-wasm (layout ${L.LAYOUT_VERSION})`);
     }
     const core: CoreExports = await instantiateCore(init.memory, init.module);
-    const dh = { core, memory: init.memory, eventfdIsLive: (slot: number) => eventfdIsLive(init.memory, slot), release() {} };
-    let device: Device;
     let inbox: InboxReader | undefined;
     let client: ServerClient | undefined;
+    const dh = {
+      core,
+      memory: init.memory,
+      eventfdIsLive: (slot: number) => eventfdIsLive(init.memory, slot),
+      release() {},
+      // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
+      // before every register access, so a doorbell to a newcomer finds it.
+      beforeRegisterAccess() {
+        if (inbox?.pending && client?.isSetUp) inbox.drain(client);
+      },
+    };
+    let device: Device;
     if (init.spec.chardev === undefined) {
       device = buildDevice(dh, init.spec, init.block, { memory: init.memoryPlace! });
     } else {

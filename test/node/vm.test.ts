@@ -148,6 +148,19 @@ describe('VM workers in Node', () => {
     await survivor.terminate();
   }, 20_000);
 
+  test('a VM that never waits sees a newcomer through its register accesses, and rings it', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('newcomer') });
+    await new Promise((r) => setTimeout(r, 50));
+    const newcomer = host.realize('ivshmem-doorbell,chardev=srv');
+    driver.bringUpDoorbell(newcomer);
+    expect(await vm.result).toBe(newcomer.ivPosition);
+    // Delivered, or dropped if it came before bringUp enabled MSI-X: either way it arrived.
+    expect(newcomer.interrupts.delivered(0) + newcomer.interrupts.dropped).toBe(1);
+    await vm.terminate();
+  }, 20_000);
+
   test('a worker that dies on its own ends its VM: result rejects, device freed, server told', async () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
