@@ -2,7 +2,7 @@
 // that a default device stays exactly QEMU's.
 import { expect } from 'chai';
 import { QemuError } from '../../src/index.ts';
-import { driver, REG } from './helpers.ts';
+import { doorbellPair, driver, REG } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
 
 function readName(dev: { bar(i: number): { read(o: number, s: 4): number } }): string {
@@ -20,12 +20,7 @@ export const extensions: CaseGroup = {
     {
       name: 'without them, BAR0 0x10..0xff reads 0 and IntrStatus stays 0 on doorbells (QEMU\'s device)',
       async run(env) {
-        const host = await env.host();
-        host.addServer({ id: 'srv', size: '1M', vectors: 2 });
-        const a = host.realize('ivshmem-doorbell,chardev=srv,vectors=2');
-        const b = host.realize('ivshmem-doorbell,chardev=srv,vectors=2');
-        driver.enableDevice(a);
-        driver.enableDevice(b);
+        const { a, b } = doorbellPair(await env.host());
         driver.ring(b, a.ivPosition, 1);
         expect(a.bar(0).read(REG.INTRSTATUS, 4)).to.equal(0);
         for (let off = 0x10; off < 0x100; off += 4) expect(a.bar(0).read(off, 4), `offset ${off}`).to.equal(0);
@@ -34,12 +29,7 @@ export const extensions: CaseGroup = {
     {
       name: 'x-poll=on: a doorbell latches its vector in IntrStatus, even with MSI-X off; reading clears it',
       async run(env) {
-        const host = await env.host();
-        host.addServer({ id: 'srv', size: '1M', vectors: 2 });
-        const a = host.realize('ivshmem-doorbell,chardev=srv,vectors=2,x-poll=on');
-        const b = host.realize('ivshmem-doorbell,chardev=srv,vectors=2');
-        driver.enableDevice(a);
-        driver.enableDevice(b);
+        const { a, b } = doorbellPair(await env.host(), 2, ',x-poll=on');
         driver.ring(b, a.ivPosition, 1);
         driver.ring(b, a.ivPosition, 0);
         expect(a.bar(0).read(REG.INTRSTATUS, 4)).to.equal(0b11);

@@ -1,6 +1,30 @@
-export { driver } from '../../src/index.ts';
+import { driver, type Host } from '../../src/index.ts';
+
+export { driver };
 
 /** BAR0 register offsets of the 32-bit layout. */
 export const REG = { INTRMASK: 0, INTRSTATUS: 4, IVPOSITION: 8, DOORBELL: 12 } as const;
 /** BAR0 register offsets of the 2010 16-bit layout. */
 export const REG2010 = { INTRMASK: 0, INTRSTATUS: 2, DOORBELL: 4, IVPOSITION: 6, IVLIVELIST: 8 } as const;
+
+/**
+ * A server and two enabled ivshmem-doorbell devices on it, `a` then `b`; `extraA` adds properties
+ * to `a` (an x- extension, say).
+ */
+export function doorbellPair(host: Host, vectors = 2, extraA = '') {
+  host.addServer({ id: 'srv', size: '1M', vectors });
+  const a = host.realize(`ivshmem-doorbell,chardev=srv,vectors=${vectors}${extraA}`);
+  const b = host.realize(`ivshmem-doorbell,chardev=srv,vectors=${vectors}`);
+  driver.enableDevice(a);
+  driver.enableDevice(b);
+  return { a, b, idA: a.ivPosition, idB: b.ivPosition };
+}
+
+/** Resolves once `condition()` holds; fails after 5 s. */
+export async function until(condition: () => boolean, what = 'the condition'): Promise<void> {
+  const deadline = performance.now() + 5000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`${what} did not happen within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}

@@ -2,18 +2,9 @@
 // doorbells to absent peers and vectors, reset. Also what QEMU's own test leaves as TODO: the
 // behaviour before MSI-X is enabled, and catching the actual interrupt.
 import { expect } from 'chai';
-import type { Device, Host } from '../../src/index.ts';
-import { driver, REG } from './helpers.ts';
+import type { Device } from '../../src/index.ts';
+import { doorbellPair, driver, REG } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
-
-async function pair(host: Host, vectors = 2) {
-  host.addServer({ id: 'srv', size: '1M', vectors });
-  const a = host.realize(`ivshmem-doorbell,chardev=srv,vectors=${vectors}`);
-  const b = host.realize(`ivshmem-doorbell,chardev=srv,vectors=${vectors}`);
-  driver.enableDevice(a);
-  driver.enableDevice(b);
-  return { a, b, idA: a.ivPosition, idB: b.ivPosition };
-}
 
 /** Everything a doorbell could have changed anywhere. */
 function interruptState(devices: Device[]) {
@@ -28,7 +19,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'MSI-X entries start masked and zeroed; nothing pending',
       async run(env) {
-        const { a } = await pair(await env.host(), 4);
+        const { a } = await doorbellPair(await env.host(), 4);
         for (let v = 0; v < 4; v++) {
           for (const word of [0, 4, 8]) expect(a.bar(1).read(v * 16 + word, 4)).to.equal(0);
           expect(a.bar(1).read(v * 16 + 12, 4), `vector ${v} control`).to.equal(1);
@@ -39,7 +30,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'a doorbell to a masked vector sets its PBA bit; unmasking delivers it once',
       async run(env) {
-        const { a, b, idA } = await pair(await env.host());
+        const { a, b, idA } = await doorbellPair(await env.host());
         driver.enableMsix(a);
         b.bar(0).write(REG.DOORBELL, 4, (idA << 16) | 1);
         expect(driver.msixPending(a, 1)).to.equal(true);
@@ -59,7 +50,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'unmasked vectors are delivered at once; the CPU takes the lowest vector first',
       async run(env) {
-        const { a, b, idA } = await pair(await env.host(), 3);
+        const { a, b, idA } = await doorbellPair(await env.host(), 3);
         driver.bringUpDoorbell(a);
         for (const v of [2, 0, 1]) driver.ring(b, idA, v);
         expect([0, 1, 2].map((v) => a.interrupts.delivered(v))).to.deep.equal([1, 1, 1]);
@@ -69,7 +60,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'the function mask holds every vector pending until it is cleared',
       async run(env) {
-        const { a, b, idA } = await pair(await env.host());
+        const { a, b, idA } = await doorbellPair(await env.host());
         driver.bringUpDoorbell(a);
         driver.enableMsix(a, { functionMask: true });
         driver.ring(b, idA, 0);
@@ -84,7 +75,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'before MSI-X is enabled, a doorbell is dropped: nothing pending, nothing delivered later',
       async run(env) {
-        const { a, b, idA } = await pair(await env.host());
+        const { a, b, idA } = await doorbellPair(await env.host());
         driver.ring(b, idA, 0);
         expect(driver.msixPending(a, 0)).to.equal(false);
         expect(a.interrupts.dropped).to.equal(1);
@@ -96,7 +87,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'with Bus Master Enable clear, an MSI-X message is lost, as a DMA write would be',
       async run(env) {
-        const { a, b, idA } = await pair(await env.host());
+        const { a, b, idA } = await doorbellPair(await env.host());
         driver.bringUpDoorbell(a);
         a.config.write(0x04, 2, 0x2);
         driver.ring(b, idA, 0);
@@ -108,7 +99,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'a doorbell to oneself is delivered to oneself',
       async run(env) {
-        const { a, idA } = await pair(await env.host());
+        const { a, idA } = await doorbellPair(await env.host());
         driver.bringUpDoorbell(a);
         driver.ring(a, idA, 1);
         expect(a.interrupts.delivered(1)).to.equal(1);
@@ -118,7 +109,7 @@ export const interrupts: CaseGroup = {
       name: 'doorbells to absent peers or vectors change nothing anywhere',
       async run(env) {
         const host = await env.host();
-        const { a, b, idA, idB } = await pair(host);
+        const { a, b, idA, idB } = await doorbellPair(host);
         driver.bringUpDoorbell(a);
         driver.bringUpDoorbell(b);
         const before = interruptState([a, b]);
@@ -132,7 +123,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'the vector is decoded from 8 bits, as QEMU does (val & 0xff): 0x101 rings vector 1',
       async run(env) {
-        const { a, b, idA } = await pair(await env.host());
+        const { a, b, idA } = await doorbellPair(await env.host());
         driver.bringUpDoorbell(a);
         b.bar(0).write(REG.DOORBELL, 4, (idA << 16) | 0x101);
         expect(a.interrupts.delivered(1)).to.equal(1);
@@ -141,7 +132,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'the 8-byte MSI-X access writes two table words; PBA writes are ignored',
       async run(env) {
-        const { a } = await pair(await env.host());
+        const { a } = await doorbellPair(await env.host());
         a.bar(1).write(0, 8, 0xfee00000_00001234n);
         expect(a.bar(1).read(0, 4)).to.equal(0x1234);
         expect(a.bar(1).read(4, 4)).to.equal(0xfee00000);
@@ -152,7 +143,7 @@ export const interrupts: CaseGroup = {
     {
       name: 'reset: registers, MSI-X and Command to reset values; ID, peers and memory kept',
       async run(env) {
-        const { a, b, idA, idB } = await pair(await env.host());
+        const { a, b, idA, idB } = await doorbellPair(await env.host());
         driver.enableMsix(a, { functionMask: true });
         driver.ring(b, idA, 0);
         a.bar(0).write(REG.INTRMASK, 4, 5);

@@ -2,16 +2,8 @@
 // ringing a device, and hearing one.
 import { expect } from 'chai';
 import { QemuError } from '../../src/index.ts';
-import { driver } from './helpers.ts';
+import { driver, until } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = performance.now() + 5000;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 export const ivshmemClient: CaseGroup = {
   group: 'ivshmem-client',
