@@ -80,6 +80,7 @@ export class Device {
   ) {
     this.ready = ready;
     ready.catch(() => {});
+    this.view = new DataView(host.memory.buffer);
     this.config = this.region(
       { name: `${this.name} config space`, size: L.CONFIG_SIZE, widths: [1, 2, 4], widthReason: 'PCI configuration accesses are 1, 2 or 4 bytes' },
       (offset, width) => this.core.configRead(block, offset, width) >>> 0,
@@ -96,7 +97,8 @@ export class Device {
   private get core(): CoreExports { return this.host.core; }
   /** @internal the core instance this device is decoded by */
   get hostCore(): CoreExports { return this.host.core; }
-  private get view(): DataView { return new DataView(this.host.memory.buffer); }
+  // The memory never grows (its maximum is its size), so one view serves for the device's life.
+  private readonly view: DataView;
 
   /** IVPosition as a signed number: the peer ID, 0 without a server, -1 while not ready. */
   get ivPosition(): number {

@@ -88,7 +88,6 @@ export class Guest {
     } else {
       vector = this.core.waitInterrupt(block, vectors, timeoutNs, mode === 'block' ? 0n : timeoutNs < 0n ? FOREVER : timeoutNs);
     }
-    this.pump();
     return vector;
   }
 
