@@ -6,8 +6,6 @@ import * as L from '../../assembly/layout.ts';
 import type { CoreExports } from '../core/core.ts';
 import type { Device } from '../device/device.ts';
 import * as driver from '../driver/pci-driver.ts';
-import type { InboxReader } from '../server/inbox.ts';
-import type { ServerClient } from '../device/server-client.ts';
 import { SpinBudget } from './wait-policy.ts';
 
 export type WaitMode = 'block' | 'poll' | 'spin';
@@ -29,16 +27,18 @@ export class Guest {
   readonly lines: string[] = [];
   private readonly budget = new SpinBudget();
   private readonly seq: Int32Array;
+  private readonly words: Int32Array;
 
   constructor(
     readonly device: Device,
     private readonly core: CoreExports,
-    private readonly memory: WebAssembly.Memory,
-    private readonly inbox: InboxReader | undefined,
-    private readonly client: ServerClient | undefined,
+    memory: WebAssembly.Memory,
+    /** takes the server's messages that have arrived (new peers, departed peers) */
+    readonly pump: () => void,
     private readonly post: (line: string) => void,
   ) {
     this.seq = new Int32Array(memory.buffer, device.block + L.DEV_IRQ_SEQ, 2);
+    this.words = new Int32Array(memory.buffer, device.block, L.LINE * 3 / 4);
   }
 
   /** IVPosition: this VM's peer ID (0 without a server). */
@@ -53,7 +53,7 @@ export class Guest {
 
   /** The host asked this VM to stop; waits return STOPPED from then on. */
   get stopping(): boolean {
-    return new Int32Array(this.memory.buffer, this.device.block + L.DEV_STOP, 1)[0] !== 0;
+    return Atomics.load(this.words, L.DEV_STOP / 4) !== 0;
   }
 
   /** The peers this VM's device knows, from its server. */
@@ -66,11 +66,6 @@ export class Guest {
     const line = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))).join(' ');
     this.lines.push(line);
     this.post(line);
-  }
-
-  /** Takes server messages that have arrived (new peers, departed peers). */
-  pump(): void {
-    if (this.inbox && this.client && this.inbox.pending) this.inbox.drain(this.client);
   }
 
   /** Blocks until an interrupt: returns its vector, -1 on timeout, STOPPED if the host stops the VM. */
@@ -108,7 +103,6 @@ export class Guest {
    */
   async waitAsync(options: { timeoutMs?: number } = {}): Promise<number> {
     const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
-    const waiters = new Int32Array(this.memory.buffer, this.device.block + L.DEV_IRQ_WAITERS, 1);
     for (;;) {
       this.pump();
       const seq = Atomics.load(this.seq, 0);
@@ -117,11 +111,11 @@ export class Guest {
       if (this.stopping) return STOPPED;
       const left = deadline - performance.now();
       if (left <= 0) return L.WAIT_TIMEOUT;
-      Atomics.add(waiters, 0, 1);
+      Atomics.add(this.words, L.DEV_IRQ_WAITERS / 4, 1);
       // Bounded, so that server messages arriving meanwhile are taken within 50 ms.
       const result = Atomics.waitAsync(this.seq, 0, seq, Math.min(left, 50));
       if (result.async) await result.value;
-      Atomics.sub(waiters, 0, 1);
+      Atomics.sub(this.words, L.DEV_IRQ_WAITERS / 4, 1);
     }
   }
 

@@ -33,16 +33,17 @@ const api: VmApi = {
     const core: CoreExports = await instantiateCore(init.memory, init.module);
     let inbox: InboxReader | undefined;
     let client: ServerClient | undefined;
+    // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
+    // before every register access and every wait, so a doorbell to a newcomer finds it.
+    const pump = () => {
+      if (inbox?.pending && client?.isSetUp) inbox.drain(client);
+    };
     const dh = {
       core,
       memory: init.memory,
       eventfdIsLive: (slot: number) => eventfdIsLive(init.memory, slot),
       release() {},
-      // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
-      // before every register access, so a doorbell to a newcomer finds it.
-      beforeRegisterAccess() {
-        if (inbox?.pending && client?.isSetUp) inbox.drain(client);
-      },
+      beforeRegisterAccess: pump,
     };
     let device: Device;
     if (init.spec.chardev === undefined) {
@@ -66,7 +67,7 @@ const api: VmApi = {
       }
     }
     const log = init.log;
-    guest = new Guest(device, core, init.memory, inbox, client, (line) => log.postMessage(line));
+    guest = new Guest(device, core, init.memory, pump, (line) => log.postMessage(line));
     return { id: device.ivPosition, memory: device.sharedMemory! };
   },
 
