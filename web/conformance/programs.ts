@@ -1,12 +1,16 @@
-// The guest programs of the shared case list, bundled by Vite like workers so that they run from
-// the dev server and from a built site alike.
+// The guest programs of the shared case list, as URLs a VM worker can import, from the dev server
+// and from a built site alike (see guestPrograms in vite.config.ts).
 import pair from '../../test/programs/pair.ts?program';
 import serverCase from '../../test/programs/server-case.ts?program';
 import pingPong from '../../test/programs/ping-pong.ts?program';
 import echo from '../../test/programs/echo.ts?program';
 import fails from '../../test/programs/fails.ts?program';
+import intxPingPong from '../../test/programs/intx-ping-pong.ts?program';
+import newcomer from '../../test/programs/newcomer.ts?program';
 
-const programs: Record<string, string> = { pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails };
+const programs: Record<string, string> = {
+  pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails, 'intx-ping-pong': intxPingPong, newcomer,
+};
 
 export function programUrl(name: string): string {
   const url = programs[name];
