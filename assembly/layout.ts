@@ -5,19 +5,21 @@
 // ever written twice. Only integer constants live here.
 //
 //   0x00000 +-----------------------------------------------+
-//           | reserved for the core's own static data        |  (the core has none; kept free)
+//           | reserved for the core's own static data        |  (it has none: instantiating it
+//           |                                                |   writes nothing to the memory)
 //   0x01000 +-----------------------------------------------+
 //           | header: magic, layout version, memory size     |
 //   0x01040 +-----------------------------------------------+
-//           | free lists owned by the host (not used here)   |
+//           | unused                                         |
 //   0x02000 +-----------------------------------------------+
 //           | eventfd slots: EVENTFD_SLOTS x 64 bytes         |  one cache line each
 //           |   +0 count  +4 refs  +8 bound device            |
 //           |   +12 bound vector  +16 waiters  +20 signals     |
 //   CONTROL_END (0x42000) ------------------------------------+
 //           | regions handed out by the host, 4 KiB aligned: |
-//           |   memory backends (what BAR2 maps)             |
+//           |   memory backends and /dev/shm files (BAR2)    |
 //           |   device blocks (DEVICE_BLOCK_SIZE each)       |
+//           | (the host's allocator keeps its lists in JS)   |
 //   memory end --------------------------------------------- +
 //
 // A device block (one per realized device), offsets from the block's base:
