@@ -1,5 +1,5 @@
 // MSI-X and the doorbell path: pending bits, masks, enable, bus mastering, delivery to the CPU,
-// doorbells to absent peers and vectors, reset. Also what QEMU's own test leaves as TODO: the
+// doorbells to absent peers and vectors, reset. Also what QEMU's own test leaves undone: the
 // behaviour before MSI-X is enabled, and catching the actual interrupt.
 import { expect } from 'chai';
 import type { Device } from '../../src/index.ts';

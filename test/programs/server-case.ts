@@ -1,4 +1,4 @@
-// QEMU's server test, from inside two guests, plus what it leaves as TODO: MSI-X enabled with the
+// QEMU's server test, from inside two guests, plus what QEMU's test leaves undone: MSI-X enabled with the
 // entries masked, the peer's doorbell must set our PBA bit (within 5 s), and once we unmask the
 // vector the actual interrupt arrives.
 import type { Guest } from '../../src/index.ts';
