@@ -177,6 +177,13 @@ export class Host implements RealizeHost {
     return [...this.liveDevices.values()].flatMap((parts) => (parts.vm ? [parts.vm] : []));
   }
 
+  /** Terminates every VM, unplugs every device and stops every server (a host shutting down). */
+  async shutdown(): Promise<void> {
+    await Promise.all(this.vms.map((vm) => vm.terminate()));
+    for (const device of this.devices) device.unrealize();
+    for (const server of this.servers.values()) if (server instanceof Server) server.stop();
+  }
+
   /** `device_del ID`: hot-unplugs a device, or a bridge with everything below it. */
   unplug(id: string): void {
     const device = this.devices.find((d) => d.id === id);

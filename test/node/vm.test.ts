@@ -131,6 +131,19 @@ describe('VM workers in Node', () => {
     await survivor.terminate();
   }, 20_000);
 
+  test('shutdown terminates the VMs, unplugs the devices and stops the servers', async () => {
+    const host = await Host.create({ memory: '32M' });
+    const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: {} });
+    host.realize('ivshmem-doorbell,chardev=srv');
+    await host.shutdown();
+    await expect(vm.result).rejects.toThrow('the VM was terminated');
+    expect(host.devices).toEqual([]);
+    expect(host.vms).toEqual([]);
+    expect(server.isRunning).toBe(false);
+    expect(server.peerIds).toEqual([]);
+  }, 20_000);
+
   test('a worker that dies on its own ends its VM: result rejects, device freed, server told', async () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });

@@ -125,8 +125,8 @@ async function stop(): Promise<void> {
   r.vms.forEach((vm) => vm.stop());
   await Promise.all(r.vms.map((vm) => vm.result.catch(() => undefined)));
   render(r);
-  await Promise.all(r.vms.map((vm) => vm.terminate()));
   r.client.close();
+  await r.host.shutdown();
   $<HTMLButtonElement>('#start').disabled = false;
   $<HTMLButtonElement>('#add').disabled = true;
   $<HTMLButtonElement>('#stop').disabled = true;
