@@ -5,10 +5,10 @@ import { AccessError, QemuError, type Host } from '../../src/index.ts';
 import { driver, REG } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
 
-async function intxPair(host: Host) {
-  host.addServer({ id: 'srv', size: '1M', vectors: 1 });
-  const a = host.realize('ivshmem,chardev=srv,msi=off,size=1M');
-  const b = host.realize('ivshmem,chardev=srv,msi=off,size=1M');
+async function intxPair(host: Host, vectors = 1) {
+  host.addServer({ id: 'srv', size: '1M', vectors });
+  const a = host.realize(`ivshmem,chardev=srv,msi=off,size=1M,vectors=${vectors}`);
+  const b = host.realize(`ivshmem,chardev=srv,msi=off,size=1M,vectors=${vectors}`);
   await Promise.all([a.ready, b.ready]);
   driver.enableDevice(a);
   driver.enableDevice(b);
@@ -104,13 +104,7 @@ export const legacy: CaseGroup = {
     {
       name: 'msi=off: the vector number is lost; IntrStatus is 1 whatever was rung',
       async run(env) {
-        const host = await env.host();
-        host.addServer({ id: 'srv', size: '1M', vectors: 2 });
-        const a = host.realize('ivshmem,chardev=srv,msi=off,size=1M,vectors=2');
-        const b = host.realize('ivshmem,chardev=srv,msi=off,size=1M,vectors=2');
-        await Promise.all([a.ready, b.ready]);
-        driver.enableDevice(a);
-        driver.enableDevice(b);
+        const { a, b } = await intxPair(await env.host(), 2);
         b.bar(0).write(REG.DOORBELL, 4, (a.ivPosition << 16) | 1);
         expect(a.bar(0).read(REG.INTRSTATUS, 4)).to.equal(1);
       },
