@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from './test/browser/chromium.ts';
 
-const PORT = 5199;
+// PW_PORT lets two checkouts test at once; a server found on the port is never reused, since it
+// may be serving another checkout's code.
+const PORT = Number(process.env.PW_PORT ?? 5199);
 
 export default defineConfig({
   testDir: 'test/browser',
@@ -18,7 +20,7 @@ export default defineConfig({
   webServer: {
     command: `npx vite --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}/conformance.html`,
-    reuseExistingServer: !process.env.CI,
+    reuseExistingServer: false,
     timeout: 60_000,
   },
 });

@@ -73,5 +73,8 @@ export default defineConfig({
     root: '.',
     include: ['test/node/**/*.test.ts'],
     pool: 'forks',
+    // Worker tests give themselves explicit budgets; this bounds the rest on a loaded machine.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

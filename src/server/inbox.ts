@@ -114,8 +114,23 @@ export class InboxReader {
     return count;
   }
 
-  /** Resolves when something arrives (or after timeoutMs); never blocks the thread. */
-  async arrival(timeoutMs: number): Promise<void> {
+  /**
+   * Feeds what arrives to `sink` until `settled` settles (a device's server handshake), without
+   * blocking the thread. The handshake finishes in a microtask after the message that completes
+   * it, so this wakes on whichever comes first, a new message or the settling: it never waits
+   * for a timeout.
+   */
+  async feedUntilSettled(sink: MessageSink, settled: Promise<unknown>): Promise<void> {
+    let done = false;
+    const finished = settled.then(() => { done = true; }, () => { done = true; });
+    while (!done) {
+      this.drain(sink);
+      await Promise.race([finished, this.arrival()]);
+    }
+  }
+
+  /** Resolves when something arrives (or after timeoutMs, default never); never blocks the thread. */
+  async arrival(timeoutMs = Infinity): Promise<void> {
     const write = Atomics.load(this.head, L.INBOX_WRITE / 4);
     if (write !== Atomics.load(this.head, L.INBOX_READ / 4) || this.hungUp) return;
     const result = Atomics.waitAsync(this.head, L.INBOX_WRITE / 4, write, timeoutMs);

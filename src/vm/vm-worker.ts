@@ -14,16 +14,6 @@ import type { RunOutcome, VmApi, VmInit, VmInspection, VmStarted } from './proto
 let guest: Guest | undefined;
 let running: string | undefined;
 
-/** Feeds the inbox to the client until `done()`, without blocking the worker. */
-async function pumpUntil(inbox: InboxReader, client: ServerClient, done: () => boolean): Promise<void> {
-  while (!done()) {
-    inbox.drain(client);
-    if (done()) return;
-    await inbox.arrival(1000);
-    await Promise.resolve();
-  }
-}
-
 const api: VmApi = {
   async start(init: VmInit): Promise<VmStarted> {
     const view = new DataView(init.memory.buffer);
@@ -52,17 +42,15 @@ const api: VmApi = {
       inbox = new InboxReader(init.memory, init.block);
       client = makeClient(dh, init.spec, init.block);
       const setup = client.setupAsync();
-      let failure: unknown;
-      setup.catch((error) => { failure = error; });
-      const c = client;
+      setup.catch(() => {});
       if (setsUpSynchronously(init.spec)) {
-        await pumpUntil(inbox, c, () => c.isSetUp || failure !== undefined);
+        await inbox.feedUntilSettled(client, setup);
         await setup;
-        checkMaster(init.spec, c);
-        device = buildDevice(dh, init.spec, init.block, { client: c, ready: setup });
+        checkMaster(init.spec, client);
+        device = buildDevice(dh, init.spec, init.block, { client, ready: setup });
       } else {
-        device = buildDevice(dh, init.spec, init.block, { client: c, ready: setup });
-        await pumpUntil(inbox, c, () => c.isSetUp || failure !== undefined);
+        device = buildDevice(dh, init.spec, init.block, { client, ready: setup });
+        await inbox.feedUntilSettled(client, setup);
         await setup;
       }
     }

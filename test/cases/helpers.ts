@@ -20,11 +20,11 @@ export function doorbellPair(host: Host, vectors = 2, extraA = '') {
   return { a, b, idA: a.ivPosition, idB: b.ivPosition };
 }
 
-/** Resolves once `condition()` holds; fails after 5 s. */
-export async function until(condition: () => boolean, what = 'the condition'): Promise<void> {
-  const deadline = performance.now() + 5000;
+/** Resolves once `condition()` holds; fails after `budgetMs` (generous: a loaded machine is slow). */
+export async function until(condition: () => boolean, what = 'the condition', budgetMs = 20_000): Promise<void> {
+  const deadline = performance.now() + budgetMs;
   while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within 5 s`);
+    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${budgetMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }

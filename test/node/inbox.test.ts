@@ -1,0 +1,50 @@
+// A VM's inbox: the handshake pump wakes on the handshake settling, not on a timeout.
+import { describe, expect, test, vi } from 'vitest';
+import * as L from '../../assembly/layout.ts';
+import { InboxReader, InboxWriter } from '../../src/server/inbox.ts';
+import type { MessageSink, ServerMessage } from '../../src/server/protocol.ts';
+
+const BLOCK = 4096;
+
+function inbox() {
+  const memory = new WebAssembly.Memory({ initial: 4, maximum: 4, shared: true });
+  return { writer: new InboxWriter(memory, BLOCK), reader: new InboxReader(memory, BLOCK) };
+}
+
+/** Settles one microtask after its `count`-th message, as ServerClient.setupAsync does. */
+function handshake(count: number): { sink: MessageSink; settled: Promise<void>; got: ServerMessage[] } {
+  const got: ServerMessage[] = [];
+  let resolve!: () => void;
+  const settled = new Promise<void>((r) => { resolve = r; });
+  const sink: MessageSink = {
+    receive(message) {
+      got.push(message);
+      if (got.length === count) queueMicrotask(resolve);
+    },
+    hangup() {},
+  };
+  return { sink, settled, got };
+}
+
+describe('inbox', () => {
+  test('the handshake pump returns when the handshake settles, with no further arrival', async () => {
+    const { writer, reader } = inbox();
+    for (const value of [0n, 3n, -1n]) writer.receive({ value });
+    const { sink, settled, got } = handshake(3);
+    // Nothing else will ever arrive: a pump that waits for the next message (or a timeout) hangs.
+    const arrival = vi.spyOn(reader, 'arrival').mockReturnValue(new Promise(() => {}));
+    await reader.feedUntilSettled(sink, settled);
+    expect(got.map((m) => m.value)).toEqual([0n, 3n, -1n]);
+    expect(arrival.mock.calls.every(([timeout]) => timeout === undefined)).toBe(true);
+  }, 10_000);
+
+  test('messages that arrive while the pump waits are fed in order', async () => {
+    const { writer, reader } = inbox();
+    const { sink, settled, got } = handshake(L.INBOX_ENTRIES + 2);
+    const pumping = reader.feedUntilSettled(sink, settled);
+    // More than the ring holds: the writer keeps the rest and writes them as the reader makes room.
+    for (let i = 0; i < L.INBOX_ENTRIES + 2; i++) writer.receive({ value: BigInt(i) });
+    await pumping;
+    expect(got.map((m) => m.value)).toEqual(Array.from({ length: L.INBOX_ENTRIES + 2 }, (_, i) => BigInt(i)));
+  }, 10_000);
+});
