@@ -1,29 +1,40 @@
 // The benchmark page: the figures of `npm run bench:browser`, measured in the visitor's browser.
-import { runBench, type BenchRow } from './bench.ts';
+import { markdown } from '../../bench/lib/markdown.ts';
+import type { Table } from '../../bench/lib/stats.ts';
+import { FIGURES, type FigureOptions } from './bench.ts';
 
 declare global {
   interface Window {
-    bench: { run(runs: number, rounds: number): Promise<BenchRow[]> };
+    bench: {
+      figures: string[];
+      run(name: string, options: FigureOptions): Promise<Table[]>;
+    };
   }
 }
 
-const table = document.querySelector<HTMLTableSectionElement>('#rows')!;
+const output = document.querySelector<HTMLElement>('#output')!;
 const button = document.querySelector<HTMLButtonElement>('#run')!;
+const status = document.querySelector<HTMLElement>('#status')!;
 
-async function run(runs: number, rounds: number): Promise<BenchRow[]> {
+async function run(name: string, options: FigureOptions): Promise<Table[]> {
+  const figure = FIGURES[name];
+  if (!figure) throw new Error(`no figure called ${name} (there are: ${Object.keys(FIGURES).join(', ')})`);
+  return figure(options, (text) => { status.textContent = text; });
+}
+
+window.bench = { figures: Object.keys(FIGURES), run };
+
+button.addEventListener('click', async () => {
   button.disabled = true;
-  table.replaceChildren();
+  output.textContent = '';
   try {
-    return await runBench(runs, rounds, ([label, median, samples]) => {
-      const tr = table.insertRow();
-      tr.insertCell().textContent = label;
-      tr.insertCell().textContent = `${median.toFixed(2)} us`;
-      tr.insertCell().textContent = samples.map((s) => s.toFixed(2)).join(', ');
-    });
+    for (const name of Object.keys(FIGURES)) {
+      for (const table of await run(name, { quick: true })) output.textContent += `${markdown(table)}\n\n`;
+    }
+    status.textContent = 'done';
+  } catch (error) {
+    status.textContent = `failed: ${error instanceof Error ? error.message : String(error)}`;
   } finally {
     button.disabled = false;
   }
-}
-
-window.bench = { run };
-button.addEventListener('click', () => void run(5, 20_000));
+});

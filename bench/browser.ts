@@ -1,0 +1,40 @@
+// `npm run bench:browser [-- --quick] [-- --only=roundtrip,...]`: the figures inside Chromium (the
+// app's benchmark page, driven by Playwright), each reported as in Node: Markdown tables and
+// bench/results/chromium-<figure>.json. Native references run here in Node, called from the page
+// between its own samples, so they stay interleaved with the rest.
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { CHROMIUM_ARGS, findChromium } from '../test/browser/chromium.ts';
+import { quickFlag, Report } from './lib/report.ts';
+import type { Table } from './lib/stats.ts';
+import { buildNative, nativeRoundTrip, type NativeMode } from './native/native.ts';
+
+const quick = quickFlag();
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const port = Number(process.env.BENCH_PORT ?? process.env.PW_PORT ?? 5198);
+const TITLES: Record<string, string> = {
+  roundtrip: 'Doorbell round trip between two workers (Chromium)',
+};
+
+const server = await createServer({ server: { port, strictPort: true }, logLevel: 'error' });
+await server.listen();
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  const absent = await buildNative();
+  if (absent) await page.addInitScript((reason) => { window.benchNativeAbsent = reason; }, absent);
+  else await page.exposeFunction('benchNative', (mode: NativeMode, rounds: number) => nativeRoundTrip(mode, rounds));
+  await page.goto(`http://localhost:${port}/bench.html`);
+  await page.waitForFunction(() => !!window.bench);
+  const names = await page.evaluate(() => window.bench.figures);
+  for (const name of names.filter((n) => !only || only.includes(n))) {
+    const report = new Report(`chromium-${name}`, TITLES[name] ?? name, { quick, runtime: { chromium: browser.version() } });
+    const tables: Table[] = await page.evaluate(([n, q]) => window.bench.run(n as string, { quick: q as boolean }), [name, quick] as const);
+    for (const table of tables) report.add(table);
+    await report.write();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}

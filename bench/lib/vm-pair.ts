@@ -1,0 +1,25 @@
+// Two VM workers with ivshmem-doorbell devices on one server, ringing each other through the whole
+// emulated path (Doorbell decode, peer table, eventfd slot, MSI-X, IRR, wake-up), batch by batch.
+import { Host, type WaitMode } from '../../src/index.ts';
+import type { Pair } from './threads.ts';
+
+export async function vmPair(programUrl: string, mode: WaitMode): Promise<Pair & { host: Host }> {
+  const host = await Host.create({ memory: '16M' });
+  host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+  const vms = [
+    await host.spawn({ device: 'ivshmem-doorbell,chardev=srv' }),
+    await host.spawn({ device: 'ivshmem-doorbell,chardev=srv' }),
+  ];
+  return {
+    host,
+    async batch(rounds) {
+      const results = (await Promise.all(vms.map((vm, side) => vm.run(programUrl, { rounds, side, mode })))) as
+        { elapsedMs: number; received: number }[];
+      if (results.some((r) => r.received !== rounds)) throw new Error(`lost interrupts: ${results.map((r) => r.received)} of ${rounds}`);
+      return results[0].elapsedMs;
+    },
+    async close() {
+      await host.shutdown();
+    },
+  };
+}
