@@ -63,6 +63,7 @@ export default defineConfig({
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   worker: { format: 'es' },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: '../dist-web',
     emptyOutDir: true,

@@ -1,0 +1,95 @@
+// The workbench, driven as a person would: it is alive on arrival, a doorbell rung by clicking
+// reaches the chosen VM, a masked vector holds it pending until unmasked, a killed VM makes the
+// server tell the others, a bad option string shows QEMU's error. No console or page errors.
+import { expect, test, type Page } from '@playwright/test';
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+  return errors;
+}
+
+const panel = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id}`, exact: true });
+const delivered = async (page: Page, id: number, vector = 0) =>
+  Number((await panel(page, id).locator(`[data-delivered="${vector}"]`).textContent())!.replaceAll(',', ''));
+
+test('alive on arrival: three VMs pass a token within seconds, with one sentence saying what to do', async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(page.getByText('What you see:')).toBeVisible({ timeout: 30_000 });
+  for (const id of [1, 2, 3]) await expect(panel(page, id)).toBeVisible({ timeout: 30_000 });
+  // Every VM takes the token at least twice: the ring is going round.
+  await expect.poll(async () => Math.min(await delivered(page, 1), await delivered(page, 2), await delivered(page, 3)), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  await expect(page.locator('.topology svg')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('ring a chosen peer by clicking; mask, ring, see pending, unmask, see it delivered', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  for (const id of [1, 2, 3]) await expect(panel(page, id)).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Pause all' }).click();
+  await expect(page.getByRole('button', { name: 'Resume all' })).toBeVisible();
+  // Paused: nothing moves any more (wait for two equal readings).
+  let before = -1;
+  await expect.poll(async () => { const now = await delivered(page, 3); const same = now === before; before = now; return same; }, { timeout: 30_000 }).toBe(true);
+
+  const vm1 = panel(page, 1);
+  await vm1.getByLabel('VM 1 ring which peer').selectOption('3');
+  await vm1.getByRole('button', { name: 'Ring' }).click();
+  await expect.poll(() => delivered(page, 3), { timeout: 30_000 }).toBe(before + 1);
+
+  // Mask vector 0 of VM 3 (its driver writes the MSI-X entry's mask bit), ring it: pending.
+  await panel(page, 3).getByLabel('VM 3 mask vector 0').click();
+  await expect(panel(page, 3).getByLabel('VM 3 mask vector 0')).toBeChecked({ timeout: 30_000 });
+  await expect(panel(page, 3).locator('.busy')).toHaveCount(0, { timeout: 30_000 });
+  await vm1.getByRole('button', { name: 'Ring' }).click();
+  await expect(panel(page, 3).locator('[data-pba="0"]')).toHaveText('1', { timeout: 30_000 });
+  await expect(page.locator('.topology [data-vm="3"] .pending-badge')).toContainText('pending v0');
+  expect(await delivered(page, 3)).toBe(before + 1);
+
+  // Unmask: the pending message is delivered, the PBA bit clears.
+  await panel(page, 3).getByLabel('VM 3 mask vector 0').click();
+  await expect(panel(page, 3).getByLabel('VM 3 mask vector 0')).not.toBeChecked({ timeout: 30_000 });
+  await expect(panel(page, 3).locator('[data-pba="0"]')).toHaveText('0', { timeout: 30_000 });
+  await expect.poll(() => delivered(page, 3), { timeout: 30_000 }).toBe(before + 2);
+  expect(errors).toEqual([]);
+});
+
+test('kill a VM: the server tells every other client it is gone', async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(panel(page, 2)).toBeVisible({ timeout: 30_000 });
+  await panel(page, 2).getByRole('button', { name: 'Kill' }).click();
+  await expect(panel(page, 2)).toHaveCount(0);
+  const log = page.getByRole('region', { name: 'ivshmem-server log' });
+  for (const peer of [0, 1, 3]) await expect(log).toContainText(`to ${peer}: 2`, { timeout: 30_000 });
+  await expect(log).toContainText('peer 2 is gone');
+  expect(errors).toEqual([]);
+});
+
+test('add a VM from an option string; a bad one gets QEMU\'s error inline', async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(panel(page, 3)).toBeVisible({ timeout: 30_000 });
+  const form = page.getByRole('form', { name: 'Add a VM' });
+  const option = form.getByLabel('-device');
+  await option.fill('ivshmem-doorbell,chardev=nope');
+  await form.getByRole('button', { name: 'Add VM' }).click();
+  await expect(form.locator('.error')).toHaveText("qemu-system-x86_64: -device ivshmem-doorbell,chardev=nope: Property 'ivshmem-doorbell.chardev' can't find value 'nope'", { timeout: 30_000 });
+  await expect(panel(page, 4)).toHaveCount(0);
+
+  await form.getByLabel('model').selectOption('ivshmem (legacy, INTx)');
+  await expect(option).toHaveValue('ivshmem,chardev=srv,msi=off');
+  await form.getByRole('button', { name: 'Add VM' }).click();
+  await expect(panel(page, 4)).toBeVisible({ timeout: 30_000 });
+  await expect(form.locator('.error')).toHaveText('');
+  await expect(panel(page, 4)).toContainText('IntrStatus');
+  await expect(panel(page, 4).locator('.model')).toHaveText('ivshmem');
+  expect(errors).toEqual([]);
+});

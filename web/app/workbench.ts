@@ -1,0 +1,205 @@
+// The workbench's state: one Host with one ivshmem-server ('srv') and the page's own
+// ivshmem-client, the VMs (workers running the runner, see web/guest/runner.ts), the scenario, the
+// recorded trace. Everything the components show is read from shared memory once per animation
+// frame (tick); nothing here ever waits for a worker.
+import { signal } from '@preact/signals';
+import { Host, QemuError, type IvshmemClient, type Server } from '../../src/index.ts';
+import runnerUrl from '../guest/runner.ts?program';
+import type { RunnerArg } from '../guest/runner.ts';
+import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
+import { VmEntry, type Program } from './vm-entry.ts';
+import { traceSource, type TraceEvent, type TraceSource } from './trace.ts';
+import { transpile } from '../playground/transpile.ts';
+
+export interface Setup {
+  /** vectors per client on the server (-n) */
+  vectors: number;
+  /** the server's shared memory (-l) */
+  size: string;
+}
+
+export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M' };
+export const SOCKET = '/tmp/ivshmem_socket';
+/** How long a program asked to stop may take before its VM is terminated. */
+export const STOP_GRACE_MS = 1500;
+const HISTORY = 20_000;
+
+export class Workbench {
+  host: Host | undefined;
+  server: Server | undefined;
+  client: IvshmemClient | undefined;
+  setup: Setup = DEFAULT_SETUP;
+  readonly vms = signal<VmEntry[]>([]);
+  /** increments once per animation frame: components that show live state read it */
+  readonly frame = signal(0);
+  readonly paused = signal(false);
+  /** how long scenario handlers hold an interrupt before passing it on (ms), so people can follow */
+  readonly pace = signal(250);
+  /** the recorded trace (oldest dropped past HISTORY) and how many events fell off */
+  readonly events = signal<TraceEvent[]>([]);
+  traceDropped = 0;
+  private source: TraceSource | undefined;
+  private generation = 0;
+  private readonly urls = new Map<VmEntry, string>();
+
+  /** Starts over: a new host, server and client with this setup, no VMs. */
+  async reset(setup: Setup = DEFAULT_SETUP): Promise<void> {
+    const generation = ++this.generation;
+    await this.shutdown();
+    this.setup = setup;
+    const host = await Host.create({ memory: '128M' });
+    if (generation !== this.generation) {
+      await host.shutdown();
+      return;
+    }
+    this.host = host;
+    this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });
+    // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
+    host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
+    this.client = host.connectClient('srv');
+    this.source = traceSource(host, this.server, () => this.vms.value);
+    this.events.value = [];
+    this.traceDropped = 0;
+    this.paused.value = false;
+  }
+
+  async shutdown(): Promise<void> {
+    const host = this.host;
+    this.host = undefined;
+    this.source = undefined;
+    for (const entry of this.vms.value) entry.requestStop();
+    this.vms.value = [];
+    for (const url of this.urls.values()) URL.revokeObjectURL(url);
+    this.urls.clear();
+    this.client?.close();
+    this.client = undefined;
+    if (host) await host.shutdown();
+  }
+
+  /** The shared memory every VM maps (the server's), as bytes. */
+  get bytes(): Uint8Array | undefined {
+    return this.client?.bytes;
+  }
+
+  /** Starts a VM with a -device string (QEMU's errors thrown as QemuError) and runs a program. */
+  async addVm(device: string, program?: Program): Promise<VmEntry> {
+    const host = this.host;
+    if (!host) throw new QemuError('the workbench is not running');
+    const text = device.trim();
+    const vm = await host.spawn({ device: text });
+    const entry = new VmEntry(vm, text);
+    if (this.host !== host) {
+      await vm.terminate();
+      throw new QemuError('the workbench was reset');
+    }
+    entry.paused = this.paused.value;
+    this.vms.value = [...this.vms.value, entry];
+    if (program) this.run(entry, program);
+    return entry;
+  }
+
+  /** Runs a program in the VM through the runner (after any program before it has stopped). */
+  run(entry: VmEntry, program: Program): void {
+    let url: string;
+    if (program.kind === 'url') {
+      url = new URL(program.url, location.href).href;
+    } else {
+      const compiled = transpile(program.source);
+      if (!compiled.ok) {
+        entry.say(compiled.error, true, compiled.line);
+        return;
+      }
+      const old = this.urls.get(entry);
+      if (old) URL.revokeObjectURL(old);
+      url = URL.createObjectURL(new Blob([compiled.code], { type: 'text/javascript' }));
+      this.urls.set(entry, url);
+    }
+    const w = entry.control.words;
+    Atomics.store(w, WORD_STOP, 0);
+    Atomics.store(w, WORD_STATE, RunnerState.Starting);
+    entry.running.value = program;
+    const arg: RunnerArg = { control: entry.buffer, program: url, arg: program.arg };
+    entry.vm.run(new URL(runnerUrl, location.href).href, arg).then(
+      (value) => { if (value !== undefined) entry.say(`program returned ${JSON.stringify(value)}`); },
+      (error: Error & { stack?: string }) => { if (!/terminated/.test(error.message)) entry.say(`${error.name ?? 'Error'}: ${error.message}`, true, errorLine(error, url)); },
+    ).finally(() => { if (entry.running.value === program) entry.running.value = undefined; });
+  }
+
+  /**
+   * Stops the VM's program: asks it (its waits return STOPPED), and if it has not ended after a
+   * grace period (a loop that never waits), terminates the VM and starts a fresh one in its place
+   * with the same device string.
+   */
+  async stop(entry: VmEntry): Promise<VmEntry> {
+    entry.requestStop();
+    if (!entry.running.value) return entry;
+    const ended = await Promise.race([
+      new Promise<boolean>((resolve) => { const check = () => (entry.running.value ? setTimeout(check, 20) : resolve(true)); check(); }),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STOP_GRACE_MS)),
+    ]);
+    if (ended) return entry;
+    entry.say(`the program did not stop within ${STOP_GRACE_MS} ms (a loop that never waits): the VM was terminated and started again`, true);
+    const index = this.vms.value.indexOf(entry);
+    await this.kill(entry);
+    const fresh = await this.addVm(entry.device);
+    fresh.console.value = entry.console.value;
+    fresh.source.value = entry.source.value;
+    if (index >= 0) {
+      const list = this.vms.value.filter((v) => v !== fresh);
+      list.splice(index, 0, fresh);
+      this.vms.value = list;
+    }
+    return fresh;
+  }
+
+  async kill(entry: VmEntry): Promise<void> {
+    entry.ended.value = true;
+    this.vms.value = this.vms.value.filter((v) => v !== entry);
+    await entry.vm.terminate();
+  }
+
+  setPaused(on: boolean): void {
+    this.paused.value = on;
+    for (const entry of this.vms.value) entry.paused = on;
+  }
+
+  /** Once per animation frame: send queued commands, take log lines and new trace events. */
+  tick(): void {
+    if (!this.host) return;
+    for (const entry of this.vms.value) {
+      entry.pump();
+      entry.pullLog();
+    }
+    const fresh = this.source?.drain() ?? [];
+    if (fresh.length) {
+      const all = this.events.value.concat(fresh);
+      this.traceDropped = (this.source?.dropped ?? 0) + Math.max(0, all.length - HISTORY);
+      this.events.value = all.length > HISTORY ? all.slice(all.length - HISTORY) : all;
+    }
+    this.frame.value++;
+  }
+
+  /** Resolves once every VM's program sits in a wait (its driver is up), or rejects after 20 s. */
+  untilWaiting(entries: VmEntry[], budgetMs = 20_000): Promise<void> {
+    const waiting = (e: VmEntry) => [RunnerState.Block, RunnerState.Poll, RunnerState.Spin, RunnerState.Paused].includes(e.state);
+    const deadline = performance.now() + budgetMs;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (entries.every((e) => waiting(e) || e.ended.value)) resolve();
+        else if (performance.now() > deadline) reject(new Error('the VMs did not reach their first wait'));
+        else setTimeout(check, 10);
+      };
+      check();
+    });
+  }
+
+  entryById(id: number): VmEntry | undefined {
+    return this.vms.value.find((e) => e.id === id);
+  }
+}
+
+/** The line of a guest program's error, from its stack (the Blob URL's line:column). */
+function errorLine(error: { stack?: string }, url: string): number | undefined {
+  const match = error.stack?.split('\n').map((l) => l.match(/:(\d+):\d+\)?$/) && l.includes(url) ? l.match(/:(\d+):\d+\)?$/) : null).find(Boolean);
+  return match ? Number(match[1]) : undefined;
+}

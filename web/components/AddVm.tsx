@@ -1,0 +1,53 @@
+// Adding a VM: a model, and the option string as QEMU takes it (-device ..., or the 2010 patch's
+// -ivshmem). A bad string gets QEMU's own error, shown where it was typed.
+import { useState } from 'preact/hooks';
+import type { Workbench } from '../app/workbench.ts';
+import { SOCKET } from '../app/workbench.ts';
+import idle from '../guest/idle.guest.ts?program';
+
+export const MODEL_TEMPLATES: Record<string, (vectors: number) => string> = {
+  'ivshmem-doorbell': (n) => `ivshmem-doorbell,chardev=srv,vectors=${n}`,
+  'ivshmem (legacy, MSI-X)': (n) => `ivshmem,chardev=srv,vectors=${n}`,
+  'ivshmem (legacy, INTx)': () => 'ivshmem,chardev=srv,msi=off',
+  'ivshmem-plain': () => 'ivshmem-plain,memdev=hmb',
+  'ivshmem-2010': () => `-ivshmem 4,unix:${SOCKET}`,
+};
+
+export function AddVm({ wb }: { wb: Workbench }) {
+  const [model, setModel] = useState('ivshmem-doorbell');
+  const [text, setText] = useState(MODEL_TEMPLATES['ivshmem-doorbell'](wb.setup.vectors));
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await wb.addVm(text, { kind: 'url', url: idle, name: 'driver.ts' });
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="add-vm" onSubmit={submit} aria-label="Add a VM">
+      <label>model{' '}
+        <select value={model} onChange={(e) => {
+          const m = e.currentTarget.value;
+          setModel(m);
+          setText(MODEL_TEMPLATES[m](wb.setup.vectors));
+          setError(undefined);
+        }}>
+          {Object.keys(MODEL_TEMPLATES).map((m) => <option key={m}>{m}</option>)}
+        </select>
+      </label>
+      <label class="grow">-device{' '}
+        <input class="mono" value={text} spellcheck={false} aria-invalid={error ? 'true' : 'false'} aria-describedby="add-vm-error"
+          onInput={(e) => setText(e.currentTarget.value)} />
+      </label>
+      <button type="submit" disabled={busy}>Add VM</button>
+      <p id="add-vm-error" class="error" role="status">{error ? `qemu-system-x86_64: -device ${text}: ${error}` : ''}</p>
+    </form>
+  );
+}

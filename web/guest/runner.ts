@@ -1,0 +1,157 @@
+// The workbench's runner: the guest program every VM of the workbench runs. It loads the real
+// program (a scenario's, or the playground's from a Blob URL) and runs it with the VM's guest API,
+// wrapped so that between waits the VM also carries out what the page asks of it through the
+// control block (ring, mask, reset: always through its own device registers, as its driver would),
+// pauses when asked, and says how it is waiting. A program that never waits is never interrupted
+// here: the page stops it by terminating the worker.
+import { STOPPED, type Guest, type WaitOptions } from '../../src/index.ts';
+import {
+  EVENTS_AT, EVENT_FIELDS, EVENT_SLOTS, EventKind, HISTOGRAM_AT, MODES, Op, RunnerState, WORD_A, WORD_ACK_SEQ, WORD_B,
+  WORD_CMD_SEQ, WORD_EVENTS, WORD_MODE, WORD_OP, WORD_PAUSED, WORD_RESULT, WORD_STATE, WORD_STOP, bucketOf, controlOf,
+  type Control,
+} from './control.ts';
+
+export interface RunnerArg {
+  control: SharedArrayBuffer;
+  /** the program's module URL (absolute, or a blob: URL) */
+  program: string;
+  arg?: unknown;
+}
+
+/** What the runner adds to the guest API. */
+export interface WorkbenchGuest extends Guest {
+  /** records a measured round trip (microseconds) in the page's latency histogram */
+  roundTrip(us: number): void;
+  /** the page asked this program to stop */
+  readonly stopRequested: boolean;
+}
+
+const SLICE_MS = 25;
+
+class Runner {
+  constructor(private readonly vm: Guest, private readonly c: Control) {}
+
+  set state(state: RunnerState) {
+    Atomics.store(this.c.words, WORD_STATE, state);
+  }
+
+  get stopRequested(): boolean {
+    return Atomics.load(this.c.words, WORD_STOP) !== 0;
+  }
+
+  record(kind: EventKind, peer: number, vector: number): void {
+    const n = Atomics.load(this.c.words, WORD_EVENTS);
+    const at = EVENTS_AT + (n % EVENT_SLOTS) * EVENT_FIELDS;
+    this.c.floats[at] = performance.timeOrigin + performance.now();
+    this.c.floats[at + 1] = kind;
+    this.c.floats[at + 2] = peer;
+    this.c.floats[at + 3] = vector;
+    Atomics.store(this.c.words, WORD_EVENTS, n + 1);
+  }
+
+  /** Carries out a command the page left, and parks while paused. */
+  service(): void {
+    const w = this.c.words;
+    const seq = Atomics.load(w, WORD_CMD_SEQ);
+    if (seq !== Atomics.load(w, WORD_ACK_SEQ)) {
+      let result = 0;
+      try {
+        this.execute(Atomics.load(w, WORD_OP), Atomics.load(w, WORD_A), Atomics.load(w, WORD_B));
+      } catch (error) {
+        result = 1;
+        this.vm.log(`command failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      Atomics.store(w, WORD_RESULT, result);
+      Atomics.store(w, WORD_ACK_SEQ, seq);
+    }
+    while (Atomics.load(w, WORD_PAUSED) !== 0 && !this.stopRequested) {
+      this.state = RunnerState.Paused;
+      Atomics.wait(w, WORD_PAUSED, 1, 50);
+      if (Atomics.load(w, WORD_CMD_SEQ) !== Atomics.load(w, WORD_ACK_SEQ)) this.service();
+    }
+  }
+
+  private execute(op: Op, a: number, b: number): void {
+    const { vm } = this;
+    const dev = vm.device;
+    switch (op) {
+      case Op.Ring: this.ring(a, b); break;
+      case Op.Mask: vm.driver.maskVector(dev, a); this.record(EventKind.Mask, vm.id, a); break;
+      case Op.Unmask: vm.driver.unmaskVector(dev, a); this.record(EventKind.Unmask, vm.id, a); break;
+      case Op.Reset: dev.reset(); this.record(EventKind.Reset, vm.id, 0); break;
+      case Op.BringUp: vm.bringUp(); break;
+      case Op.IntrMask: dev.bar(0).write(0, dev.model === 'ivshmem-2010' ? 2 : 4, a >>> 0); break;
+      case Op.Ring2010: dev.bar(0).write(4, 2, ((a & 0xff) << 8) | (b & 0xff)); this.record(EventKind.Doorbell, a, b); break;
+      case Op.FunctionMask: this.msixFlags(0x4000, a !== 0); break;
+      case Op.MsixEnable: this.msixFlags(0x8000, a !== 0); break;
+      default: throw new Error(`unknown command ${op}`);
+    }
+  }
+
+  private msixFlags(bit: number, on: boolean): void {
+    const config = this.vm.device.config;
+    const at = 0x42;
+    const flags = config.read(at, 2);
+    config.write(at, 2, on ? flags | bit : flags & ~bit);
+  }
+
+  ring(peer: number, vector: number): void {
+    this.vm.driver.ring(this.vm.device, peer, vector);
+    this.record(EventKind.Doorbell, peer, vector);
+  }
+
+  wait(original: (options?: WaitOptions) => number, options: WaitOptions = {}): number {
+    const override = MODES[Atomics.load(this.c.words, WORD_MODE)];
+    const mode = override || options.mode || 'spin';
+    const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
+    for (;;) {
+      this.service();
+      if (this.stopRequested) return STOPPED;
+      this.state = mode === 'block' ? RunnerState.Block : mode === 'poll' ? RunnerState.Poll : RunnerState.Spin;
+      const slice = Math.min(deadline - performance.now(), SLICE_MS);
+      const vector = slice <= 0 ? -1 : original({ mode, timeoutMs: slice });
+      this.state = RunnerState.Running;
+      if (vector !== -1 || performance.now() >= deadline) return vector;
+    }
+  }
+
+  async waitAsync(original: (options?: { timeoutMs?: number }) => Promise<number>, options: { timeoutMs?: number } = {}): Promise<number> {
+    const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
+    for (;;) {
+      this.service();
+      if (this.stopRequested) return STOPPED;
+      this.state = RunnerState.Block;
+      const slice = Math.min(deadline - performance.now(), SLICE_MS);
+      const vector = slice <= 0 ? -1 : await original({ timeoutMs: slice });
+      this.state = RunnerState.Running;
+      if (vector !== -1 || performance.now() >= deadline) return vector;
+    }
+  }
+}
+
+export default async function runner(vm: Guest, { control, program, arg }: RunnerArg): Promise<unknown> {
+  const c = controlOf(control);
+  const r = new Runner(vm, c);
+  const wait = vm.wait.bind(vm);
+  const waitAsync = vm.waitAsync.bind(vm);
+  const guest = Object.assign(vm, {
+    wait: (options?: WaitOptions) => r.wait(wait, options),
+    waitAsync: (options?: { timeoutMs?: number }) => r.waitAsync(waitAsync, options),
+    ring: (peer: number, vector = 0) => { r.service(); r.ring(peer, vector); },
+    roundTrip: (us: number) => { Atomics.add(c.words, HISTOGRAM_AT + bucketOf(us), 1); },
+  }) as WorkbenchGuest;
+  Object.defineProperty(guest, 'stopRequested', { get: () => r.stopRequested });
+  r.state = RunnerState.Running;
+  try {
+    const module = await import(/* @vite-ignore */ program);
+    if (typeof module.default !== 'function') throw new TypeError('the program has no default export (export default async function main(vm, arg) { ... })');
+    const result = await module.default(guest, arg);
+    r.state = RunnerState.Done;
+    // Keep answering the page (mask, ring, reset) after the program ends, until asked to stop.
+    while (!r.stopRequested) await guest.waitAsync({ timeoutMs: 1000 }).then((v) => { if (v >= 0) r.state = RunnerState.Done; });
+    return result;
+  } catch (error) {
+    r.state = RunnerState.Failed;
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+// A scenario: a short written explanation beside a running setup. Each lives in its own file in
+// web/scenarios/ and is listed in index.ts: start() builds it on a fresh workbench (reset with its
+// setup), stop() undoes what start() began beyond the VMs (the workbench kills those).
+import type { ComponentType } from 'preact';
+import type { Setup, Workbench } from '../app/workbench.ts';
+
+export interface Decoded {
+  /** where the structure starts in the shared memory */
+  offset: number;
+  title: string;
+  fields: { name: string; value: string }[];
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** the explanation, paragraph by paragraph */
+  explanation: string[];
+  /** what to click first */
+  hint: string;
+  setup?: Partial<Setup>;
+  start(wb: Workbench): Promise<void>;
+  stop?(wb: Workbench): Promise<void> | void;
+  /** called every 250 ms while it runs */
+  tick?(wb: Workbench): void;
+  /** a panel of its own (the frame relay's canvas) */
+  view?: ComponentType<{ wb: Workbench }>;
+  /** what sits in the shared memory, for the hex view's decoded pane */
+  decode?(bytes: Uint8Array): Decoded[];
+}
