@@ -7,10 +7,13 @@ import {
   WAIT_TIMEOUT,
 } from './layout';
 import { now } from './clock';
+import { traceDevice } from './trace';
+import { TRACE_DELIVER } from './layout';
 
 export function raiseVector(dev: u32, vector: u32): void {
   atomic.or<i32>(dev + DEV_IRR + ((vector >> 5) << 2), 1 << (vector & 31));
   atomic.add<i32>(dev + DEV_DELIVERED + (vector << 2), 1);
+  traceDevice(TRACE_DELIVER, dev, vector);
   kick(dev);
 }
 

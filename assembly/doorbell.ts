@@ -7,14 +7,15 @@ import {
 } from './layout';
 import { findPeer, peerSlot, peerIdAt } from './peers';
 import { eventfdSignal } from './eventfd';
+import { traceDoorbell, traceDoorbellDone } from './trace';
 
 // Destination in bits 16..31, vector in bits 0..7: QEMU decodes `val & 0xff`, not 16 bits.
 export function ringDoorbell(dev: u32, value: u32): void {
-  const entry = findPeer(dev, value >>> 16);
-  if (entry == 0) return;
   const vector = value & 0xff;
-  if (vector >= <u32>load<i32>(entry + PEER_NB_EVENTFDS)) return;
-  eventfdSignal(peerSlot(entry, vector), 1);
+  traceDoorbell(dev, value >>> 16, vector, value);
+  const entry = findPeer(dev, value >>> 16);
+  if (entry != 0 && vector < <u32>load<i32>(entry + PEER_NB_EVENTFDS)) eventfdSignal(peerSlot(entry, vector), 1);
+  traceDoorbellDone();
 }
 
 // The 2010 device: destination in the high byte, an 8-bit value in the low byte, carried to the
@@ -22,8 +23,10 @@ export function ringDoorbell(dev: u32, value: u32): void {
 export function ringDoorbell2010(dev: u32, value: u32): void {
   const dest = (value >> 8) & 0xff;
   const payload = value & 0xff;
+  traceDoorbell(dev, dest, 0, value);
   if (dest != BROADCAST_2010) {
     signalFirstVector(findPeer(dev, dest), payload);
+    traceDoorbellDone();
     return;
   }
   const self = load<i32>(dev + DEV_VM_ID);
@@ -31,6 +34,7 @@ export function ringDoorbell2010(dev: u32, value: u32): void {
   for (let i: u32 = 0; i < count; i++) {
     if (peerIdAt(dev, i) != self) signalFirstVector(dev + DEV_PEERS + i * PEER_STRIDE, payload);
   }
+  traceDoorbellDone();
 }
 
 function signalFirstVector(entry: u32, payload: u32): void {

@@ -11,3 +11,4 @@ export { peerAddEventfd, peerRemove, peerEventfdCount, findPeer } from './peers'
 export { takeInterrupt, waitInterrupt } from './cpu';
 export { vectorNotify } from './notify';
 export { deviceReset } from './reset';
+export { traceThread, traceEmit } from './trace';

@@ -10,7 +10,8 @@
 //   0x01000 +-----------------------------------------------+
 //           | header: magic, layout version, memory size     |
 //   0x01040 +-----------------------------------------------+
-//           | unused                                         |
+//           | trace: on/off word (0x1040), then a directory  |  (assembly/trace.ts owns it)
+//           |   of each thread's trace ring (0x1100..0x2000) |
 //   0x02000 +-----------------------------------------------+
 //           | eventfd slots: EVENTFD_SLOTS x 64 bytes         |  one cache line each
 //           |   +0 count  +4 refs  +8 bound device            |
@@ -50,6 +51,42 @@ export const HEADER_BASE = 0x1000;
 export const HEADER_MAGIC = HEADER_BASE;
 export const HEADER_VERSION = HEADER_BASE + 4;
 export const HEADER_MEMORY_SIZE = HEADER_BASE + 8;
+
+// ---- trace (owned by assembly/trace.ts, which draws a thread's ring) ----
+export const TRACE_ON = 0x1040;
+export const TRACE_DIR = 0x1100;
+export const TRACE_THREADS_MAX = (0x2000 - TRACE_DIR) / 4;
+export const TRACE_WRITE = 0;
+export const TRACE_DROPPED = 4;
+export const TRACE_READ = 64;
+export const TRACE_ENTRIES_AT = 128;
+export const TRACE_ENTRY_SIZE = 32;
+export const TRACE_CAPACITY = 2048;
+export const TRACE_RING_SIZE = TRACE_ENTRIES_AT + TRACE_CAPACITY * TRACE_ENTRY_SIZE;
+export const TRACE_TIME = 0;
+export const TRACE_KIND = 8;
+export const TRACE_DEVICE = 12;
+export const TRACE_PEER = 16;
+export const TRACE_VECTOR = 20;
+export const TRACE_VALUE = 24;
+// Event kinds; a server message carries its sub-kind in bits 8..15 of the kind word.
+export const TRACE_DOORBELL = 1;
+export const TRACE_DELIVER = 2;
+export const TRACE_PENDING = 3;
+export const TRACE_MASK = 4;
+export const TRACE_UNMASK = 5;
+export const TRACE_RESET = 6;
+export const TRACE_LOST = 7;
+export const TRACE_DROPPED_EVENT = 8;
+export const TRACE_SERVER = 9;
+export const TRACE_RING_PUSH = 10;
+export const TRACE_RING_POP = 11;
+export const TRACE_SERVER_VERSION = 1;
+export const TRACE_SERVER_ID = 2;
+export const TRACE_SERVER_SHM = 3;
+export const TRACE_SERVER_EVENTFD = 4;
+export const TRACE_SERVER_GONE = 5;
+// ---- end of trace ----
 
 export const EVENTFD_BASE = 0x2000;
 export const EVENTFD_SLOTS = 4096;

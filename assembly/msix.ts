@@ -9,6 +9,8 @@ import {
   PCI_COMMAND, PCI_COMMAND_MASTER,
 } from './layout';
 import { raiseVector } from './cpu';
+import { traceDevice, traceTableWrite, traceFunctionMask } from './trace';
+import { TRACE_LOST, TRACE_PENDING } from './layout';
 
 function flags(dev: u32): i32 {
   return <i32>atomic.load<u16>(dev + DEV_CONFIG + MSIX_FLAGS);
@@ -42,6 +44,7 @@ export function isPending(dev: u32, vector: u32): bool {
 function send(dev: u32, vector: u32): void {
   if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MASTER) == 0) {
     atomic.add<i32>(dev + DEV_IRQ_LOST, 1);
+    traceDevice(TRACE_LOST, dev, vector);
     return;
   }
   raiseVector(dev, vector);
@@ -51,6 +54,7 @@ export function msixNotify(dev: u32, vector: u32): void {
   if (vector >= <u32>atomic.load<i32>(dev + DEV_VECTORS)) return;
   if (vectorMasked(dev, vector)) {
     atomic.or<i32>(pbaWord(dev, vector), 1 << (vector & 31));
+    traceDevice(TRACE_PENDING, dev, vector);
     return;
   }
   send(dev, vector);
@@ -65,6 +69,7 @@ export function maskUpdate(dev: u32, vector: u32, wasMasked: bool): void {
 
 // After a write to Message Control: re-evaluate every vector if the function mask changed.
 export function flagsWritten(dev: u32, oldFlags: i32): void {
+  traceFunctionMask(dev, oldFlags);
   const wasFunctionMasked = functionMasked(oldFlags);
   if (wasFunctionMasked == functionMasked(flags(dev))) return;
   const vectors = <u32>atomic.load<i32>(dev + DEV_VECTORS);
@@ -81,6 +86,7 @@ export function tableRead(dev: u32, offset: u32): u32 {
 export function tableWrite(dev: u32, offset: u32, value: u32): void {
   const vector = offset / MSIX_ENTRY_SIZE;
   const wasMasked = vectorMasked(dev, vector);
+  traceTableWrite(dev, offset, value);
   atomic.store<i32>(dev + DEV_MSIX_TABLE + offset, value);
   maskUpdate(dev, vector, wasMasked);
 }

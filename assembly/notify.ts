@@ -7,6 +7,8 @@ import {
 import { lockDevice, unlockDevice } from './lock';
 import { msixEnabled, msixNotify } from './msix';
 import { updateIntx } from './intx';
+import { traceDevice } from './trace';
+import { TRACE_DELIVER, TRACE_DROPPED_EVENT } from './layout';
 
 export function vectorNotify(dev: u32, vector: u32, value: u32): void {
   lockDevice(dev);
@@ -16,11 +18,15 @@ export function vectorNotify(dev: u32, vector: u32, value: u32): void {
   if ((features & FEATURE_X_POLL) != 0 && vector < 32) atomic.or<i32>(dev + DEV_INTRSTATUS, 1 << vector);
   if ((features & FEATURE_MSIX) != 0) {
     if (msixEnabled(dev)) msixNotify(dev, vector);
-    else atomic.add<i32>(dev + DEV_IRQ_DROPPED, 1);
+    else {
+      atomic.add<i32>(dev + DEV_IRQ_DROPPED, 1);
+      traceDevice(TRACE_DROPPED_EVENT, dev, vector);
+    }
   } else {
     // The 2010 device latches the sender's 8-bit value; later ones latch 1 and lose the vector.
     const status = atomic.load<i32>(dev + DEV_MODEL) == MODEL_2010 ? value & 0xff : 1;
     atomic.store<i32>(dev + DEV_INTRSTATUS, status);
+    traceDevice(TRACE_DELIVER, dev, 0);
     updateIntx(dev);
   }
   unlockDevice(dev);

@@ -9,8 +9,11 @@ import {
 import { lockDevice, unlockDevice } from './lock';
 import { msixReset } from './msix';
 import { updateIntx } from './intx';
+import { traceDevice } from './trace';
+import { TRACE_RESET } from './layout';
 
 export function deviceReset(dev: u32): void {
+  traceDevice(TRACE_RESET, dev, -1);
   lockDevice(dev);
   for (let i: u32 = 0; i < <u32>CONFIG_SIZE; i++) {
     const clear = <u32>load<u8>(dev + DEV_WMASK + i) | <u32>load<u8>(dev + DEV_W1CMASK + i);

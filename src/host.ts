@@ -15,6 +15,7 @@ import { realizeDevice, type RealizeHost, type ResolvedDevice } from './device/r
 import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
 import { spawnVm, type SpawnOptions, Vm } from './vm/spawn.ts';
 import { IvshmemClient } from './server/ivshmem-client.ts';
+import { Tracer } from './trace/tracer.ts';
 
 export interface HostOptions {
   /** size of the shared memory, QEMU style ('64M', '1G'; a bare number is MiB as for -m); default 64M */
@@ -55,6 +56,8 @@ export class Host implements RealizeHost {
   private readonly spareBlocks: number[] = [];
   private readonly allocator: RegionAllocator;
   private nextSlot = 0;
+  /** The protocol trace: start(), stop(), drain() the events of every thread (src/trace/). */
+  readonly trace: Tracer;
 
   private constructor(
     readonly memory: WebAssembly.Memory,
@@ -69,6 +72,7 @@ export class Host implements RealizeHost {
       this.deviceIds.delete(bridge.id);
     };
     this.allocator = new RegionAllocator(L.CONTROL_END, memory.buffer.byteLength);
+    this.trace = new Tracer({ memory, core, allocate: (size, what) => this.allocate(size, what), release: (region) => this.allocator.release(region) });
     const view = new DataView(memory.buffer);
     view.setUint32(L.HEADER_MAGIC, L.MAGIC, true);
     view.setUint32(L.HEADER_VERSION, L.LAYOUT_VERSION, true);
@@ -114,6 +118,7 @@ export class Host implements RealizeHost {
   addServer(options: ServerOptions): Server {
     this.checkChardev(options?.id, options?.socket ?? '/tmp/ivshmem_socket');
     const server = new Server(this, options);
+    server.onSend = (to, message) => this.trace.server(to, message);
     this.servers.set(server.id, server);
     return server;
   }

@@ -12,3 +12,5 @@ export * as driver from './driver/pci-driver.ts';
 export { Vm, type SpawnOptions, type VmCounters } from './vm/spawn.ts';
 export type { VmInspection } from './vm/protocol.ts';
 export { Guest, STOPPED, type WaitMode, type WaitOptions } from './vm/guest.ts';
+export { Tracer } from './trace/tracer.ts';
+export type { TraceEvent, TraceKind } from './trace/event.ts';

@@ -29,6 +29,9 @@ export interface CoreExports {
   waitInterrupt(dev: number, vectors: number, timeoutNs: bigint, spinNs: bigint): number;
   vectorNotify(dev: number, vector: number, value: number): void;
   deviceReset(dev: number): void;
+  /** this instance's thread in the trace (0, the host, until set) */
+  traceThread(thread: number): void;
+  traceEmit(kind: number, device: number, peer: number, vector: number, value: number): void;
 }
 
 /** An eventfd slot is live while anyone holds a reference to it (the server, a device, a client). */
@@ -60,7 +63,8 @@ export function compileCore(): Promise<WebAssembly.Module> {
 
 export async function instantiateCore(memory: WebAssembly.Memory, module?: WebAssembly.Module): Promise<CoreExports> {
   const instance = await WebAssembly.instantiate(module ?? (await compileCore()), {
-    env: { memory, now: () => performance.now() },
+    // traceTime: one clock for every thread (each has its own timeOrigin).
+    env: { memory, now: () => performance.now(), traceTime: () => performance.timeOrigin + performance.now() },
   });
   return instance.exports as unknown as CoreExports;
 }

@@ -151,8 +151,12 @@ export class Server implements ServerEndpoint {
     }
   }
 
+  /** Told of every message sent (the host's trace listens here). */
+  onSend?: (to: number, message: ServerMessage) => void;
+
   private send(peer: Peer, message: ServerMessage, meaning: string): void {
     this.record('send', peer.id, `to ${peer.id}: ${describeMessage(message)}`, message, meaning);
+    this.onSend?.(peer.id, message);
     peer.sink.receive(message);
   }
 

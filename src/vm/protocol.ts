@@ -13,6 +13,8 @@ export interface VmInit {
   memoryPlace?: MemoryPlace;
   /** where the guest's log lines go, as they are written */
   log: MessagePort;
+  /** this VM's thread in the trace (src/trace/) */
+  thread: number;
 }
 
 export interface VmStarted {

@@ -14,6 +14,7 @@ import { InboxWriter } from '../server/inbox.ts';
 import type { Placement } from '../pci/topology.ts';
 import type { VmApi, VmInspection, VmStarted } from './protocol.ts';
 import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
+import type { Tracer } from '../trace/tracer.ts';
 
 export interface SpawnOptions {
   /** the -device string, as for realize */
@@ -35,6 +36,7 @@ export interface VmCounters {
 
 export interface SpawnHost extends RealizeHost {
   module: WebAssembly.Module;
+  trace: Tracer;
   /** holds the memdev, the ID and the bus slot while the VM starts; returns the undo */
   reserve(resolved: ResolvedDevice): () => void;
   attachVm(device: Device, parts: { placement: Placement; backend?: MemoryBackend; vm: Vm }): void;
@@ -45,6 +47,8 @@ export interface SpawnHost extends RealizeHost {
 /** How a Vm reaches its worker; made by spawnVm. */
 interface VmLink {
   thread: WorkerThread;
+  /** the VM's thread number in the trace */
+  traceThread: number;
   api: Comlink.Remote<VmApi>;
   /** the log lines, filled as they arrive on their own channel */
   lines: string[];
@@ -83,6 +87,11 @@ export class Vm {
   /** The device's IVPosition: its peer ID, or 0 without a server. */
   get id(): number {
     return this.device.ivPosition;
+  }
+
+  /** This VM's thread in host.trace's events (TraceEvent.thread). */
+  get thread(): number {
+    return this.link.traceThread;
   }
 
   get counters(): VmCounters {
@@ -146,7 +155,9 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   const block = allocateBlock(host, spec);
   const connection = server ? connect(host, server, new InboxWriter(host.memory, block), block) : undefined;
   const memoryPlace = server ? undefined : memoryWithoutServer(host, resolved);
+  const traceThread = host.trace.openThread();
   const cleanUp = () => {
+    host.trace.closeThread(traceThread);
     // The worker is gone, so the host closes what its device held (QEMU's exit does this).
     closePeerTable(peerTableOf(host, block), new DataView(host.memory.buffer).getInt32(block + L.DEV_VM_ID, true));
     connection?.close();
@@ -156,6 +167,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   try {
     thread = await startWorkerThread();
   } catch (error) {
+    host.trace.closeThread(traceThread);
     connection?.close();
     host.freeDeviceBlock(block);
     unreserve();
@@ -176,6 +188,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
       spec,
       memoryPlace,
       log: channel.port2,
+      thread: traceThread,
     }, [channel.port2]))]);
   } catch (error) {
     await thread.terminate();
@@ -190,6 +203,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   device.mapMemory(offset, size);
   const vm = new Vm(device, host.memory, {
     thread,
+    traceThread,
     api,
     lines,
     onEnd: () => {

@@ -21,6 +21,7 @@ const api: VmApi = {
       throw new Error(`the shared memory was not laid out by this version of ivshmem-wasm (layout ${L.LAYOUT_VERSION})`);
     }
     const core: CoreExports = await instantiateCore(init.memory, init.module);
+    core.traceThread(init.thread);
     let inbox: InboxReader | undefined;
     let client: ServerClient | undefined;
     // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
