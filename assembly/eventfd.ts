@@ -3,9 +3,15 @@
 // behaves as KVM's irqfd: each signal goes straight into that device's interrupt logic.
 // Slots are reference counted like file descriptors: the server holds one reference and every
 // device that received the handle holds one, so a slot is never reused while someone can ring it.
+//
+// A doorbell in flight while its destination is unplugged must not land in the block's next
+// device (QEMU had a use-after-free there): a signal counts itself into the device's notifiers,
+// then looks at the binding again, and only then acts. The host unbinds first and recycles a
+// block only once its notifier count is back to 0 (src/device/blocks.ts), so whoever is still
+// inside sees the binding gone, or is waited for.
 import {
   EVENTFD_BASE, EVENTFD_STRIDE, EVENTFD_COUNT, EVENTFD_REFS, EVENTFD_BOUND_DEVICE,
-  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS,
+  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS, DEV_NOTIFIERS,
 } from './layout';
 import { vectorNotify } from './notify';
 
@@ -18,7 +24,11 @@ export function eventfdSignal(slot: u32, value: u32): void {
   atomic.add<i32>(at + EVENTFD_SIGNALS, 1);
   const device = <u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE);
   if (device != 0) {
-    vectorNotify(device, <u32>atomic.load<i32>(at + EVENTFD_BOUND_VECTOR), value);
+    atomic.add<i32>(device + DEV_NOTIFIERS, 1);
+    if (<u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE) == device) {
+      vectorNotify(device, <u32>atomic.load<i32>(at + EVENTFD_BOUND_VECTOR), value);
+    }
+    atomic.sub<i32>(device + DEV_NOTIFIERS, 1);
     return;
   }
   atomic.add<i32>(at + EVENTFD_COUNT, value);

@@ -7,16 +7,27 @@ import {
 } from './layout';
 import { kick } from './cpu';
 
-// Call with the device lock held.
+function wantedLevel(dev: u32): i32 {
+  return (atomic.load<i32>(dev + DEV_INTRSTATUS) & atomic.load<i32>(dev + DEV_INTRMASK)) != 0 ? 1 : 0;
+}
+
+// Call after changing IntrStatus or IntrMask. No lock (docs/architecture.md): a ringer and the
+// device's own VM may both be here; each publishes the level it computed and looks again, and
+// goes round while the registers say otherwise, so the last one out leaves the line (and the
+// Status bit) as the registers are.
 export function updateIntx(dev: u32): void {
-  const level = (atomic.load<i32>(dev + DEV_INTRSTATUS) & atomic.load<i32>(dev + DEV_INTRMASK)) != 0 ? 1 : 0;
-  const old = atomic.xchg<i32>(dev + DEV_INTX_LEVEL, level);
-  if (old == level) return;
   const status = dev + DEV_CONFIG + PCI_STATUS;
-  const bits = <i32>atomic.load<u16>(status);
-  atomic.store<u16>(status, level ? bits | PCI_STATUS_INTERRUPT : bits & ~PCI_STATUS_INTERRUPT);
-  if (level) {
-    atomic.add<i32>(dev + DEV_DELIVERED, 1);
-    kick(dev);
-  }
+  let level = wantedLevel(dev);
+  do {
+    const old = atomic.xchg<i32>(dev + DEV_INTX_LEVEL, level);
+    if (level) atomic.or<u16>(status, PCI_STATUS_INTERRUPT);
+    else atomic.and<u16>(status, ~PCI_STATUS_INTERRUPT & 0xffff);
+    if (old == 0 && level != 0) {
+      atomic.add<i32>(dev + DEV_DELIVERED, 1);
+      kick(dev);
+    }
+    const again = wantedLevel(dev);
+    if (again == level) return;
+    level = again;
+  } while (true);
 }

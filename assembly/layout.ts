@@ -27,7 +27,7 @@
 //
 //   +0      identity line, written once at realize: model, features, vectors; the peer count
 //   +64     register line, written by the device's own VM:
-//           IVPosition, IntrMask, IntrStatus, INTx level, lock
+//           IVPosition, IntrMask, IntrStatus, INTx level, notifiers inside the block
 //   +128    interrupt line (hot): sequence word the guest parks on, parked waiters,
 //           messages lost to a disabled bus master, events dropped with MSI-X disabled, stop
 //   +192    IRR: one bit per vector, set on delivery, taken by the guest CPU (256 bytes)
@@ -124,7 +124,11 @@ export const DEV_VM_ID = 64;
 export const DEV_INTRMASK = 68;
 export const DEV_INTRSTATUS = 72;
 export const DEV_INTX_LEVEL = 76;
-export const DEV_LOCK = 80;
+// ---- interrupt-state synchronisation (section owned by the "exactly once" work) ----
+// No locks: see docs/architecture.md, "The lock rule". Anyone about to act on a device through a
+// bound eventfd counts itself here first, so the host recycles a device block only once nobody can
+// still be inside it (a notifier killed mid-way keeps its count: that block is never reused).
+export const DEV_NOTIFIERS = 80;
 // Interrupt line.
 export const DEV_IRQ_SEQ = 128;
 export const DEV_IRQ_WAITERS = 132;
@@ -159,6 +163,8 @@ export const DEV_INBOX = DEV_PEERS + PEERS_MAX * PEER_STRIDE;
 export const INBOX_WRITE = 0;
 export const INBOX_READ = 4;
 export const INBOX_HANGUP = 8;
+// How far the VM is done with its messages: the eventfd references they carry may go.
+export const INBOX_RELEASED = 12;
 export const INBOX_ENTRIES_AT = LINE;
 export const INBOX_ENTRIES = 1024;
 export const INBOX_ENTRY_SIZE = 24;

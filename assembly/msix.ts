@@ -2,7 +2,13 @@
 // is masked, or its entry's mask bit is set. A message to a masked vector sets its PBA bit and is
 // sent when the vector is unmasked. Software cannot clear a PBA bit. A message is a write by the
 // device as bus master: with Bus Master Enable clear in the Command register it is lost.
-// Every function here runs with the device lock held.
+//
+// No lock (docs/architecture.md, "The lock rule"): a ringer and the device's own VM meet on the
+// PBA bit. The ringer sets it (atomic OR) when it sees the vector masked, then looks again; the
+// VM publishes an unmask, then looks at the PBA. With sequentially consistent atomics at least one
+// of the two sees the other's write, and whoever clears the bit (an atomic AND that returns the old
+// word) sends the message: exactly one of them, whatever the interleaving, and a thread stopped
+// between two instructions leaves nothing that blocks anyone.
 import {
   DEV_CONFIG, DEV_PBA, DEV_MSIX_TABLE, DEV_VECTORS, DEV_IRQ_LOST, MSIX_FLAGS, MSIX_FLAGS_ENABLE,
   MSIX_FLAGS_MASKALL, MSIX_ENTRY_SIZE, MSIX_ENTRY_VECTOR_CTRL, MSIX_ENTRY_CTRL_MASKBIT,
@@ -50,32 +56,37 @@ function send(dev: u32, vector: u32): void {
   raiseVector(dev, vector);
 }
 
-export function msixNotify(dev: u32, vector: u32): void {
-  if (vector >= <u32>atomic.load<i32>(dev + DEV_VECTORS)) return;
-  if (vectorMasked(dev, vector)) {
-    atomic.or<i32>(pbaWord(dev, vector), 1 << (vector & 31));
-    traceDevice(TRACE_PENDING, dev, vector);
-    return;
-  }
-  send(dev, vector);
-}
-
-// msix_handle_mask_update: on a masked -> unmasked transition, a pending message goes out.
-export function maskUpdate(dev: u32, vector: u32, wasMasked: bool): void {
-  if (vectorMasked(dev, vector) || !wasMasked) return;
+// The claim both sides race for: clear the PBA bit; the one that saw it set sends.
+function claimPending(dev: u32, vector: u32): void {
   const bit = 1 << (vector & 31);
   if ((atomic.and<i32>(pbaWord(dev, vector), ~bit) & bit) != 0) send(dev, vector);
 }
 
-// After a write to Message Control: re-evaluate every vector if the function mask changed.
+export function msixNotify(dev: u32, vector: u32): void {
+  if (vector >= <u32>atomic.load<i32>(dev + DEV_VECTORS)) return;
+  if (!vectorMasked(dev, vector)) {
+    send(dev, vector);
+    return;
+  }
+  atomic.or<i32>(pbaWord(dev, vector), 1 << (vector & 31));
+  traceDevice(TRACE_PENDING, dev, vector);
+  // Unmasked meanwhile: the unmasking side may have looked at the PBA before the OR above.
+  if (!vectorMasked(dev, vector)) claimPending(dev, vector);
+}
+
+// msix_handle_mask_update: a pending message goes out once its vector is unmasked. Called after
+// the unmask is published; a PBA bit on an unmasked vector only lives until someone claims it, so
+// claiming whenever the vector is now unmasked is QEMU's masked -> unmasked rule.
+export function maskUpdate(dev: u32, vector: u32): void {
+  if (!vectorMasked(dev, vector)) claimPending(dev, vector);
+}
+
+// After a write to Message Control: every vector may have been unmasked by the function mask.
 export function flagsWritten(dev: u32, oldFlags: i32): void {
   traceFunctionMask(dev, oldFlags);
-  const wasFunctionMasked = functionMasked(oldFlags);
-  if (wasFunctionMasked == functionMasked(flags(dev))) return;
+  if (functionMasked(oldFlags) == functionMasked(flags(dev))) return;
   const vectors = <u32>atomic.load<i32>(dev + DEV_VECTORS);
-  for (let v: u32 = 0; v < vectors; v++) {
-    maskUpdate(dev, v, wasFunctionMasked || entryMasked(dev, v));
-  }
+  for (let v: u32 = 0; v < vectors; v++) maskUpdate(dev, v);
 }
 
 // BAR1 table: 4-byte accesses; only the vector control word's mask bit changes delivery.
@@ -84,26 +95,25 @@ export function tableRead(dev: u32, offset: u32): u32 {
 }
 
 export function tableWrite(dev: u32, offset: u32, value: u32): void {
-  const vector = offset / MSIX_ENTRY_SIZE;
-  const wasMasked = vectorMasked(dev, vector);
   traceTableWrite(dev, offset, value);
   atomic.store<i32>(dev + DEV_MSIX_TABLE + offset, value);
-  maskUpdate(dev, vector, wasMasked);
+  maskUpdate(dev, offset / MSIX_ENTRY_SIZE);
 }
 
 export function pbaRead(dev: u32, offset: u32): u32 {
   return <u32>atomic.load<i32>(dev + DEV_PBA + offset);
 }
 
-// msix_reset: every entry zeroed with its mask bit set, nothing pending.
+// msix_reset: every entry zeroed with its mask bit set, nothing pending. Masks go first, so a
+// message racing the reset either went out before it or stays pending after it.
 export function msixReset(dev: u32): void {
   const vectors = <u32>atomic.load<i32>(dev + DEV_VECTORS);
   for (let v: u32 = 0; v < vectors; v++) {
     const entry = dev + DEV_MSIX_TABLE + v * MSIX_ENTRY_SIZE;
+    atomic.store<i32>(entry + MSIX_ENTRY_VECTOR_CTRL, MSIX_ENTRY_CTRL_MASKBIT);
     atomic.store<i32>(entry, 0);
     atomic.store<i32>(entry + 4, 0);
     atomic.store<i32>(entry + 8, 0);
-    atomic.store<i32>(entry + MSIX_ENTRY_VECTOR_CTRL, MSIX_ENTRY_CTRL_MASKBIT);
   }
   for (let w: u32 = 0; w < 64; w++) atomic.store<i32>(dev + DEV_PBA + (w << 2), 0);
 }

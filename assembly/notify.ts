@@ -1,17 +1,15 @@
 // The receiving side of a doorbell (QEMU's ivshmem_vector_notify): an event on one of the
 // device's own vectors becomes an MSI-X message, or sets IntrStatus on a pin-based device.
-// With MSI-X disabled the event is dropped, as QEMU drops it.
+// With MSI-X disabled the event is dropped, as QEMU drops it. Lock-free: see msix.ts and intx.ts.
 import {
   DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, FEATURE_X_POLL, MODEL_2010,
 } from './layout';
-import { lockDevice, unlockDevice } from './lock';
 import { msixEnabled, msixNotify } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
 import { TRACE_DELIVER, TRACE_DROPPED_EVENT } from './layout';
 
 export function vectorNotify(dev: u32, vector: u32, value: u32): void {
-  lockDevice(dev);
   const features = atomic.load<i32>(dev + DEV_FEATURES);
   // x-poll: IntrStatus (reserved in revision 1) latches one bit per vector below 32 whatever the
   // MSI-X state, and reading it clears it, so a guest can poll without interrupts.
@@ -29,5 +27,4 @@ export function vectorNotify(dev: u32, vector: u32, value: u32): void {
     traceDevice(TRACE_DELIVER, dev, 0);
     updateIntx(dev);
   }
-  unlockDevice(dev);
 }

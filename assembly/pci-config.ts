@@ -8,7 +8,6 @@ import {
 } from './layout';
 import { flagsWritten } from './msix';
 import { kick } from './cpu';
-import { lockDevice, unlockDevice } from './lock';
 
 export function configRead(dev: u32, offset: u32, size: u32): u32 {
   let value: u32 = 0;
@@ -22,18 +21,26 @@ function covers(offset: u32, size: u32, at: u32): bool {
   return at >= offset && at < offset + size;
 }
 
+// Only the device's own thread writes config space, but a ringer flips the Status register's
+// Interrupt Status bit (intx.ts) at any time: bytes change by compare-and-swap, never by a plain
+// load and store that could put back a bit someone else just changed.
+export function configByteUpdate(at: u32, keep: u32, set: u32): void {
+  let old = <u32><i32>atomic.load<u8>(at);
+  while (true) {
+    const seen = <u32><i32>atomic.cmpxchg<u8>(at, <u8>old, <u8>((old & keep) | set));
+    if (seen == old) return;
+    old = seen;
+  }
+}
+
 export function configWrite(dev: u32, offset: u32, size: u32, value: u32): void {
-  lockDevice(dev);
   const oldCommand = configRead(dev, PCI_COMMAND, 2);
   const oldFlags = configRead(dev, MSIX_FLAGS, 2);
   for (let i: u32 = 0; i < size; i++) {
-    const at = dev + DEV_CONFIG + offset + i;
     const byte = (value >> (i << 3)) & 0xff;
     const wmask = <u32>load<u8>(dev + DEV_WMASK + offset + i);
     const w1c = <u32>load<u8>(dev + DEV_W1CMASK + offset + i);
-    let next = (<u32><i32>atomic.load<u8>(at) & ~wmask) | (byte & wmask);
-    next &= ~(byte & w1c);
-    atomic.store<u8>(at, next);
+    configByteUpdate(dev + DEV_CONFIG + offset + i, ~wmask & ~(byte & w1c) & 0xff, byte & wmask & ~(byte & w1c));
   }
   const msix = (atomic.load<i32>(dev + DEV_FEATURES) & FEATURE_MSIX) != 0;
   if (msix && (covers(offset, size, MSIX_FLAGS) || covers(offset, size, MSIX_FLAGS + 1))) {
@@ -42,5 +49,4 @@ export function configWrite(dev: u32, offset: u32, size: u32, value: u32): void 
   const command = configRead(dev, PCI_COMMAND, 2);
   const reenabled = (oldCommand & PCI_COMMAND_INTX_DISABLE) != 0 && (command & PCI_COMMAND_INTX_DISABLE) == 0;
   if (reenabled && atomic.load<i32>(dev + DEV_INTX_LEVEL) != 0) kick(dev);
-  unlockDevice(dev);
 }

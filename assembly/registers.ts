@@ -6,7 +6,6 @@ import {
   REG2010_INTRSTATUS, REG2010_DOORBELL, REG2010_IVPOSITION, REG2010_IVLIVELIST, FEATURE_X_PEERS,
   FEATURE_X_NAME, REG_X_PEERS, REG_X_PEERS_WORDS, REG_X_NAME, NAME_SIZE, DEV_NAME,
 } from './layout';
-import { lockDevice, unlockDevice } from './lock';
 import { updateIntx } from './intx';
 import { ringDoorbell, ringDoorbell2010 } from './doorbell';
 import { peerIdAt } from './peers';
@@ -16,25 +15,19 @@ function usesIntx(dev: u32): bool {
 }
 
 function intrMaskWrite(dev: u32, value: u32, width: u32): void {
-  lockDevice(dev);
   atomic.store<i32>(dev + DEV_INTRMASK, value & width);
   if (usesIntx(dev)) updateIntx(dev);
-  unlockDevice(dev);
 }
 
 function intrStatusWrite(dev: u32, value: u32, width: u32): void {
-  lockDevice(dev);
   atomic.store<i32>(dev + DEV_INTRSTATUS, value & width);
   if (usesIntx(dev)) updateIntx(dev);
-  unlockDevice(dev);
 }
 
 // Reading IntrStatus clears it (and so lowers INTx).
 function intrStatusRead(dev: u32): u32 {
-  lockDevice(dev);
   const value = <u32>atomic.xchg<i32>(dev + DEV_INTRSTATUS, 0);
   if (usesIntx(dev)) updateIntx(dev);
-  unlockDevice(dev);
   return value;
 }
 

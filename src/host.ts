@@ -11,6 +11,7 @@ import { parseSize, formatSize } from './options/size.ts';
 import { checkId } from './options/option-string.ts';
 import { Server, type ServerOptions, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 import { Device } from './device/device.ts';
+import { DeviceBlocks } from './device/blocks.ts';
 import { realizeDevice, type RealizeHost, type ResolvedDevice } from './device/realize.ts';
 import { BusDevice, Topology, type Machine, type Placement } from './pci/topology.ts';
 import { spawnVm, type SpawnOptions, Vm } from './vm/spawn.ts';
@@ -53,7 +54,7 @@ export class Host implements RealizeHost {
   readonly topology: Topology;
   private readonly bridges = new Map<string, BusDevice>();
   private readonly liveDevices = new Map<Device, Attachment>();
-  private readonly spareBlocks: number[] = [];
+  private readonly blocks: DeviceBlocks;
   private readonly allocator: RegionAllocator;
   private nextSlot = 0;
   /** The protocol trace: start(), stop(), drain() the events of every thread (src/trace/). */
@@ -73,6 +74,7 @@ export class Host implements RealizeHost {
     };
     this.allocator = new RegionAllocator(L.CONTROL_END, memory.buffer.byteLength);
     this.trace = new Tracer({ memory, core, allocate: (size, what) => this.allocate(size, what), release: (region) => this.allocator.release(region) });
+    this.blocks = new DeviceBlocks(memory, (size, what) => this.allocate(size, what));
     const view = new DataView(memory.buffer);
     view.setUint32(L.HEADER_MAGIC, L.MAGIC, true);
     view.setUint32(L.HEADER_VERSION, L.LAYOUT_VERSION, true);
@@ -218,15 +220,11 @@ export class Host implements RealizeHost {
   }
 
   allocateDeviceBlock(): number {
-    const block = this.spareBlocks.pop() ?? this.allocate(L.DEVICE_BLOCK_SIZE, 'device').offset;
-    this.bytes.fill(0, block, block + L.DEVICE_BLOCK_SIZE);
-    return block;
+    return this.blocks.take();
   }
 
-  // Device blocks are kept for the next device rather than returned to the allocator: a VM that
-  // rings a just-unplugged device then touches only a device block, never someone's memory.
   freeDeviceBlock(block: number): void {
-    this.spareBlocks.push(block);
+    this.blocks.give(block);
   }
 
   allocateEventfd(): number {

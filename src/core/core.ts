@@ -34,9 +34,33 @@ export interface CoreExports {
   traceEmit(kind: number, device: number, peer: number, vector: number, value: number): void;
 }
 
+function refsWord(memory: WebAssembly.Memory, slot: number): Int32Array {
+  return new Int32Array(memory.buffer, L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, 1);
+}
+
 /** An eventfd slot is live while anyone holds a reference to it (the server, a device, a client). */
 export function eventfdIsLive(memory: WebAssembly.Memory, slot: number): boolean {
-  return new DataView(memory.buffer).getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, true) > 0;
+  return Atomics.load(refsWord(memory, slot), 0) > 0;
+}
+
+/**
+ * Takes a reference on a live slot, as SCM_RIGHTS does on the fd a message carries; false (and
+ * nothing taken) for a dead or out-of-range one, which must never come back to life this way.
+ */
+export function eventfdRefIfLive(memory: WebAssembly.Memory, slot: number): boolean {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= L.EVENTFD_SLOTS) return false;
+  const word = refsWord(memory, slot);
+  for (let refs = Atomics.load(word, 0); refs > 0;) {
+    const seen = Atomics.compareExchange(word, 0, refs, refs + 1);
+    if (seen === refs) return true;
+    refs = seen;
+  }
+  return false;
+}
+
+/** Drops a reference taken with eventfdRefIfLive (the core's eventfdUnref, without a core). */
+export function eventfdUnrefSlot(memory: WebAssembly.Memory, slot: number): void {
+  Atomics.sub(refsWord(memory, slot), 0, 1);
 }
 
 const wasmUrl = new URL('../../build/ivshmem.wasm', import.meta.url);

@@ -6,15 +6,25 @@
 //   DEV_INBOX +0   write index (u32, free running; the host advances it)
 //             +4   read index  (u32, free running; the VM advances it)
 //             +8   hung up: the server went away (the host sets it)
+//             +12  released index (u32, free running; the VM advances it once its device is
+//                  done with the messages before it: their eventfd references may go)
 //             +64  entry[INBOX_ENTRIES], 24 bytes each:
 //                    +0  value  int64 little-endian
 //                    +8  handle kind: 0 none, 1 memory, 2 eventfd
 //                    +12 memory offset | eventfd slot
 //                    +16 memory size
+//                    +20 1 if the entry holds a reference on its eventfd slot
 //
 // One producer (the host thread), one consumer (the VM's worker). When the ring is full the host
 // keeps the rest in order and writes them as the VM makes room, so nothing is lost.
+//
+// A message carrying an eventfd holds a reference on it from the moment the server sends it until
+// the VM's device is done with it, as SCM_RIGHTS keeps a file descriptor open in a socket: a peer
+// that leaves before the VM drains its arrival cannot free the slot under it (the VM would call
+// the server broken), nor let it be handed to someone else. The VM only publishes how far it is
+// done (one store); the host drops the references, also for a VM killed at any instruction.
 import * as L from '../../assembly/layout.ts';
+import { eventfdRefIfLive, eventfdUnrefSlot } from '../core/core.ts';
 import type { MessageSink, ServerMessage } from './protocol.ts';
 
 const KIND_NONE = 0;
@@ -29,18 +39,32 @@ function entryAt(block: number, index: number): number {
   return block + L.DEV_INBOX + L.INBOX_ENTRIES_AT + (index % L.INBOX_ENTRIES) * L.INBOX_ENTRY_SIZE;
 }
 
+interface Held {
+  message: ServerMessage;
+  /** the eventfd slot this message holds a reference on, if any */
+  ref: number | undefined;
+}
+
 /** The host's side: a MessageSink that writes into a VM's inbox. */
 export class InboxWriter implements MessageSink {
-  private readonly backlog: ServerMessage[] = [];
+  private readonly backlog: Held[] = [];
   private readonly head: Int32Array;
+  private readonly view: DataView;
   private waiting = false;
+  /** entries before this index have had their references dropped */
+  private dropped = 0;
+  private closed = false;
 
   constructor(private readonly memory: WebAssembly.Memory, private readonly block: number) {
     this.head = words(memory, block);
+    this.view = new DataView(memory.buffer);
   }
 
   receive(message: ServerMessage): void {
-    this.backlog.push(message);
+    if (this.closed) return;
+    const handle = message.handle;
+    const ref = handle?.kind === 'eventfd' && eventfdRefIfLive(this.memory, handle.slot) ? handle.slot : undefined;
+    this.backlog.push({ message, ref });
     this.flush();
   }
 
@@ -49,27 +73,47 @@ export class InboxWriter implements MessageSink {
     Atomics.notify(this.head, L.INBOX_WRITE / 4);
   }
 
+  /** The VM is gone (its worker no longer runs): every reference its messages held goes. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.dropReferences(Atomics.load(this.head, L.INBOX_WRITE / 4));
+    for (const { ref } of this.backlog.splice(0)) if (ref !== undefined) eventfdUnrefSlot(this.memory, ref);
+  }
+
+  private dropReferences(upTo: number): void {
+    for (; this.dropped !== upTo; this.dropped = (this.dropped + 1) | 0) {
+      const at = entryAt(this.block, this.dropped);
+      if (this.view.getInt32(at + 20, true) !== 1) continue;
+      this.view.setInt32(at + 20, 0, true);
+      eventfdUnrefSlot(this.memory, this.view.getInt32(at + 12, true));
+    }
+  }
+
   private flush(): void {
-    const view = new DataView(this.memory.buffer);
+    if (this.closed) return;
+    const view = this.view;
+    this.dropReferences(Atomics.load(this.head, L.INBOX_RELEASED / 4));
     let write = Atomics.load(this.head, L.INBOX_WRITE / 4);
-    while (this.backlog.length > 0 && write - Atomics.load(this.head, L.INBOX_READ / 4) < L.INBOX_ENTRIES) {
-      const { value, handle } = this.backlog.shift()!;
+    while (this.backlog.length > 0 && write - this.dropped < L.INBOX_ENTRIES) {
+      const { message: { value, handle }, ref } = this.backlog.shift()!;
       const at = entryAt(this.block, write);
       view.setBigInt64(at, value, true);
       view.setInt32(at + 8, handle ? (handle.kind === 'memory' ? KIND_MEMORY : KIND_EVENTFD) : KIND_NONE, true);
       view.setInt32(at + 12, handle ? (handle.kind === 'memory' ? handle.offset : handle.slot) : 0, true);
       view.setInt32(at + 16, handle?.kind === 'memory' ? handle.size : 0, true);
+      view.setInt32(at + 20, ref !== undefined ? 1 : 0, true);
       write = (write + 1) | 0;
       Atomics.store(this.head, L.INBOX_WRITE / 4, write);
     }
     Atomics.notify(this.head, L.INBOX_WRITE / 4);
-    if (this.backlog.length > 0 && !this.waiting) {
-      // The host thread must not block: wait asynchronously for the VM to consume.
+    if ((this.backlog.length > 0 || this.dropped !== write) && !this.waiting) {
+      // The host thread must not block: wait asynchronously for the VM to be done with something.
       this.waiting = true;
-      const read = Atomics.load(this.head, L.INBOX_READ / 4);
-      const result = Atomics.waitAsync(this.head, L.INBOX_READ / 4, read, 1000);
+      const released = Atomics.load(this.head, L.INBOX_RELEASED / 4);
+      const result = Atomics.waitAsync(this.head, L.INBOX_RELEASED / 4, released);
       const again = () => { this.waiting = false; this.flush(); };
-      if (result.async) result.value.then(again); else queueMicrotask(again);
+      if (result.async) void result.value.then(again); else queueMicrotask(again);
     }
   }
 }
@@ -77,6 +121,8 @@ export class InboxWriter implements MessageSink {
 /** The VM's side: takes what has arrived, in order. */
 export class InboxReader {
   private readonly head: Int32Array;
+  /** while a handshake runs, the device may keep messages for later: hold their references */
+  private holding = false;
 
   constructor(private readonly memory: WebAssembly.Memory, private readonly block: number) {
     this.head = words(memory, block);
@@ -106,26 +152,38 @@ export class InboxReader {
         : kind === KIND_EVENTFD ? { value, handle: { kind: 'eventfd', slot: a } } : { value };
       read = (read + 1) | 0;
       Atomics.store(this.head, L.INBOX_READ / 4, read);
-      Atomics.notify(this.head, L.INBOX_READ / 4);
       sink.receive(message);
       count++;
     }
+    if (!this.holding) this.release();
     if (this.hungUp) sink.hangup();
     return count;
+  }
+
+  /** The device is done with every message read so far (it took its own references). */
+  private release(): void {
+    const read = Atomics.load(this.head, L.INBOX_READ / 4);
+    if (Atomics.exchange(this.head, L.INBOX_RELEASED / 4, read) !== read) Atomics.notify(this.head, L.INBOX_RELEASED / 4);
   }
 
   /**
    * Feeds what arrives to `sink` until `settled` settles (a device's server handshake), without
    * blocking the thread. The handshake finishes in a microtask after the message that completes
    * it, so this wakes on whichever comes first, a new message or the settling: it never waits
-   * for a timeout.
+   * for a timeout. The device keeps messages until then, so their references are held until then.
    */
   async feedUntilSettled(sink: MessageSink, settled: Promise<unknown>): Promise<void> {
     let done = false;
     const finished = settled.then(() => { done = true; }, () => { done = true; });
-    while (!done) {
-      this.drain(sink);
-      await Promise.race([finished, this.arrival()]);
+    this.holding = true;
+    try {
+      while (!done) {
+        this.drain(sink);
+        await Promise.race([finished, this.arrival()]);
+      }
+    } finally {
+      this.holding = false;
+      this.release();
     }
   }
 

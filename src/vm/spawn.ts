@@ -153,13 +153,15 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   const { spec, server } = resolved;
   const unreserve = host.reserve(resolved);
   const block = allocateBlock(host, spec);
-  const connection = server ? connect(host, server, new InboxWriter(host.memory, block), block) : undefined;
+  const inbox = server ? new InboxWriter(host.memory, block) : undefined;
+  const connection = server ? connect(host, server, inbox!, block) : undefined;
   const memoryPlace = server ? undefined : memoryWithoutServer(host, resolved);
   const traceThread = host.trace.openThread();
   const cleanUp = () => {
     host.trace.closeThread(traceThread);
     // The worker is gone, so the host closes what its device held (QEMU's exit does this).
     closePeerTable(peerTableOf(host, block), new DataView(host.memory.buffer).getInt32(block + L.DEV_VM_ID, true));
+    inbox?.close();
     connection?.close();
   };
 
@@ -168,6 +170,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
     thread = await startWorkerThread();
   } catch (error) {
     host.trace.closeThread(traceThread);
+    inbox?.close();
     connection?.close();
     host.freeDeviceBlock(block);
     unreserve();
