@@ -12,3 +12,13 @@ export { takeInterrupt, waitInterrupt } from './cpu';
 export { vectorNotify } from './notify';
 export { deviceReset } from './reset';
 export { traceThread, traceEmit } from './trace';
+// Rings over shared memory (assembly/virtqueue.ts, assembly/ring.ts): each takes the address of
+// its caller's private state block.
+export {
+  vqInit, vqDriverAdd, vqDriverPublish, vqDriverGetUsed, vqDriverSetInterrupts,
+  vqDevicePop, vqDevicePush, vqDevicePublish, vqDeviceSetNotify,
+} from './virtqueue';
+export {
+  ringFormat, ringAttach, ringReserve, ringCommit, ringPublish, ringPrepareSpaceWait, ringPeek,
+  ringConsume, ringRelease, ringPrepareWait,
+} from './ring';

@@ -14,3 +14,6 @@ export type { VmInspection } from './vm/protocol.ts';
 export { Guest, STOPPED, type WaitMode, type WaitOptions } from './vm/guest.ts';
 export { Tracer } from './trace/tracer.ts';
 export type { TraceEvent, TraceKind } from './trace/event.ts';
+export { VirtqueueDriver, VirtqueueDevice, splitLayout, type VirtqueueOptions, type VqBuffer, type VqChain, type SplitLayout } from './ring/virtqueue.ts';
+export { RingBrokenError, type RingContext, type RingRegion } from './ring/ring-core.ts';
+export * as ringLayout from '../assembly/ring-layout.ts';

@@ -2,9 +2,10 @@
 // shared memory (in the host, and later in every VM worker). The .wasm is built from assembly/
 // by `npm run build:core`; it is never committed.
 import * as L from '../../assembly/layout.ts';
+import type { RingCore } from '../ring/ring-core.ts';
 
 /** The core's exports, as raw numbers: device blocks and eventfd slots are byte addresses. */
-export interface CoreExports {
+export interface CoreExports extends RingCore {
   configRead(dev: number, offset: number, size: number): number;
   configWrite(dev: number, offset: number, size: number, value: number): void;
   bar0Read(dev: number, offset: number): number;
