@@ -12,6 +12,9 @@ import { AddVm } from '../components/AddVm.tsx';
 import { Toolbar } from '../components/Toolbar.tsx';
 import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
 import { ServerLog } from '../components/ServerLog.tsx';
+import { SequenceChart } from '../components/SequenceChart.tsx';
+import { Figures } from '../components/Figures.tsx';
+import { HexView } from '../components/HexView.tsx';
 
 export const wb = new Workbench();
 
@@ -72,6 +75,11 @@ export function App() {
         {wb.vms.value.map((entry) => <VmPanel key={entry.vm.device.block} wb={wb} entry={entry} />)}
       </section>
       <AddVm wb={wb} />
+      <SequenceChart wb={wb} />
+      <div class="pair">
+        <Figures wb={wb} />
+        <HexView wb={wb} scenario={scenario} />
+      </div>
       <ServerLog wb={wb} />
     </main>
   );

@@ -4,7 +4,7 @@ import { SCENARIOS } from '../scenarios/index.ts';
 
 export function ScenarioPicker({ current, onPick }: { current: Scenario; onPick: (s: Scenario) => void }) {
   return (
-    <section class="scenario" aria-label="Scenario">
+    <section class="scenario" aria-label="About this scenario">
       <label>Scenario{' '}
         <select value={current.id} onChange={(e) => onPick(SCENARIOS.find((s) => s.id === e.currentTarget.value)!)}>
           {SCENARIOS.map((s) => <option key={s.id} value={s.id}>{s.title}</option>)}

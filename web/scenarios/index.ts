@@ -2,5 +2,10 @@
 // listed here.
 import type { Scenario } from './scenario.ts';
 import { tokenRing } from './token-ring.ts';
+import { pingPong } from './ping-pong.ts';
+import { broadcastStorm } from './broadcast.ts';
+import { maskedVector } from './masked-vector.ts';
+import { peerDies } from './peer-dies.ts';
+import { frameRelay } from './frame-relay.tsx';
 
-export const SCENARIOS: Scenario[] = [tokenRing];
+export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay];

@@ -1,0 +1,28 @@
+import type { Scenario } from './scenario.ts';
+import driver from '../guest/idle.guest.ts?program';
+import { Op } from '../guest/control.ts';
+
+export const maskedVector: Scenario = {
+  id: 'masked-vector',
+  title: 'Masked vector and the PBA',
+  hint: 'VM 2\'s vector 1 is masked and the page rings it every 2 s: see its PBA bit stay at 1 and its count stand still; untick "mask" for vector 1 and the pending message is delivered at once.',
+  explanation: [
+    'Two guests with four MSI-X vectors each. VM 2\'s driver has masked vector 1 (bit 0 of the vector control word in its MSI-X table entry) and the page\'s ivshmem-client rings that vector every two seconds.',
+    'A message for a masked vector is not lost and not delivered: the device sets the vector\'s bit in the Pending Bit Array (BAR1, at the PBA offset) and delivers it the moment the vector is unmasked (hw/pci/msix.c, msix_handle_mask_update). However many times it is rung meanwhile, one message is pending: the PBA is one bit per vector.',
+    'Try the function mask too (it masks every vector at once), or turn MSI-X off: then QEMU drops the events instead ("dropped" counts them), since without MSI-X the device has no way to interrupt.',
+  ],
+  setup: { vectors: 4 },
+  async start(wb) {
+    const a = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=4', { kind: 'url', url: driver, name: 'driver.ts' });
+    const b = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=4', { kind: 'url', url: driver, name: 'driver.ts' });
+    await wb.untilWaiting([a, b]);
+    b.send({ op: Op.Mask, a: 1 });
+  },
+  tick: (() => {
+    let n = 0;
+    return (wb) => {
+      const b = wb.vms.value[1];
+      if (++n % 8 === 0 && b && !wb.paused.value) wb.client?.notify(b.id, 1);
+    };
+  })(),
+};
