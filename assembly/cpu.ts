@@ -1,14 +1,20 @@
 // The guest CPU's side of interrupt delivery: an interrupt request register (one bit per vector)
-// that a delivered message sets and the guest takes, plus a sequence word the guest parks on.
-// The notify is issued only when someone is parked: an unneeded notify still costs a syscall.
+// that a delivered message sets and the guest takes, plus a sequence word a parked guest sleeps on.
+//
+// A polling guest reads only the IRR line, so a delivery costs the ringer one cache-line transfer
+// there; the sequence word and the notify (a system call) are paid only when the guest is parked.
+// Parking and delivering meet Dekker-style on two words, with sequentially consistent atomics:
+//   guest:   waiters += 1; seq = load(SEQ); look at the IRR;  wait(SEQ, seq)
+//   ringer:  set the IRR bit;              if waiters > 0 { SEQ += 1; notify(SEQ) }
+// Either the ringer sees the guest counted (and moves SEQ, so the wait cannot sleep on the old
+// value), or the guest's look at the IRR comes after the bit was set: no wake-up is lost.
 import {
   DEV_IRR, DEV_IRQ_SEQ, DEV_IRQ_WAITERS, DEV_DELIVERED, DEV_FEATURES, DEV_INTX_LEVEL,
   DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, FEATURE_MSIX, DEV_STOP, WAIT_STOPPED,
-  WAIT_TIMEOUT,
+  WAIT_TIMEOUT, TRACE_DELIVER,
 } from './layout';
 import { now } from './clock';
 import { traceDevice } from './trace';
-import { TRACE_DELIVER } from './layout';
 
 export function raiseVector(dev: u32, vector: u32): void {
   atomic.or<i32>(dev + DEV_IRR + ((vector >> 5) << 2), 1 << (vector & 31));
@@ -17,10 +23,10 @@ export function raiseVector(dev: u32, vector: u32): void {
   kick(dev);
 }
 
-// Wakes whoever waits on the device: a new message or a rising INTx line.
+// Wakes the guest if it is parked: a new message or a rising INTx line (set before this call).
 export function kick(dev: u32): void {
-  atomic.add<i32>(dev + DEV_IRQ_SEQ, 1);
   if (atomic.load<i32>(dev + DEV_IRQ_WAITERS) > 0) {
+    atomic.add<i32>(dev + DEV_IRQ_SEQ, 1);
     atomic.notify(dev + DEV_IRQ_SEQ);
   }
 }
@@ -53,25 +59,34 @@ export function takeInterrupt(dev: u32, vectors: u32): i32 {
 
 // Blocks the calling worker until an interrupt is taken (its vector), timeoutNs passes
 // (WAIT_TIMEOUT; -1 = forever) or the host stops the VM (WAIT_STOPPED). spinNs > 0 first polls
-// for that long, which beats a park/wake round trip when the reply comes quickly.
+// the IRR for that long, which beats a park/wake round trip when the reply comes quickly.
 export function waitInterrupt(dev: u32, vectors: u32, timeoutNs: i64, spinNs: i64): i32 {
-  const start = now();
+  let taken = takeInterrupt(dev, vectors);
+  if (taken >= 0) return taken;
+  // Parking at once with no deadline (the 'block' mode) never needs the clock, an import call.
+  const spinning = spinNs > 0;
+  const clocked = spinning || timeoutNs >= 0;
+  const start = clocked ? now() : 0;
   const spinUntil = start + <f64>spinNs / 1e6;
   const deadline = timeoutNs < 0 ? Infinity : start + <f64>timeoutNs / 1e6;
   let polls: u32 = 0;
   while (true) {
-    const seq = atomic.load<i32>(dev + DEV_IRQ_SEQ);
-    const taken = takeInterrupt(dev, vectors);
+    taken = takeInterrupt(dev, vectors);
     if (taken >= 0) return taken;
+    // The stop word and the clock (an import call) are looked at every 256 polls only.
+    if (spinning && (++polls & 255) != 0) continue;
     if (atomic.load<i32>(dev + DEV_STOP) != 0) return WAIT_STOPPED;
-    // The clock is an import call: while spinning, look at it only every 64 polls.
-    if ((++polls & 63) != 0 && spinUntil > start) continue;
-    const t = now();
+    const t = clocked ? now() : 0;
     if (t >= deadline) return WAIT_TIMEOUT;
     if (t < spinUntil) continue;
     atomic.add<i32>(dev + DEV_IRQ_WAITERS, 1);
-    const left = deadline == Infinity ? <i64>-1 : <i64>((deadline - t) * 1e6);
-    atomic.wait<i32>(dev + DEV_IRQ_SEQ, seq, left);
+    const seq = atomic.load<i32>(dev + DEV_IRQ_SEQ);
+    taken = takeInterrupt(dev, vectors);
+    if (taken < 0 && atomic.load<i32>(dev + DEV_STOP) == 0) {
+      const left = deadline == Infinity ? <i64>-1 : <i64>((deadline - t) * 1e6);
+      atomic.wait<i32>(dev + DEV_IRQ_SEQ, seq, left);
+    }
     atomic.sub<i32>(dev + DEV_IRQ_WAITERS, 1);
+    if (taken >= 0) return taken;
   }
 }

@@ -3,7 +3,8 @@
 // table, and signal the eventfd, which lands directly in the destination's interrupt logic.
 // Writes to absent peers or vectors change nothing.
 import {
-  BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, DEV_PEERS, PEER_NB_EVENTFDS, PEER_STRIDE,
+  BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, DEV_PEERS, PEER_NB_EVENTFDS, PEER_STRIDE, DEV_INBOX,
+  INBOX_WRITE, INBOX_READ, DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_MEMORY,
 } from './layout';
 import { findPeer, peerSlot, peerIdAt } from './peers';
 import { eventfdSignal } from './eventfd';
@@ -40,4 +41,20 @@ export function ringDoorbell2010(dev: u32, value: u32): void {
 function signalFirstVector(entry: u32, payload: u32): void {
   if (entry == 0 || load<i32>(entry + PEER_NB_EVENTFDS) == 0) return;
   eventfdSignal(peerSlot(entry, 0), payload);
+}
+
+// A guest's doorbell in one call (Guest.ring): the checks the register path makes in TypeScript
+// (the server's messages taken first, Memory Space decoded) made here, then the doorbell. Returns
+// RING_DONE, or why it did nothing: the caller then takes the full path, which drains the inbox
+// or throws the AccessError.
+export const RING_DONE = 0;
+export const RING_INBOX = 1;
+export const RING_NOT_DECODED = 2;
+
+export function guestRing(dev: u32, value: u32): i32 {
+  const inbox = dev + DEV_INBOX;
+  if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return RING_INBOX;
+  if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return RING_NOT_DECODED;
+  ringDoorbell(dev, value);
+  return RING_DONE;
 }

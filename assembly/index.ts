@@ -10,6 +10,7 @@ export {
 export { peerAddEventfd, peerRemove, peerEventfdCount, findPeer } from './peers';
 export { takeInterrupt, waitInterrupt } from './cpu';
 export { vectorNotify } from './notify';
+export { guestRing } from './doorbell';
 export { deviceReset } from './reset';
 export { traceThread, traceEmit } from './trace';
 // Rings over shared memory (assembly/virtqueue.ts, assembly/ring.ts): each takes the address of

@@ -8,6 +8,7 @@ import { roundTripFigure } from './figures/roundtrip.ts';
 const quick = quickFlag();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wanted = (name: string) => !only || only.includes(name);
+const busy = process.argv.find((a) => a.startsWith('--busy='))?.slice('--busy='.length).split(',').map(Number);
 const progress = (text: string) => process.stderr.write(`  .. ${text}\n`);
 
 const figures: Record<string, () => Promise<void>> = {
@@ -20,6 +21,7 @@ const figures: Record<string, () => Promise<void>> = {
       quick,
       native: absent ? { absent } : { sample: nativeRoundTrip },
       progress,
+      busy,
     });
     for (const table of tables) report.add(table);
     await report.write();

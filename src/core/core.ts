@@ -30,6 +30,8 @@ export interface CoreExports extends RingCore {
   waitInterrupt(dev: number, vectors: number, timeoutNs: bigint, spinNs: bigint): number;
   vectorNotify(dev: number, vector: number, value: number): void;
   deviceReset(dev: number): void;
+  /** a guest's 32-bit doorbell in one call: 0 done, 1 inbox not empty, 2 BAR0 not decoded (assembly/doorbell.ts) */
+  guestRing(dev: number, value: number): number;
   /** this instance's thread in the trace (0, the host, until set) */
   traceThread(thread: number): void;
   traceEmit(kind: number, device: number, peer: number, vector: number, value: number): void;

@@ -1,26 +1,55 @@
-// How long a waiting guest spins before it parks. A park/wake round trip costs what the OS costs
-// (tens of microseconds); spinning costs a core. While interrupts keep coming, the budget is twice
-// the recent reply time plus a wake-up: if the peer had to park, its reply is late by one wake-up,
-// and a budget shorter than that would make this side park too, after which both keep parking
-// (the collapse DESIGN.md section 6 measured with a fixed budget of 2000 loads). When interrupts
-// stop coming the budget halves at every wait, so an idle VM soon parks at once and costs nothing.
+// How a waiting guest in the 'spin' mode (the default) chooses between spinning and parking.
+// (Guest.wait takes an interrupt that is already there before asking: only real waits count.)
+//
+// A park/wake round trip costs what the OS costs (tens of microseconds); spinning costs a core.
+// A peer that is running answers a spinning guest within a microsecond or two; a peer that is not
+// running (its core taken by another thread: a busy page, another tab) is only slowed down by a
+// guest spinning on the core it needs. So a spin that runs out is taken as the sign that spinning
+// does not pay: the next waits park at once, as 'block' does: 1 wait after the first spin that
+// runs out, then 3, 7, ... up to 255 in a row while spins keep running out. Between two such runs
+// one wait spins again to see whether the peer is back, and each spin that catches the reply
+// halves the run (255, 127, ... 1, then no parking at all). When nothing catches, this is 'block'
+// plus one spin every 256 waits; on an idle machine it is a spinning ping-pong that never parks.
+//
+// The budget is twice the recent reply time caught while spinning plus a wake-up (if the peer had
+// to park, its reply is late by one wake-up: a shorter budget would make both sides park, as
+// DESIGN.md section 6 measured), never more than 200 us, so an idle VM parks within that.
 
 const MIN_NS = 2_000;
 const MAX_NS = 200_000;
 const WAKE_UP_NS = 30_000;
+const MAX_PARK_RUN = 255;
 
 export class SpinBudget {
   private budgetNs = WAKE_UP_NS;
-  private averageNs = 0;
+  private caughtNs = 0;
   private asBigInt = BigInt(WAKE_UP_NS);
   private convertedFrom = WAKE_UP_NS;
+  /** waits left that park at once */
+  private parkRun = 0;
+  /** how many waits park after the next spin that runs out */
+  private nextRun = 1;
+  /** what the current wait was given (0 = park at once) */
+  private givenNs = 0;
 
+  /** The spin budget (ns) of a wait that spins. */
   get ns(): number {
     return this.budgetNs;
   }
 
-  /** The budget as the core takes it, converted again only when it moved by a microsecond. */
-  get nsBigInt(): bigint {
+  /** How many coming waits park at once (spins kept running out). */
+  get parking(): number {
+    return this.parkRun;
+  }
+
+  /** The spin for the wait about to start, in ns as the core takes it (0n = park at once). */
+  next(): bigint {
+    if (this.parkRun > 0) {
+      this.parkRun--;
+      this.givenNs = 0;
+      return 0n;
+    }
+    this.givenNs = this.budgetNs;
     if (Math.abs(this.budgetNs - this.convertedFrom) >= 1_000) {
       this.convertedFrom = this.budgetNs;
       this.asBigInt = BigInt(Math.round(this.budgetNs));
@@ -28,13 +57,16 @@ export class SpinBudget {
     return this.asBigInt;
   }
 
-  /** After a wait that took `elapsedNs` and ended with an interrupt (or not). */
+  /** After the wait: it took `elapsedNs` and ended with an interrupt (or not). */
   record(elapsedNs: number, gotInterrupt: boolean): void {
-    if (!gotInterrupt || elapsedNs > MAX_NS) {
-      this.budgetNs = Math.max(MIN_NS, this.budgetNs / 2);
-    } else {
-      this.averageNs = this.averageNs * 0.75 + elapsedNs * 0.25;
-      this.budgetNs = Math.min(MAX_NS, 2 * this.averageNs + WAKE_UP_NS);
+    if (this.givenNs === 0) return;
+    if (gotInterrupt && elapsedNs < this.givenNs) {
+      this.nextRun = Math.max(1, (this.nextRun - 1) / 2);
+      this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
+      this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
+      return;
     }
+    this.parkRun = this.nextRun;
+    this.nextRun = Math.min(MAX_PARK_RUN, this.nextRun * 2 + 1);
   }
 }

@@ -1,15 +1,73 @@
+// The 'spin' wait policy (src/vm/wait-policy.ts), fed with the outcomes a guest would see.
 import { expect, test } from 'vitest';
 import { SpinBudget } from '../../src/vm/wait-policy.ts';
 
-test('while replies come fast the budget covers a reply and a wake-up; idle, it falls to the minimum', () => {
+/** Runs `waits` waits; `outcome(spinNs)` says how long one took and whether an interrupt came. */
+function drive(budget: SpinBudget, waits: number, outcome: (spinNs: number) => [number, boolean]) {
+  let spins = 0;
+  for (let i = 0; i < waits; i++) {
+    const spinNs = Number(budget.next());
+    if (spinNs === 0) continue;
+    spins++;
+    budget.record(...outcome(spinNs));
+  }
+  return spins;
+}
+
+test('while spinning catches the replies, every wait spins, for twice a reply plus a wake-up', () => {
   const budget = new SpinBudget();
-  for (let i = 0; i < 50; i++) budget.record(2_000, true);
+  expect(drive(budget, 1000, () => [2_000, true])).toBe(1000);
   expect(budget.ns).toBeGreaterThan(30_000);
   expect(budget.ns).toBeLessThan(40_000);
-  budget.record(60_000, true);
-  expect(budget.ns, 'one late reply (the peer parked) raises it').toBeGreaterThan(50_000);
-  for (let i = 0; i < 10; i++) budget.record(5_000_000, true);
-  expect(budget.ns, 'interrupts far apart: park at once').toBe(2_000);
-  for (let i = 0; i < 10; i++) budget.record(10_000_000, false);
-  expect(budget.ns).toBe(2_000);
+});
+
+test('spins that keep running out turn into parking at once: 1, 3, 7 ... 255 waits between spins', () => {
+  const budget = new SpinBudget();
+  const pattern: boolean[] = [];
+  for (let i = 0; i < 31; i++) {
+    const spinNs = Number(budget.next());
+    pattern.push(spinNs > 0);
+    if (spinNs > 0) budget.record(spinNs + 20_000, true);
+  }
+  // spin, park 1, spin, park 3, spin, park 7, spin, park 15, spin
+  const expected = [true, false, true, false, false, false, true, ...Array(7).fill(false), true, ...Array(15).fill(false), true];
+  expect(pattern).toEqual(expected);
+  // In the long run: one spin in 256 waits (after the runs of 31, 63 and 127).
+  expect(drive(budget, 256 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 4);
+  expect(budget.parking).toBeGreaterThan(0);
+});
+
+test('once the peer answers again, each caught spin halves the parking, back to spinning every wait', () => {
+  const budget = new SpinBudget();
+  drive(budget, 5000, (spinNs) => [spinNs + 20_000, true]);
+  let waits = 0;
+  while (budget.parking > 0 || waits < 10) {
+    if (Number(budget.next()) > 0) budget.record(1_500, true);
+    if (++waits > 2000) break;
+  }
+  expect(waits).toBeLessThan(700);
+  expect(drive(budget, 100, () => [1_500, true])).toBe(100);
+});
+
+test('a caught spin halves the next parking run: from 255 to 127', () => {
+  const budget = new SpinBudget();
+  drive(budget, 5000, (spinNs) => [spinNs + 20_000, true]);
+  while (budget.next() === 0n);
+  budget.record(1_500, true);
+  const spinNs = Number(budget.next());
+  expect(spinNs, 'no parking right after a catch').toBeGreaterThan(0);
+  budget.record(spinNs + 20_000, true);
+  let parked = 0;
+  while (budget.next() === 0n) parked++;
+  expect(parked).toBe(127);
+});
+
+test('an idle VM spins at most 200 us, then parks at once', () => {
+  const budget = new SpinBudget();
+  // Replies that always come just before the budget runs out push it to its ceiling.
+  drive(budget, 200, (spinNs) => [spinNs * 0.9, true]);
+  const spinNs = Number(budget.next());
+  expect(spinNs).toBeLessThanOrEqual(200_000);
+  budget.record(5_000_000_000, false);
+  expect(budget.next()).toBe(0n);
 });
