@@ -224,3 +224,10 @@ export const BAR0_SIZE = 256;
 export const REG_X_PEERS = 0x80;
 export const REG_X_PEERS_WORDS = 8;
 export const REG_X_NAME = 0xc0;
+
+// --- QEMU's default config write masks (pci_init_wmask, pci_add_capability) ---
+// SERR# Enable is writable; the device-specific bytes after the 64-byte header are writable
+// except where a capability sits (the MSI-X capability is 12 bytes long).
+export const PCI_COMMAND_SERR = 0x100;
+export const PCI_CONFIG_HEADER_SIZE = 0x40;
+export const PCI_CAP_MSIX_SIZEOF = 12;

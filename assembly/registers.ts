@@ -1,5 +1,7 @@
-// BAR0 register decoding, one small function per register operation. Widths and offsets are
-// checked by the caller (src/device/bar-access.ts) before anything reaches here.
+// BAR0 register decoding, one small function per register operation. The caller
+// (src/device/access.ts) hands over 4-byte accesses at any offset, as QEMU's memory core hands
+// them to ivshmem_io_read/ivshmem_io_write: a read decodes its exact offset (an unaligned one
+// reads 0), a write is decoded at its offset rounded down to the dword (`addr &= 0xfc`).
 import {
   DEV_INTRMASK, DEV_INTRSTATUS, DEV_VM_ID, DEV_MODEL, DEV_FEATURES, DEV_PEER_COUNT, FEATURE_INTX,
   MODEL_2010, REG_INTRMASK, REG_INTRSTATUS, REG_IVPOSITION, REG_DOORBELL, REG2010_INTRMASK,
@@ -56,6 +58,7 @@ function peerWord(dev: u32, word: u32): u32 {
 }
 
 function extensionRead(dev: u32, offset: u32): u32 {
+  if ((offset & 3) != 0) return 0;
   const features = atomic.load<i32>(dev + DEV_FEATURES);
   if ((features & FEATURE_X_PEERS) != 0 && offset >= <u32>REG_X_PEERS && offset < <u32>(REG_X_PEERS + REG_X_PEERS_WORDS * 4)) {
     return peerWord(dev, (offset - REG_X_PEERS) >> 2);
@@ -99,5 +102,5 @@ export function bar0Read(dev: u32, offset: u32): u32 {
 
 export function bar0Write(dev: u32, offset: u32, value: u32): void {
   if (load<i32>(dev + DEV_MODEL) == MODEL_2010) write16(dev, offset, value);
-  else write32(dev, offset, value);
+  else write32(dev, offset & 0xfc, value);
 }

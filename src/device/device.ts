@@ -4,7 +4,7 @@
 import * as L from '../../assembly/layout.ts';
 import { AccessError } from '../errors.ts';
 import type { CoreExports } from '../core/core.ts';
-import { checkAccess, checkValue, type AccessRules, type Width } from './access.ts';
+import { checkAccess, checkValue, mmioRead, mmioWrite, IVSHMEM_MMIO, MSIX_MMIO, type AccessRules, type MmioOps, type Width } from './access.ts';
 import type { DeviceSpec } from './models.ts';
 import type { BarLayout, PciLayout } from './pci-layout.ts';
 import type { ServerClient } from './server-client.ts';
@@ -204,10 +204,9 @@ export class Device {
     const name = `${this.name} BAR${bar.index}`;
     const before = () => this.decoded(bar);
     let region: Region32;
-    if (bar.kind === 'registers') {
-      const width: Width = this.spec.model === 'ivshmem-2010' ? 2 : 4;
+    if (bar.kind === 'registers' && this.spec.model === 'ivshmem-2010') {
       region = this.region(
-        { name, size: bar.size, widths: [width], widthReason: `the registers are ${width * 8}-bit` },
+        { name, size: bar.size, widths: [2], widthReason: 'the registers are 16-bit' },
         (offset) => this.core.bar0Read(this.block, offset) >>> 0,
         (offset, _w, value) => this.core.bar0Write(this.block, offset, Number(value)),
         () => {
@@ -215,22 +214,16 @@ export class Device {
           before();
         },
       );
+    } else if (bar.kind === 'registers') {
+      region = this.mmioRegion(name, bar, IVSHMEM_MMIO,
+        (at) => this.core.bar0Read(this.block, at),
+        (at, _size, value) => this.core.bar0Write(this.block, at, value),
+        () => {
+          this.host.beforeRegisterAccess?.();
+          before();
+        });
     } else if (bar.kind === 'msix') {
-      region = this.region(
-        { name, size: bar.size, widths: [4, 8], widthReason: 'the MSI-X table and PBA take 4- or 8-byte accesses' },
-        (offset, width) => width === 8
-          ? BigInt(this.msixRead(offset)) | (BigInt(this.msixRead(offset + 4)) << 32n)
-          : this.msixRead(offset),
-        (offset, width, value) => {
-          if (width === 4) {
-            this.msixWrite(offset, Number(value));
-            return;
-          }
-          this.msixWrite(offset, Number(BigInt(value) & 0xffffffffn));
-          this.msixWrite(offset + 4, Number(BigInt(value) >> 32n));
-        },
-        before,
-      );
+      region = this.mmioRegion(name, bar, MSIX_MMIO, (at) => this.msixRead(at), (at, _size, value) => this.msixWrite(at, value), before);
     } else {
       region = this.memoryRegion(name, bar, before);
     }
@@ -244,6 +237,27 @@ export class Device {
         return new Uint8Array(device.host.memory.buffer, device.memory.offset, bar.size);
       },
     };
+  }
+
+  // BAR0 and BAR1 are MMIO in QEMU: any width up to 8 at any offset, cut into the accesses QEMU's
+  // memory core would make (src/device/access.ts).
+  private mmioRegion(
+    name: string,
+    bar: BarLayout,
+    ops: MmioOps,
+    read: (at: number, size: number) => number,
+    write: (at: number, size: number, value: number) => void,
+    before: () => void,
+  ): Region32 {
+    return this.region(
+      { name, size: bar.size, widths: [1, 2, 4, 8], widthReason: 'an access is 1, 2, 4 or 8 bytes', aligned: false },
+      (offset, width) => {
+        const value = mmioRead(ops, offset, width, read);
+        return width === 8 ? value : Number(value);
+      },
+      (offset, width, value) => mmioWrite(ops, offset, width, BigInt(value), write),
+      before,
+    );
   }
 
   private msixRead(offset: number): number {
@@ -267,7 +281,7 @@ export class Device {
       return this.memory.offset;
     };
     return this.region(
-      { name, size: bar.size, widths: [1, 2, 4, 8], widthReason: 'memory takes 1, 2, 4 or 8-byte accesses' },
+      { name, size: bar.size, widths: [1, 2, 4, 8], widthReason: 'memory takes 1, 2, 4 or 8-byte accesses', aligned: false },
       (offset, width) => {
         const at = mapped() + offset;
         const view = this.view;

@@ -69,7 +69,10 @@ export function writeConfigSpace(view: DataView, block: number, layout: PciLayou
   view.setUint16(cfg(L.PCI_SUBSYSTEM_VENDOR_ID), 0x1af4, true);
   view.setUint16(cfg(L.PCI_SUBSYSTEM_ID), 0x1100, true);
   view.setUint8(cfg(L.PCI_INTERRUPT_PIN), layout.interruptPin);
-  view.setUint16(wmask(L.PCI_COMMAND), L.PCI_COMMAND_IO | L.PCI_COMMAND_MEMORY | L.PCI_COMMAND_MASTER | L.PCI_COMMAND_INTX_DISABLE, true);
+  const command = L.PCI_COMMAND_IO | L.PCI_COMMAND_MEMORY | L.PCI_COMMAND_MASTER | L.PCI_COMMAND_INTX_DISABLE | L.PCI_COMMAND_SERR;
+  view.setUint16(wmask(L.PCI_COMMAND), command, true);
+  // pci_init_wmask: everything after the standard header is the device's to use
+  for (let at = L.PCI_CONFIG_HEADER_SIZE; at < L.CONFIG_SIZE; at++) view.setUint8(wmask(at), 0xff);
   view.setUint8(wmask(L.PCI_CACHE_LINE_SIZE), 0xff);
   view.setUint8(wmask(L.PCI_INTERRUPT_LINE), 0xff);
   view.setUint16(block + L.DEV_W1CMASK + L.PCI_STATUS, 0xf900, true);
@@ -82,6 +85,8 @@ export function writeConfigSpace(view: DataView, block: number, layout: PciLayou
     }
   }
   if (layout.msix) {
+    // pci_add_capability: the capability's bytes are read-only except what msix_init opens up
+    for (let at = L.MSIX_CAP; at < L.MSIX_CAP + L.PCI_CAP_MSIX_SIZEOF; at++) view.setUint8(wmask(at), 0);
     view.setUint16(cfg(L.PCI_STATUS), L.PCI_STATUS_CAP_LIST, true);
     view.setUint8(cfg(L.PCI_CAPABILITY_LIST), L.MSIX_CAP);
     view.setUint8(cfg(L.MSIX_CAP), L.PCI_CAP_ID_MSIX);

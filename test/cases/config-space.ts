@@ -93,7 +93,7 @@ export const configSpace: CaseGroup = {
       },
     },
     {
-      name: 'read-only fields ignore writes; Command keeps IO, Memory, Master and INTx Disable only',
+      name: 'read-only header fields ignore writes; Command takes IO, Memory, Master, SERR and INTx Disable',
       async run(env) {
         const host = await env.host();
         host.addObject('memory-backend-ram,id=m1,size=1M');
@@ -103,9 +103,56 @@ export const configSpace: CaseGroup = {
         expect([0, 2, 8, 0x0a, 0x2c, 0x2e, 0x3d].map((o) => dev.config.read(o, 1))).to.deep.equal(before);
         expect(dev.config.read(0x04, 2), 'Command after reset').to.equal(0);
         dev.config.write(0x04, 2, 0xffff);
-        expect(dev.config.read(0x04, 2)).to.equal(0x0407);
+        // hw/pci/pci.c pci_init_wmask: IO | MEMORY | MASTER | INTX_DISABLE, plus SERR (what QEMU 7.2 reads back)
+        expect(dev.config.read(0x04, 2)).to.equal(0x0001 | 0x0002 | 0x0004 | 0x0400 | 0x0100);
+        dev.config.write(0x04, 1, 0);
+        expect(dev.config.read(0x04, 2), 'the low byte cleared: SERR and INTx Disable stay').to.equal(0x0500);
         dev.config.write(0x3c, 1, 11);
         expect(dev.config.read(0x3c, 1), 'Interrupt Line is writable').to.equal(11);
+      },
+    },
+    {
+      name: 'config bytes 0x40-0xff are writable where no capability sits; MSI-X capability bytes keep their masks',
+      async run(env) {
+        const d = await fourModels(await env.host());
+        // pci_init_wmask opens everything after the 64-byte header; pci_add_capability closes the
+        // capability's 12 bytes again and msix_init opens Enable (bit 15) and Function Mask (bit 14)
+        for (const dev of [d.plain, d.legacy, d.y2010]) {
+          for (let at = 0x40; at < 0x100; at++) dev.config.write(at, 1, at ^ 0xa5);
+          for (let at = 0x40; at < 0x100; at++) expect(dev.config.read(at, 1), `${dev.model} 0x${at.toString(16)}`).to.equal(at ^ 0xa5);
+        }
+        const dev = d.doorbell;
+        for (let at = 0x40; at < 0x100; at++) dev.config.write(at, 1, 0xff);
+        expect(dev.config.read(0x40, 4), 'ID 0x11, no next, Enable + Function Mask + table size 2').to.equal(0xc001_0011);
+        expect(dev.config.read(0x44, 4), 'table at 0 in BAR1, unchanged').to.equal(0x1);
+        expect(dev.config.read(0x48, 4), 'PBA offset/BIR unchanged').to.equal(0x801);
+        for (let at = 0x4c; at < 0x100; at++) expect(dev.config.read(at, 1), `0x${at.toString(16)}`).to.equal(0xff);
+      },
+    },
+    {
+      name: 'reset clears the header\'s writable bits and MSI-X Enable/Mask, not the device-specific bytes',
+      async run(env) {
+        const d = await fourModels(await env.host());
+        for (const dev of [d.plain, d.doorbell]) {
+          dev.config.write(0x04, 2, 0x0507);
+          dev.config.write(0x0c, 1, 0x10);
+          dev.config.write(0x3c, 1, 11);
+          dev.config.write(0x10, 4, 0xfebf1000);
+          dev.config.write(0x50, 4, 0xfeedf00d);
+          dev.config.write(0xfc, 4, 0x12345678);
+        }
+        d.doorbell.config.write(0x42, 2, 0xc000);
+        for (const dev of [d.plain, d.doorbell]) {
+          dev.reset();
+          // pci_do_device_reset: Command, Status, Cache Line Size, Interrupt Line and BARs; msix_reset
+          expect(dev.config.read(0x04, 2), `${dev.model} Command`).to.equal(0);
+          expect(dev.config.read(0x0c, 1), 'Cache Line Size').to.equal(0);
+          expect(dev.config.read(0x3c, 1), 'Interrupt Line').to.equal(0);
+          expect(dev.config.read(0x10, 4), 'BAR0').to.equal(0);
+          expect(dev.config.read(0x50, 4), 'kept').to.equal(0xfeedf00d);
+          expect(dev.config.read(0xfc, 4), 'kept').to.equal(0x12345678);
+        }
+        expect(d.doorbell.config.read(0x42, 2), 'MSI-X disabled, unmasked, 2 entries').to.equal(1);
       },
     },
     {
