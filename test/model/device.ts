@@ -224,7 +224,8 @@ export class ModelDevice {
   load(state: ModelState): void {
     this.config.bytes.set(state.config);
     if (this.msix) this.msix.load(state.table!, state.pba!);
-    this.memory = new Map(state.memory);
+    this.memory.clear();
+    for (const [at, byte] of state.memory) this.memory.set(at, byte);
     this.intrMask = state.intrMask;
     this.intrStatus = state.intrStatus;
     this.updateIrq();

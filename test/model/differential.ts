@@ -17,13 +17,13 @@ import { CAP, CAP_SIZE } from './msix.ts';
  */
 export const PENDING = {
   /** pci_init_wmask makes Command.SERR (0x100) writable */
-  serrWritable: true,
+  serrWritable: false,
   /** pci_init_wmask makes 0x40..0xff writable outside capabilities */
-  writableBeyondHeader: true,
+  writableBeyondHeader: false,
   /** BAR0 1-, 2- and 8-byte accesses as QEMU's memory core widens and splits them */
-  narrowBar0: true,
+  narrowBar0: false,
   /** BAR1 1- and 2-byte accesses read 0 and drop writes */
-  narrowBar1: true,
+  narrowBar1: false,
   /** with Memory Space clear, BAR reads return 0 and writes are dropped (here: AccessError) */
   memorySpaceOff: true,
 };
@@ -92,7 +92,7 @@ function widthOk(width: number, widths: number[], offset: number, size: number):
  */
 function accessRefused(pair: Pair, bar: number, width: number, offset: number): boolean {
   const size = pair.model.bars.find((b) => b.index === bar)?.size;
-  return size === undefined || ![1, 2, 4, 8].includes(width) || offset % width !== 0 || offset + width > size;
+  return size === undefined || ![1, 2, 4, 8].includes(width) || offset + width > size;
 }
 
 /** Inputs whose QEMU 7.2 behaviour is a pending fix (PENDING): skipped, on both sides. */
@@ -109,6 +109,8 @@ function pendingFix(pair: Pair, op: Op): boolean {
     }
   }
   if (op.op === 'barRead' || op.op === 'barWrite') {
+    // the model cuts aligned register accesses only; npm run conformance:qemu checks unaligned ones against QEMU
+    if ((op.bar === 0 || op.bar === 1) && op.offset % op.width !== 0) return true;
     if (PENDING.memorySpaceOff && !pair.model.memoryEnabled) return true;
     if (PENDING.narrowBar0 && op.bar === 0 && op.width !== 4) return true;
     if (PENDING.narrowBar1 && op.bar === 1 && op.width < 4) return true;
@@ -183,8 +185,8 @@ export async function runScenario(api: typeof Api, scenario: Scenario): Promise<
   const server = host.addServer({ id: 'srv', size: SERVER_SIZE, vectors: scenario.serverVectors });
   const memdevs = [0, 1, 2, 3].map((i) => host.addObject(`memory-backend-ram,id=m${i},size=${SERVER_SIZE},share=on`).id);
   const world = new ModelWorld(scenario.serverVectors, SERVER_SIZE, {
-    serrWritable: true, // QEMU 7.2 (PENDING.serrWritable keeps the runner away while the project lacks it)
-    writableBeyondHeader: true, // likewise PENDING.writableBeyondHeader
+    serrWritable: !PENDING.serrWritable, // QEMU 7.2 once the project has it
+    writableBeyondHeader: !PENDING.writableBeyondHeader,
   });
   const pairs: Pair[] = [];
   const at = (n: number): Pair | undefined => (pairs.length ? pairs[n % pairs.length] : undefined);
@@ -206,7 +208,7 @@ export async function runScenario(api: typeof Api, scenario: Scenario): Promise<
       let real: Api.Device | undefined;
       const realOutcome = outcome(() => { real = host.realize(text); }, errors);
       if (real) await real.ready;
-      const modelResult = world.realize(op.kind, vectors, op.kind === 'plain' ? false : op.master);
+      const modelResult = world.realize(op.kind, vectors, op.kind === 'plain' ? false : op.master, memdev);
       same(`${where} realize`, realOutcome, 'error' in modelResult ? { ok: false, error: modelResult.error } : { ok: true });
       if (real && 'handle' in modelResult) {
         pairs.push({ real, model: world.devices.get(modelResult.handle)!, handle: modelResult.handle, kind: op.kind, master: op.master, memdev });

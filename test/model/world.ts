@@ -13,6 +13,7 @@ export class ModelWorld {
   readonly server: ModelServer;
   readonly devices = new Map<number, ModelDevice>();
   private nextHandle = 0;
+  private readonly memories = new Map<string, Map<number, number>>();
 
   constructor(serverVectors: number, readonly memorySize: number, private readonly quirks: Pick<ModelOptions, 'writableBeyondHeader' | 'serrWritable'>) {
     this.server = new ModelServer(serverVectors);
@@ -22,8 +23,11 @@ export class ModelWorld {
    * -device: a plain device (its own memdev), or a doorbell / pin-based legacy device on the
    * server. Returns the handle of the new device, or the error realize reports.
    */
-  realize(kind: Kind, vectors: number, master: boolean): { handle: number } | { error: 'QemuError' } {
+  realize(kind: Kind, vectors: number, master: boolean, memdev = 'server'): { handle: number } | { error: 'QemuError' } {
     const device = new ModelDevice({ kind, vectors, memorySize: this.memorySize, ...this.quirks });
+    // the memory outlives the device: the server's is shared by all its clients, a memdev's by whoever maps it next
+    if (!this.memories.has(memdev)) this.memories.set(memdev, new Map());
+    device.memory = this.memories.get(memdev)!;
     if (kind !== 'plain') {
       // QEMU learns its ID first and then refuses master=on; here the server is asked first, so
       // a refused realize leaves it untouched (README: "Failed setup").
