@@ -3,7 +3,8 @@
 // ring is a header and a data area, and each side keeps its private state in a block of its own
 // (RING_S_*, assembly/ring-layout.ts) that the peer cannot reach. All little-endian:
 //
-//   +0    le32 magic 0x474e4952 "RING"   le32 version 1   le32 capacity C   (written by ringFormat)
+//   +0    le32 magic 0x474e4952 "RING"   le32 version 1   le32 capacity C   (written by ringFormat,
+//         which also zeroes both indices and sets both event words to 0xffffffff: no one sleeps)
 //   +64   le32 head         bytes ever written by the producer (free-running, wraps at 2^32)
 //   +68   le32 space_event  producer: "doorbell me when tail passes this" (it is about to sleep)
 //   +128  le32 tail         bytes ever consumed by the consumer (free-running)
@@ -64,6 +65,9 @@ function fits(ring: u32, capacity: u32, end: u64): bool {
 export function ringFormat(ring: u32, capacity: u32): i32 {
   if (!validCapacity(capacity) || !fits(ring, capacity, <u64>memory.size() << 16)) return RING_BAD_ARGUMENT;
   memory.fill(ring, 0, RING_DATA);
+  // Nobody sleeps yet: the events sit just behind index 0, so the first publishes ring no one.
+  store<u32>(ring + RING_H_SPACE_EVENT, 0xffffffff);
+  store<u32>(ring + RING_H_DATA_EVENT, 0xffffffff);
   store<u32>(ring + RING_H_VERSION, RING_VERSION);
   store<u32>(ring + RING_H_CAPACITY, capacity);
   atomic.store<u32>(ring + RING_H_MAGIC, RING_MAGIC);

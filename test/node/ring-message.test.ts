@@ -1,0 +1,314 @@
+// The SPSC message ring: its bytes as docs/rings.md draws them, wrap-around with padding and
+// across 2^32, batches (one index store, one doorbell), zero copy, event suppression, a property
+// against a plain array model, and a peer breaking each rule.
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { MessageConsumer, MessageProducer, formatMessageRing, messageRingBytes } from '../../src/ring/message-ring.ts';
+import type { Doorbell } from '../../src/ring/doorbell.ts';
+import { RingBrokenError } from '../../src/ring/ring-core.ts';
+import { AccessError, QemuError } from '../../src/errors.ts';
+import * as R from '../../assembly/ring-layout.ts';
+import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
+
+const ctx = await ringMemory();
+const dv = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, REGION.size);
+
+/** A doorbell that counts rings and never sleeps (single-threaded tests). */
+function countingDoorbell() {
+  const bell = { rings: 0, ring() { bell.rings++; }, wait: () => true, waitAsync: async () => true } satisfies Doorbell & { rings: number };
+  return bell;
+}
+
+function ring(capacity: number, indices?: number) {
+  formatMessageRing(ctx, REGION, capacity);
+  if (indices !== undefined) { dv.setUint32(R.RING_H_HEAD, indices, true); dv.setUint32(R.RING_H_TAIL, indices, true); }
+  const pbell = countingDoorbell();
+  const cbell = countingDoorbell();
+  const producer = new MessageProducer(ctx, { region: REGION, state: STATE_A, doorbell: pbell });
+  const consumer = new MessageConsumer(ctx, { region: REGION, state: STATE_B, doorbell: cbell });
+  return { producer, consumer, pbell, cbell };
+}
+const msg = (len: number, seed: number) => Uint8Array.from({ length: len }, (_, i) => (seed * 31 + i * 7) & 0xff);
+
+describe('message ring: bytes and basics', () => {
+  test('format writes the header as documented; a push is le32 length + payload padded to 4 at data + 0', () => {
+    const { producer, consumer } = ring(256);
+    expect([dv.getUint32(0, true), dv.getUint32(4, true), dv.getUint32(8, true)]).toEqual([0x474e4952, 1, 256]);
+    expect([dv.getUint32(64, true), dv.getUint32(68, true), dv.getUint32(128, true), dv.getUint32(132, true)]).toEqual([0, 0xffffffff, 0, 0xffffffff]);
+    expect(new TextDecoder().decode(new Uint8Array(ctx.buffer, REGION.offset, 4))).toBe('RING');
+    expect(producer.push(Uint8Array.of(1, 2, 3, 4, 5))).toBe(true);
+    expect(dv.getUint32(64, true)).toBe(12); // head: 4 + 8 bytes
+    expect(dv.getUint32(192, true)).toBe(5);
+    expect([...new Uint8Array(ctx.buffer, REGION.offset + 196, 5)]).toEqual([1, 2, 3, 4, 5]);
+    expect(consumer.pop()).toEqual(Uint8Array.of(1, 2, 3, 4, 5));
+    expect(dv.getUint32(128, true)).toBe(12); // tail
+    expect(consumer.pop()).toBeNull();
+    expect(messageRingBytes(256)).toBe(192 + 256);
+  });
+
+  test('empty messages, the largest message, and refusals that change nothing', () => {
+    const { producer, consumer } = ring(64);
+    expect(producer.maxMessage).toBe(60);
+    expect(producer.push(msg(60, 1))).toBe(true);
+    expect(producer.push(new Uint8Array(0))).toBe(false); // full: 64 of 64 bytes in flight
+    expect(() => producer.push(new Uint8Array(61))).toThrow(AccessError);
+    expect(consumer.pop()).toEqual(msg(60, 1));
+    expect(producer.push(new Uint8Array(0))).toBe(true);
+    expect(consumer.pop()).toEqual(new Uint8Array(0));
+    expect(() => formatMessageRing(ctx, REGION, 100)).toThrow(QemuError);
+    expect(() => formatMessageRing(ctx, REGION, 256, 32)).toThrow(QemuError);
+    expect(() => new MessageProducer(ctx, { region: REGION, state: REGION.offset + 8 })).toThrow(/overlaps/);
+  });
+
+  test('attaching to something that is not a ring is refused with E_RING_HEADER', () => {
+    formatMessageRing(ctx, REGION, 256);
+    dv.setUint32(8, 3000, true); // capacity not a power of two
+    expect(() => new MessageConsumer(ctx, { region: REGION, state: STATE_B })).toThrow(RingBrokenError);
+    formatMessageRing(ctx, REGION, 256);
+    dv.setUint32(0, 0, true);
+    expect(() => new MessageConsumer(ctx, { region: REGION, state: STATE_B })).toThrow(/header/);
+    formatMessageRing(ctx, { offset: REGION.offset, size: 1024 }, 512);
+    // A ring claiming more capacity than its region holds.
+    dv.setUint32(8, 1024, true);
+    expect(() => new MessageConsumer(ctx, { region: { offset: REGION.offset, size: 1024 }, state: STATE_B })).toThrow(RingBrokenError);
+  });
+});
+
+describe('message ring: wrap-around', () => {
+  test('a message that does not fit before the end leaves padding 0xffffffff and starts at data + 0', () => {
+    const { producer, consumer } = ring(64);
+    expect(producer.push(msg(40, 1))).toBe(true); // bytes 0..44
+    expect(consumer.pop()).toEqual(msg(40, 1));
+    expect(producer.push(msg(20, 2))).toBe(true); // 24 bytes do not fit in 44..64 (20): pad, then 0..24
+    expect(dv.getUint32(192 + 44, true)).toBe(0xffffffff);
+    expect(dv.getUint32(192 + 0, true)).toBe(20);
+    expect(dv.getUint32(64, true)).toBe(44 + 20 + 24);
+    expect(consumer.pop()).toEqual(msg(20, 2));
+    expect(dv.getUint32(128, true)).toBe(88);
+  });
+
+  test('a message needing the whole ring after padding: the pad is published at once, the message follows once there is room', () => {
+    const { producer, consumer } = ring(64);
+    producer.push(msg(8, 1)); // 0..12
+    consumer.pop();
+    expect(producer.push(msg(60, 2))).toBe(false); // 64 bytes needed: pad 12..64 fits, the message does not
+    expect(dv.getUint32(R.RING_H_HEAD, true)).toBe(64); // the pad is published all the same
+    expect(consumer.pop()).toBeNull(); // the consumer skips the pad
+    expect(dv.getUint32(R.RING_H_TAIL, true)).toBe(64);
+    expect(producer.push(msg(60, 2))).toBe(true);
+    expect(consumer.pop()).toEqual(msg(60, 2));
+  });
+
+  test('indices running across 2^32 keep working (free-running u32)', () => {
+    const start = 0xffffff00;
+    const { producer, consumer } = ring(128, start);
+    for (let i = 0; i < 100; i++) {
+      expect(producer.push(msg(i % 50, i))).toBe(true);
+      expect(consumer.pop()).toEqual(msg(i % 50, i));
+    }
+    expect(dv.getUint32(64, true)).toBeLessThan(start); // wrapped
+    expect(consumer.broken || producer.broken).toBe(false);
+  });
+});
+
+describe('message ring: batches, zero copy, event suppression', () => {
+  test('a batch is one index store and at most one doorbell', () => {
+    const { producer, consumer, pbell } = ring(1024);
+    expect(consumer.wait({ timeoutMs: 0 })).toBe(false); // the consumer announced its sleep
+    for (let i = 0; i < 10; i++) expect(producer.write(msg(16, i))).toBe(true);
+    expect(dv.getUint32(64, true)).toBe(0); // nothing published yet
+    expect(consumer.pop()).toBeNull();
+    producer.publish();
+    expect(dv.getUint32(64, true)).toBe(200);
+    expect(pbell.rings).toBe(1);
+    expect(consumer.popBatch().map((m) => m[0])).toEqual(Array.from({ length: 10 }, (_, i) => msg(16, i)[0]));
+    expect(consumer.messages).toBe(10);
+    expect(producer.pushBatch([msg(4, 1), msg(4, 2)])).toBe(2);
+    expect(pbell.rings).toBe(1); // the consumer did not sleep again: no doorbell
+  });
+
+  test('a busy consumer costs no doorbells; one that sleeps gets exactly one', () => {
+    const { producer, consumer, pbell } = ring(256);
+    for (let i = 0; i < 1000; i++) { producer.push(msg(8, i)); expect(consumer.pop()).toEqual(msg(8, i)); }
+    expect(pbell.rings).toBe(0);
+    expect(producer.suppressed).toBe(1000);
+    expect(consumer.wait({ timeoutMs: 0 })).toBe(false);
+    expect(dv.getUint32(R.RING_H_DATA_EVENT, true)).toBe(dv.getUint32(R.RING_H_TAIL, true));
+    producer.push(msg(8, 1));
+    producer.push(msg(8, 2));
+    expect(pbell.rings).toBe(1);
+    expect(producer.notifies).toBe(1);
+  });
+
+  test('a producer waiting for room is rung by the release that frees it, not before', () => {
+    const { producer, consumer, cbell } = ring(64);
+    producer.push(msg(60, 1));
+    expect(producer.pushWait(msg(4, 2), { timeoutMs: 0 })).toBe(false); // announces space_event
+    expect(cbell.rings).toBe(0);
+    consumer.pop();
+    expect(cbell.rings).toBe(1);
+  });
+
+  test('reserve gives a view inside the ring; commit a shorter length', () => {
+    const { producer, consumer } = ring(1 << 16);
+    const view = producer.reserve(40000)!;
+    expect(view.buffer).toBe(ctx.buffer);
+    expect(view.byteOffset).toBe(REGION.offset + 192 + 4);
+    view.fill(7, 0, 30000);
+    producer.commit(30000);
+    producer.publish();
+    const got = consumer.peek()!;
+    expect(got.byteOffset).toBe(REGION.offset + 196);
+    expect(got.length).toBe(30000);
+    expect(got.every((b) => b === 7)).toBe(true);
+    consumer.consume();
+    consumer.release();
+    expect(consumer.peek()).toBeNull();
+    expect(() => producer.commit(1)).toThrow(AccessError);
+  });
+});
+
+describe('message ring: against a plain array model', () => {
+  // The model is docs/rings.md's byte budget: a record takes 4 + len rounded up to 4; one that
+  // does not fit before the end first pads to it. It predicts when the ring is full.
+  type Op = { op: 'push'; len: number } | { op: 'batch'; lens: number[] } | { op: 'zc'; len: number; keep: number } | { op: 'pop' } | { op: 'popBatch'; max: number } | { op: 'read' };
+  const len = fc.integer({ min: 0, max: 200 });
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('push' as const), len }),
+    fc.record({ op: fc.constant('batch' as const), lens: fc.array(len, { maxLength: 6 }) }),
+    fc.record({ op: fc.constant('zc' as const), len, keep: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    fc.constant({ op: 'pop' as const }), fc.record({ op: fc.constant('popBatch' as const), max: fc.integer({ min: 1, max: 5 }) }), fc.constant({ op: 'read' as const }),
+  );
+  test('the ring pops what was pushed, in order, and is full exactly when the model says so', () => {
+    fc.assert(fc.property(fc.constantFrom(256, 512), fc.integer({ min: 0, max: 0xffffffff }), fc.array(opArb, { maxLength: 120 }), (capacity, start, ops) => {
+      const { producer, consumer } = ring(capacity, start - (start % 4));
+      // What the model holds: records (messages and padding) between tail and head, in order.
+      const records: ({ pad: number } | { m: Uint8Array })[] = [];
+      let head = start - (start % 4); // the model's own indices (mod 2^32)
+      let serial = 0;
+      const record = (n: number) => 4 + ((n + 3) & ~3);
+      const inFlight = () => records.reduce((sum, r) => sum + ('pad' in r ? r.pad : record(r.m.length)), 0);
+      const fits = (n: number) => {
+        const offset = head % capacity;
+        const contiguous = capacity - offset;
+        if (record(n) <= contiguous) return record(n) <= capacity - inFlight() ? 'yes' : 'no';
+        if (contiguous > capacity - inFlight()) return 'no';
+        records.push({ pad: contiguous }); // padding, published even if the message does not fit
+        head = (head + contiguous) >>> 0;
+        return record(n) <= capacity - inFlight() ? 'yes' : 'no';
+      };
+      const modelPush = (m: Uint8Array) => {
+        if (fits(m.length) === 'no') return false;
+        head = (head + record(m.length)) >>> 0;
+        records.push({ m });
+        return true;
+      };
+      const modelPop = () => {
+        while (records.length && 'pad' in records[0]) records.shift();
+        const r = records.shift();
+        return r && 'm' in r ? r.m : null;
+      };
+      const queued = () => records.filter((r) => 'm' in r).length;
+      for (const o of ops) {
+        if (o.op === 'push') {
+          const m = msg(o.len, serial++);
+          expect(producer.push(m)).toBe(modelPush(m));
+        } else if (o.op === 'batch') {
+          const ms = o.lens.map((l) => msg(l, serial++));
+          let n = 0;
+          while (n < ms.length && modelPush(ms[n])) n++;
+          expect(producer.pushBatch(ms)).toBe(n);
+        } else if (o.op === 'zc') {
+          const keep = Math.floor(o.len * o.keep);
+          const m = msg(keep, serial++);
+          const ok = fits(o.len) === 'yes';
+          const view = producer.reserve(o.len);
+          expect(view !== null).toBe(ok);
+          if (view) {
+            view.set(m);
+            producer.commit(keep);
+            producer.publish();
+            head = (head + record(keep)) >>> 0;
+            records.push({ m });
+          }
+        } else if (o.op === 'pop') {
+          expect(consumer.pop()).toEqual(modelPop());
+        } else if (o.op === 'popBatch') {
+          const want: Uint8Array[] = [];
+          while (want.length < o.max && queued()) want.push(modelPop()!);
+          if (want.length < o.max) modelPop();
+          expect(consumer.popBatch(o.max)).toEqual(want);
+        } else {
+          const into = new Uint8Array(256);
+          const want = modelPop();
+          const n = consumer.read(into);
+          expect(n).toBe(want ? want.length : -1);
+          if (want) expect(into.subarray(0, n)).toEqual(want);
+          consumer.release();
+        }
+      }
+      expect(producer.broken || consumer.broken).toBe(false);
+    }), { numRuns: 300 });
+  });
+});
+
+describe('message ring: a peer breaking the rules', () => {
+  function expectBroken(side: MessageConsumer | MessageProducer, call: () => unknown, code: number) {
+    expect(call).toThrow(RingBrokenError);
+    expect(side.error).toBe(code);
+    expect(side.violations).toBe(1);
+    const before = ctx.bytes.slice(REGION.offset, REGION.offset + 4096);
+    expect(call).toThrow(RingBrokenError);
+    expect(Buffer.compare(before, ctx.bytes.slice(REGION.offset, REGION.offset + 4096))).toBe(0);
+  }
+  test('head more than capacity ahead of tail', () => {
+    const { consumer } = ring(256);
+    dv.setUint32(R.RING_H_HEAD, 260, true);
+    expectBroken(consumer, () => consumer.pop(), R.E_RING_INDEX);
+  });
+  test('head behind tail', () => {
+    const { producer, consumer } = ring(256);
+    producer.push(msg(8, 1)); consumer.pop();
+    dv.setUint32(R.RING_H_HEAD, 4, true);
+    expectBroken(consumer, () => consumer.pop(), R.E_RING_INDEX);
+  });
+  test('head not a multiple of 4 past tail', () => {
+    const { consumer } = ring(256);
+    dv.setUint32(R.RING_H_HEAD, 6, true);
+    expectBroken(consumer, () => consumer.pop(), R.E_RING_INDEX);
+  });
+  test('a record longer than what was published', () => {
+    const { producer, consumer } = ring(256);
+    producer.push(msg(8, 1));
+    dv.setUint32(R.RING_DATA, 9, true);
+    expectBroken(consumer, () => consumer.pop(), R.E_RING_RECORD);
+  });
+  test('a record running past the end of the data area', () => {
+    const { consumer } = ring(256);
+    dv.setUint32(R.RING_DATA, 0x7ffffff0, true);
+    dv.setUint32(R.RING_H_HEAD, 256, true);
+    expectBroken(consumer, () => consumer.pop(), R.E_RING_RECORD);
+    // one that fits what was published but not before the end: it would be read past the data
+    const again = ring(256);
+    again.producer.push(msg(196, 1)); again.consumer.pop(); // tail at 200, 56 bytes before the end
+    dv.setUint32(R.RING_DATA + 200, 80, true);
+    dv.setUint32(R.RING_H_HEAD, 300, true);
+    expectBroken(again.consumer, () => again.consumer.pop(), R.E_RING_RECORD);
+  });
+  test('padding at data + 0, or covering bytes not published', () => {
+    const { consumer } = ring(256);
+    dv.setUint32(R.RING_DATA, 0xffffffff, true);
+    dv.setUint32(R.RING_H_HEAD, 256, true);
+    expectBroken(consumer, () => consumer.pop(), R.E_RING_RECORD);
+    const again = ring(256);
+    again.producer.push(msg(8, 1)); again.consumer.pop(); // tail 12
+    dv.setUint32(R.RING_DATA + 12, 0xffffffff, true);
+    dv.setUint32(R.RING_H_HEAD, 12 + 16, true); // only 16 of the 244 padding bytes published
+    expectBroken(again.consumer, () => again.consumer.pop(), R.E_RING_RECORD);
+  });
+  test('the producer: tail past head, or more than capacity behind', () => {
+    const { producer } = ring(256);
+    dv.setUint32(R.RING_H_TAIL, 8, true);
+    expectBroken(producer, () => producer.push(msg(4, 1)), R.E_RING_INDEX);
+  });
+});
