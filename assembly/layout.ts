@@ -39,7 +39,9 @@
 //   +42496  peer table: PEERS_MAX x { id, eventfd count, eventfd slot[PEER_VECTORS_MAX] }
 //   +76288  server inbox (a VM's end of its chardev): head line, then INBOX_ENTRIES x 24 bytes
 //           (drawn in src/server/inbox.ts, which owns it)
-//   +100928 end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
+//   +100928 ring states: private state blocks of the rings this device's guest program uses
+//           (DEV_RING_STATES_SIZE bytes; src/ring/guest-rings.ts hands them out)
+//   +101952 end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
 
 export const LAYOUT_VERSION = 1;
 export const MAGIC = 0x57535649; // "IVSW" little-endian
@@ -168,7 +170,12 @@ export const INBOX_RELEASED = 12;
 export const INBOX_ENTRIES_AT = LINE;
 export const INBOX_ENTRIES = 1024;
 export const INBOX_ENTRY_SIZE = 24;
-export const DEVICE_BLOCK_SIZE = (DEV_INBOX + INBOX_ENTRIES_AT + INBOX_ENTRIES * INBOX_ENTRY_SIZE + PAGE - 1) & ~(PAGE - 1);
+// ---- rings (section owned by assembly/ring.ts and src/ring/guest-rings.ts) ----
+// A guest program's ring states live in its own device block, where its peers cannot write.
+export const DEV_RING_STATES = DEV_INBOX + INBOX_ENTRIES_AT + INBOX_ENTRIES * INBOX_ENTRY_SIZE;
+export const DEV_RING_STATES_SIZE = 1024;
+// ---- end of rings ----
+export const DEVICE_BLOCK_SIZE = (DEV_RING_STATES + DEV_RING_STATES_SIZE + PAGE - 1) & ~(PAGE - 1);
 
 // PCI config space offsets and bits used by the core.
 export const PCI_VENDOR_ID = 0x00;

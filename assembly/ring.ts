@@ -21,6 +21,10 @@
 // looks again (so a publish racing with it is never lost); the other side, after publishing,
 // rings only when its index passed that event word (vring_need_event in 32 bits).
 //
+// Tracing (assembly/trace.ts): each publish is a TRACE_RING_PUSH and each release a
+// TRACE_RING_POP event {device -1, peer = 1 if it rang the doorbell, vector = the ring's
+// address, value = bytes published or freed}.
+//
 // The peer is untrusted: head (or tail) is read once per call and bounded, every record length
 // is checked against what was published and what fits before the end; the first violation marks
 // the ring broken (error code, violation count) and every later call returns RING_BROKEN
@@ -34,6 +38,8 @@ import {
   RING_STATE_BYTES, RING_EMPTY, RING_BROKEN, RING_BAD_ARGUMENT,
   E_RING_HEADER, E_RING_INDEX, E_RING_RECORD,
 } from './ring-layout';
+import { TRACE_RING_PUSH, TRACE_RING_POP } from './layout';
+import { traceEvent } from './trace';
 
 @inline function get(s: u32, field: u32): u32 { return load<u32>(s + field); }
 @inline function set(s: u32, field: u32, value: u32): void { store<u32>(s + field, value); }
@@ -152,6 +158,7 @@ export function ringPublish(s: u32): i32 {
   set(s, RING_S_PUBLISHED, head);
   const need = needEvent(atomic.load<u32>(word(s, RING_H_DATA_EVENT)), head, old);
   bump(s, need ? RING_S_NOTIFIES : RING_S_SUPPRESSED);
+  traceEvent(TRACE_RING_PUSH, -1, need ? 1 : 0, <i32>get(s, RING_S_BASE), <i32>(head - old));
   return need ? 1 : 0;
 }
 
@@ -210,6 +217,7 @@ export function ringRelease(s: u32): i32 {
   set(s, RING_S_PUBLISHED, tail);
   const need = needEvent(atomic.load<u32>(word(s, RING_H_SPACE_EVENT)), tail, old);
   bump(s, need ? RING_S_NOTIFIES : RING_S_SUPPRESSED);
+  traceEvent(TRACE_RING_POP, -1, need ? 1 : 0, <i32>get(s, RING_S_BASE), <i32>(tail - old));
   return need ? 1 : 0;
 }
 

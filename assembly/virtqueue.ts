@@ -24,6 +24,9 @@
 // a chain takes at most N steps, and the first violation marks the queue broken (an error code
 // and a counter in the state block); from then on every call returns RING_BROKEN and touches
 // nothing. The core allocates nothing: the caller passes the state block's address.
+// Tracing (assembly/trace.ts): a driver publish is a TRACE_RING_PUSH, a device publish a
+// TRACE_RING_POP event {device -1, peer = 1 if it asked for a notification/interrupt,
+// vector = the address of avail idx / used idx, value = chains published}.
 import {
   VIRTQ_DESC_SIZE, VIRTQ_DESC_ADDR, VIRTQ_DESC_LEN, VIRTQ_DESC_FLAGS, VIRTQ_DESC_NEXT,
   VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT, VIRTQ_AVAIL_FLAGS, VIRTQ_AVAIL_IDX,
@@ -37,6 +40,8 @@ import {
   E_LAYOUT, E_AVAIL_IDX, E_HEAD, E_DESC_RANGE, E_DESC_LEN, E_LOOP, E_NEXT, E_INDIRECT, E_ORDER,
   E_USED_IDX, E_USED_ID, E_USED_LEN,
 } from './ring-layout';
+import { TRACE_RING_PUSH, TRACE_RING_POP } from './layout';
+import { traceEvent } from './trace';
 
 // ---- the state block
 
@@ -193,6 +198,7 @@ export function vqDriverPublish(q: u32): i32 {
     ? needEvent(<u32>atomic.load<u16>(availEventAt(q)), newIdx, old)
     : (<u32>atomic.load<u16>(at(q, get(q, VQ_S_USED) + VIRTQ_USED_FLAGS)) & VIRTQ_USED_F_NO_NOTIFY) == 0;
   bump(q, need ? VQ_S_NOTIFIES : VQ_S_SUPPRESSED);
+  traceEvent(TRACE_RING_PUSH, -1, need ? 1 : 0, <i32>availIdxAt(q), <i32>((newIdx - old) & 0xffff));
   return need ? 1 : 0;
 }
 
@@ -335,6 +341,7 @@ export function vqDevicePublish(q: u32): i32 {
     ? needEvent(<u32>atomic.load<u16>(usedEventAt(q)), newIdx, old)
     : (<u32>atomic.load<u16>(at(q, get(q, VQ_S_AVAIL) + VIRTQ_AVAIL_FLAGS)) & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0;
   bump(q, need ? VQ_S_NOTIFIES : VQ_S_SUPPRESSED);
+  traceEvent(TRACE_RING_POP, -1, need ? 1 : 0, <i32>usedIdxAt(q), <i32>((newIdx - old) & 0xffff));
   return need ? 1 : 0;
 }
 

@@ -94,6 +94,9 @@ abstract class MessageRingSide {
 }
 
 export class MessageProducer extends MessageRingSide {
+  /** Times this side announced a wait for room (space_event): each allows one doorbell back. */
+  sleeps = 0;
+
   constructor(context: RingContext, options: MessageRingOptions) {
     super(context, options, true);
   }
@@ -177,6 +180,7 @@ export class MessageProducer extends MessageRingSide {
   private prepareSpaceWait(): number | undefined {
     this.publish();
     const tail = Atomics.load(this.header, R.RING_H_TAIL / 4);
+    this.sleeps++;
     return this.check(this.core.ringPrepareSpaceWait(this.state, tail >>> 0)) === 1 ? undefined : tail;
   }
 
@@ -193,6 +197,9 @@ export class MessageProducer extends MessageRingSide {
 }
 
 export class MessageConsumer extends MessageRingSide {
+  /** Times this side announced a sleep (data_event): each allows the producer one doorbell. */
+  sleeps = 0;
+
   constructor(context: RingContext, options: MessageRingOptions) {
     super(context, options, false);
   }
@@ -200,7 +207,15 @@ export class MessageConsumer extends MessageRingSide {
   /** The next message as a view into the ring (valid until consume()), or null. */
   peek(): Uint8Array | null {
     const offset = this.check(this.core.ringPeek(this.state));
-    return offset < 0 ? null : this.data.subarray(offset, offset + this.field(R.RING_S_LENGTH));
+    return offset < 0 ? null : this.payload(offset);
+  }
+
+  // The core bounded the record; a view that would leave the data area means a core bug, and a
+  // subarray would hide it by clamping, so it is an error of its own.
+  private payload(offset: number): Uint8Array {
+    const len = this.field(R.RING_S_LENGTH);
+    if (offset + len > this.capacity) throw new Error(`${this.name}: the core returned a record [${offset}, +${len}) outside the ${this.capacity}-byte data area`);
+    return this.data.subarray(offset, offset + len);
   }
 
   /** Consumes the message peek() returned; its room is freed by release(). */
@@ -217,11 +232,11 @@ export class MessageConsumer extends MessageRingSide {
   read(into: Uint8Array): number {
     const offset = this.check(this.core.ringPeek(this.state));
     if (offset < 0) return -1;
-    const len = this.field(R.RING_S_LENGTH);
-    if (len > into.length) throw new AccessError(`${this.name}: a ${len}-byte message does not fit a ${into.length}-byte buffer`);
-    into.set(this.data.subarray(offset, offset + len));
+    const message = this.payload(offset);
+    if (message.length > into.length) throw new AccessError(`${this.name}: a ${message.length}-byte message does not fit a ${into.length}-byte buffer`);
+    into.set(message);
     this.core.ringConsume(this.state);
-    return len;
+    return message.length;
   }
 
   /** The next message, copied, and released; null when empty. */
@@ -290,6 +305,7 @@ export class MessageConsumer extends MessageRingSide {
     if (this.peek()) return undefined;
     // after peek: padding it skipped is freed too, or a producer waiting for room would sleep on
     this.release();
+    this.sleeps++;
     if (this.check(this.core.ringPrepareWait(this.state)) === 1) return undefined;
     return this.field(R.RING_S_INDEX) | 0;
   }

@@ -11,5 +11,6 @@ import { migration } from './migration.ts';
 import { vmWorkers } from './vm-workers.ts';
 import { ivshmemClient } from './ivshmem-client.ts';
 import { extensions } from './extensions.ts';
+import { rings } from './rings.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers, rings];

@@ -7,9 +7,13 @@ import echo from '../../test/programs/echo.ts?program';
 import fails from '../../test/programs/fails.ts?program';
 import intxPingPong from '../../test/programs/intx-ping-pong.ts?program';
 import newcomer from '../../test/programs/newcomer.ts?program';
+import ringStream from '../../test/programs/ring-stream.ts?program';
+import ringVirtqueue from '../../test/programs/ring-virtqueue.ts?program';
+import ringHostile from '../../test/programs/ring-hostile.ts?program';
 
 const programs: Record<string, string> = {
   pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails, 'intx-ping-pong': intxPingPong, newcomer,
+  'ring-stream': ringStream, 'ring-virtqueue': ringVirtqueue, 'ring-hostile': ringHostile,
 };
 
 export function programUrl(name: string): string {

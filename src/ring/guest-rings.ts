@@ -1,0 +1,88 @@
+// Rings for guest programs: a message ring or a virtqueue in the device's shared memory (BAR2),
+// with the private state in the VM's own device block (DEV_RING_STATES, where no peer writes)
+// and the ivshmem doorbell as the ring's doorbell. In a guest program:
+//
+//   const rings = guestRings(vm);
+//   rings.format(4096);                                   // one side lays the ring out, once
+//   const tx = rings.producer({ peer: 1, vector: 0 });    // rings peer 1's vector 0 when it sleeps
+//   tx.push(bytes);
+//   const rx = rings.consumer({ peer: 1 });               // on the other VM
+//   const message = rx.popWait({ timeoutMs: 1000 });     // vm.wait() underneath
+import * as L from '../../assembly/layout.ts';
+import * as R from '../../assembly/ring-layout.ts';
+import { QemuError } from '../errors.ts';
+import type { Device } from '../device/device.ts';
+import type { Guest, WaitMode } from '../vm/guest.ts';
+import { vmDoorbell, type Doorbell } from './doorbell.ts';
+import { MessageConsumer, MessageProducer, formatMessageRing } from './message-ring.ts';
+import type { RingContext, RingRegion } from './ring-core.ts';
+import { VirtqueueDevice, VirtqueueDriver, type VirtqueueOptions } from './virtqueue.ts';
+
+export interface GuestRingOptions {
+  /** the ring's offset in the shared memory (default 0) */
+  at?: number;
+  /** the peer to ring (its IVPosition); without it the ring never rings (the other side polls) */
+  peer?: number;
+  /** the peer's vector to ring, and the vector this VM waits on; default 0 */
+  vector?: number;
+  /** how this VM waits (vm.wait's modes); default 'spin' */
+  mode?: WaitMode;
+}
+
+// State bytes handed out per device block; a VM's blocks are its own, so a counter per device.
+const used = new WeakMap<Device, number>();
+
+export class GuestRings {
+  readonly context: RingContext;
+  /** the device's shared memory: the region rings live in */
+  readonly region: RingRegion;
+
+  constructor(readonly vm: Guest) {
+    const memory = vm.device.sharedMemory;
+    const bytes = vm.device.memoryBar.bytes;
+    if (!memory || !bytes) throw new QemuError(`${vm.device.name} has no shared memory (yet) for rings`);
+    this.context = { core: vm.device.hostCore, buffer: bytes.buffer };
+    this.region = memory;
+  }
+
+  /** Claims `bytes` of private state in this VM's device block. */
+  state(bytes: number): number {
+    const taken = used.get(this.vm.device) ?? 0;
+    const size = (bytes + 15) & ~15;
+    if (taken + size > L.DEV_RING_STATES_SIZE) {
+      throw new QemuError(`no room for ${bytes} more bytes of ring state (${L.DEV_RING_STATES_SIZE - taken} of ${L.DEV_RING_STATES_SIZE} left in the device block)`);
+    }
+    used.set(this.vm.device, taken + size);
+    return this.vm.device.block + L.DEV_RING_STATES + taken;
+  }
+
+  /** Lays out an empty message ring of `capacity` bytes at `at`. */
+  format(capacity: number, at = 0): void {
+    formatMessageRing(this.context, this.region, capacity, at);
+  }
+
+  producer(options: GuestRingOptions = {}): MessageProducer {
+    return new MessageProducer(this.context, { region: this.region, at: options.at, state: this.state(R.RING_STATE_BYTES), doorbell: this.doorbell(options), name: `message ring at ${options.at ?? 0} (producer, VM ${this.vm.id})` });
+  }
+
+  consumer(options: GuestRingOptions = {}): MessageConsumer {
+    return new MessageConsumer(this.context, { region: this.region, at: options.at, state: this.state(R.RING_STATE_BYTES), doorbell: this.doorbell(options), name: `message ring at ${options.at ?? 0} (consumer, VM ${this.vm.id})` });
+  }
+
+  /** A virtqueue's driver or device side in the shared memory (addresses are BAR2 offsets). */
+  virtqueue(side: 'driver' | 'device', options: Omit<VirtqueueOptions, 'core' | 'buffer' | 'region' | 'state'>): VirtqueueDriver | VirtqueueDevice {
+    const full = { ...this.context, ...options, region: this.region, state: this.state(VirtqueueDriver.stateBytes(options.size)) };
+    return side === 'driver' ? new VirtqueueDriver(full) : new VirtqueueDevice(full);
+  }
+
+  private doorbell(options: GuestRingOptions): Doorbell {
+    const bell = vmDoorbell(this.vm, options.peer ?? -1, options.vector ?? 0, options.mode ?? 'spin');
+    if (options.peer === undefined) bell.ring = () => {};
+    return bell;
+  }
+}
+
+/** The ring helpers of a guest program's VM. */
+export function guestRings(vm: Guest): GuestRings {
+  return new GuestRings(vm);
+}
