@@ -38,6 +38,22 @@ function memoryBytes(option: string | number | undefined): number {
   return Math.ceil(size / WASM_PAGE) * WASM_PAGE;
 }
 
+/** What a host holds at one moment (`host.resources()`), for leak checks. */
+export interface HostResources {
+  /** realized devices, VM devices included */
+  devices: number;
+  /** VM workers alive */
+  vms: number;
+  /** device blocks kept for reuse */
+  spareBlocks: number;
+  /** eventfd slots someone holds a reference to (a server, a device, a client) */
+  eventfds: number;
+  /** eventfd slots bound to a device (its own receive vectors) */
+  boundEventfds: number;
+  /** bytes of the shared memory not handed out */
+  freeBytes: number;
+}
+
 interface Attachment {
   backend?: MemoryBackend;
   connection?: ServerConnection;
@@ -189,6 +205,26 @@ export class Host implements RealizeHost {
     await Promise.all(this.vms.map((vm) => vm.terminate()));
     for (const device of this.devices) device.unrealize();
     for (const server of this.servers.values()) if (server instanceof Server) server.stop();
+  }
+
+  /** Counts what the host holds, from its own tables and the shared memory; changes nothing. */
+  resources(): HostResources {
+    const view = new DataView(this.memory.buffer);
+    let eventfds = 0;
+    let boundEventfds = 0;
+    for (let slot = 0; slot < L.EVENTFD_SLOTS; slot++) {
+      const at = L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE;
+      if (view.getInt32(at + L.EVENTFD_REFS, true) > 0) eventfds++;
+      if (view.getInt32(at + L.EVENTFD_BOUND_DEVICE, true) !== 0) boundEventfds++;
+    }
+    return {
+      devices: this.liveDevices.size,
+      vms: this.vms.length,
+      spareBlocks: this.spareBlocks.length,
+      eventfds,
+      boundEventfds,
+      freeBytes: this.allocator.freeBytes,
+    };
   }
 
   /** `device_del ID`: hot-unplugs a device, or a bridge with everything below it. */

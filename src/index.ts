@@ -1,5 +1,5 @@
 // ivshmem-wasm: QEMU's inter-VM shared memory devices, emulated over one shared WebAssembly.Memory.
-export { Host, type HostOptions } from './host.ts';
+export { Host, type HostOptions, type HostResources } from './host.ts';
 export { Device, type Bar, type Region32, type InterruptView } from './device/device.ts';
 export { Server, type ServerOptions, type ServerLogEntry, type ServerConnection, type ServerEndpoint } from './server/server.ts';
 export { MemoryBackend } from './memory/backend.ts';

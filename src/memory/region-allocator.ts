@@ -20,6 +20,11 @@ export class RegionAllocator {
     return this.free.reduce((max, r) => Math.max(max, r.size), 0);
   }
 
+  /** Bytes available in all free regions together. */
+  get freeBytes(): number {
+    return this.free.reduce((sum, r) => sum + r.size, 0);
+  }
+
   allocate(size: number): Region | undefined {
     const rounded = Math.ceil(size / PAGE) * PAGE;
     const index = this.free.findIndex((r) => r.size >= rounded);

@@ -340,3 +340,9 @@ async function runSteps(api: typeof Api, _host: Api.Host, world: ModelWorld, pai
 export function differentialProperty(api: typeof Api) {
   return fc.asyncProperty(scenarioArbitrary, (scenario) => runScenario(api, scenario));
 }
+
+/** Runs the property and reports plainly (for a page, where an exception would lose the details). */
+export async function checkDifferential(api: typeof Api, options: { numRuns: number; seed: number }): Promise<{ ok: boolean; runs: number; report: string }> {
+  const details = await fc.check(differentialProperty(api), options);
+  return { ok: !details.failed, runs: details.numRuns, report: details.failed ? fc.defaultReportMessage(details) ?? 'failed' : '' };
+}
