@@ -220,7 +220,7 @@ export class Host implements RealizeHost {
     return {
       devices: this.liveDevices.size,
       vms: this.vms.length,
-      spareBlocks: this.spareBlocks.length,
+      spareBlocks: this.blocks.spareCount,
       eventfds,
       boundEventfds,
       freeBytes: this.allocator.freeBytes,

@@ -19,6 +19,11 @@ export class DeviceBlocks {
     return Atomics.load(new Int32Array(this.memory.buffer, block + L.DEV_NOTIFIERS, 1), 0);
   }
 
+  /** How many blocks wait for reuse (for leak checks: host.resources()). */
+  get spareCount(): number {
+    return this.spare.length;
+  }
+
   /** A zeroed block (its notifier word excepted: a late signal may still be counting on it). */
   take(): number {
     const index = this.spare.findIndex((block) => this.notifiers(block) === 0);

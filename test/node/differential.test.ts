@@ -33,6 +33,19 @@ const named: Record<string, Scenario> = {
     serverVectors: 2,
     ops: [{ op: 'realize', kind: 'doorbell', vectors: 1, master: false }, { op: 'take', pick: 0 }],
   },
+  // Two clients of one server map the same memory: one writes through its BAR2, the other reads
+  // it back (the model once gave each device a memory of its own).
+  'the server\'s clients share one BAR2': {
+    serverVectors: 1,
+    ops: [
+      { op: 'realize', kind: 'doorbell', vectors: 1, master: false },
+      { op: 'realize', kind: 'legacy-intx', vectors: 1, master: false },
+      { op: 'bringUp', pick: 0 },
+      { op: 'bringUp', pick: 1 },
+      { op: 'barWrite', pick: 0, bar: 2, width: 4, offset: 12, value: 1 },
+      { op: 'barRead', pick: 1, bar: 2, width: 8, offset: 8 },
+    ],
+  },
 };
 
 describe('differential: named cases from shrunk failures', () => {
