@@ -16,10 +16,6 @@ export interface ModelOptions {
   vectors: number;
   /** size of BAR2 (the shared memory) */
   memorySize: number;
-  /** pci_init_wmask: bytes 0x40..0xff writable unless a capability owns them (REFERENCE §8) */
-  writableBeyondHeader: boolean;
-  /** pci_init_wmask: SERR Enable is writable (REFERENCE §8) */
-  serrWritable: boolean;
 }
 
 export class ModelDevice {
@@ -49,7 +45,7 @@ export class ModelDevice {
     this.bars = [{ index: 0, size: 256, type: 0 }];
     if (kind === 'doorbell') this.bars.push({ index: 1, size: msixBarSize(vectors), type: 0 });
     this.bars.push({ index: 2, size: options.memorySize, type: 0x8 | 0x4 });
-    this.config = new PciConfig({ revision: legacy ? 0 : 1, interruptPin: legacy ? 1 : 0, bars: this.bars }, options.writableBeyondHeader, options.serrWritable);
+    this.config = new PciConfig({ revision: legacy ? 0 : 1, interruptPin: legacy ? 1 : 0, bars: this.bars });
     this.delivered = new Array(Math.max(1, vectors)).fill(0);
     if (kind === 'doorbell') this.msix = new Msix(this.config, vectors, { send: (v) => this.msiSend(v) });
   }

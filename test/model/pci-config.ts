@@ -37,7 +37,7 @@ export class PciConfig {
   readonly w1cmask = new Uint8Array(256);
 
   /** do_pci_register_device + pci_init_wmask + pci_init_w1cmask + pci_register_bar, for ivshmem */
-  constructor(identity: ConfigIdentity, writableBeyondHeader: boolean, serrWritable: boolean) {
+  constructor(identity: ConfigIdentity) {
     this.setWord(0x00, 0x1af4); // PCI_VENDOR_ID_REDHAT_QUMRANET
     this.setWord(0x02, 0x1110); // PCI_DEVICE_ID_IVSHMEM
     this.bytes[0x08] = identity.revision;
@@ -47,12 +47,12 @@ export class PciConfig {
     this.bytes[0x3d] = identity.interruptPin;
     this.wmask[0x0c] = 0xff; // Cache Line Size
     this.wmask[0x3c] = 0xff; // Interrupt Line
-    const command = CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DISABLE | (serrWritable ? CMD_SERR : 0);
+    const command = CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DISABLE | CMD_SERR;
     this.wmask[COMMAND] = command & 0xff;
     this.wmask[COMMAND + 1] = command >> 8;
     this.w1cmask[STATUS] = STATUS_W1C & 0xff;
     this.w1cmask[STATUS + 1] = STATUS_W1C >> 8;
-    if (writableBeyondHeader) this.wmask.fill(0xff, HEADER_SIZE);
+    this.wmask.fill(0xff, HEADER_SIZE); // REFERENCE §8: 0x40..0xff writable outside capabilities
     for (const bar of identity.bars) this.registerBar(bar);
   }
 

@@ -4,7 +4,7 @@
 //
 // Where this project chooses to differ from QEMU (README "Where it differs"), the model says what
 // the project promises instead, and names the difference where it is decided.
-import { ModelDevice, type Kind, type ModelOptions } from './device.ts';
+import { ModelDevice, type Kind } from './device.ts';
 import { ModelServer, type WireMessage } from './server.ts';
 
 export type Outcome = { ok: true; value?: number | bigint } | { ok: false; error: 'QemuError' | 'AccessError' };
@@ -15,7 +15,7 @@ export class ModelWorld {
   private nextHandle = 0;
   private readonly memories = new Map<string, Map<number, number>>();
 
-  constructor(serverVectors: number, readonly memorySize: number, private readonly quirks: Pick<ModelOptions, 'writableBeyondHeader' | 'serrWritable'>) {
+  constructor(serverVectors: number, readonly memorySize: number) {
     this.server = new ModelServer(serverVectors);
   }
 
@@ -24,7 +24,7 @@ export class ModelWorld {
    * server. Returns the handle of the new device, or the error realize reports.
    */
   realize(kind: Kind, vectors: number, master: boolean, memdev = 'server'): { handle: number } | { error: 'QemuError' } {
-    const device = new ModelDevice({ kind, vectors, memorySize: this.memorySize, ...this.quirks });
+    const device = new ModelDevice({ kind, vectors, memorySize: this.memorySize });
     // the memory outlives the device: the server's is shared by all its clients, a memdev's by whoever maps it next
     if (!this.memories.has(memdev)) this.memories.set(memdev, new Map());
     device.memory = this.memories.get(memdev)!;
