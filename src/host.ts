@@ -4,7 +4,7 @@
 // blocks: guests wait, the host only looks.
 import * as L from '../assembly/layout.ts';
 import { compileCore, eventfdIsLive, instantiateCore, type CoreExports } from './core/core.ts';
-import { QemuError } from './errors.ts';
+import { QemuError, checkString, show } from './errors.ts';
 import { MemoryBackend, parseBackend, type SharedFile } from './memory/backend.ts';
 import { RegionAllocator, type Region } from './memory/region-allocator.ts';
 import { parseSize, formatSize } from './options/size.ts';
@@ -25,12 +25,25 @@ export interface HostOptions {
   machine?: Machine;
 }
 
+/** An options argument: a plain object (undefined is for the caller's default to handle). */
+function checkOptions(call: string, options: unknown): asserts options is Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new QemuError(`${call}: the options must be an object, not ${show(options)}`);
+  }
+}
+
+function checkMachine(machine: unknown): Machine {
+  if (machine !== 'pc' && machine !== 'q35') throw new QemuError(`unsupported machine type: ${typeof machine === 'string' ? machine : show(machine)} (use 'pc' or 'q35')`);
+  return machine;
+}
+
 const WASM_PAGE = 65536;
 const MAX_MEMORY = 65536 * WASM_PAGE - WASM_PAGE;
 
-function memoryBytes(option: string | number | undefined): number {
-  const size = typeof option === 'number' ? option * (1 << 20) : Number(parseSize(option ?? '64M', 'm') ?? NaN);
-  if (!Number.isSafeInteger(size) || size <= 0) throw new QemuError(`Invalid memory size: ${option}`);
+function memoryBytes(option: unknown): number {
+  const size = typeof option === 'number' ? option * (1 << 20)
+    : option === undefined || typeof option === 'string' ? Number(parseSize(option ?? '64M', 'm') ?? NaN) : NaN;
+  if (!Number.isSafeInteger(size) || size <= 0) throw new QemuError(`Invalid memory size: ${typeof option === 'string' ? option : show(option)}`);
   if (size > MAX_MEMORY) throw new QemuError(`memory size ${formatSize(size)} is above what a WebAssembly memory can hold (4G - 64K)`);
   if (size < L.CONTROL_END + L.DEVICE_BLOCK_SIZE) {
     throw new QemuError(`memory size ${formatSize(size)} is below the minimum of ${formatSize(Math.ceil((L.CONTROL_END + L.DEVICE_BLOCK_SIZE) / WASM_PAGE) * WASM_PAGE)}`);
@@ -98,8 +111,8 @@ export class Host implements RealizeHost {
   }
 
   static async create(options: HostOptions = {}): Promise<Host> {
-    const machine = options.machine ?? 'pc';
-    if (machine !== 'pc' && machine !== 'q35') throw new QemuError(`unsupported machine type: ${machine} (use 'pc' or 'q35')`);
+    checkOptions('Host.create', options);
+    const machine = checkMachine(options.machine ?? 'pc');
     const pages = memoryBytes(options.memory) / WASM_PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const module = await compileCore();
@@ -125,6 +138,7 @@ export class Host implements RealizeHost {
 
   /** Deletes an unused memory backend (`object_del`). */
   deleteObject(id: string): void {
+    checkString('object_del: the id', id);
     const backend = this.objects.get(id);
     if (!backend) throw new QemuError(`object '${id}' not found`);
     if (backend.mappedBy) throw new QemuError(`object '${id}' is in use, can not be deleted`);
@@ -134,7 +148,9 @@ export class Host implements RealizeHost {
 
   /** Starts an ivshmem-server; its id is the chardev id devices connect with. */
   addServer(options: ServerOptions): Server {
-    this.checkChardev(options?.id, options?.socket ?? '/tmp/ivshmem_socket');
+    checkOptions('addServer', options);
+    if (options.socket !== undefined) checkString('the socket path', options.socket);
+    this.checkChardev(options.id, options.socket ?? '/tmp/ivshmem_socket');
     const server = new Server(this, options);
     server.onSend = (to, message) => this.trace.server(to, message);
     this.servers.set(server.id, server);
@@ -146,6 +162,7 @@ export class Host implements RealizeHost {
    * hears its own (`client.command('int 1 0')`, `client.notifications`).
    */
   connectClient(chardev: string): IvshmemClient {
+    checkString('connectClient: the chardev', chardev);
     const server = this.findServer(chardev);
     if (!server) throw new QemuError(`Failed to connect to '${chardev}': No such file or directory`);
     const client = new IvshmemClient(this.core, this.memory);
@@ -160,14 +177,20 @@ export class Host implements RealizeHost {
 
   /** A chardev to a server of your own making: any object that speaks the protocol. */
   addChardev(endpoint: ServerEndpoint): void {
-    this.checkChardev(endpoint?.id, endpoint?.socket);
+    checkOptions('addChardev', endpoint);
+    if (typeof endpoint.connect !== 'function' || typeof endpoint.nextId !== 'function') {
+      throw new QemuError('addChardev: the endpoint needs connect(sink) and nextId() (see ServerEndpoint)');
+    }
+    if (endpoint.socket !== undefined) checkString('the socket path', endpoint.socket);
+    this.checkChardev(endpoint.id, endpoint.socket);
     this.servers.set(endpoint.id, endpoint);
   }
 
-  private checkChardev(id: unknown, socket: string): void {
+  private checkChardev(id: unknown, socket: string | undefined): void {
     checkId(id);
     if (this.servers.has(id as string)) throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`);
-    if ([...this.servers.values()].some((s) => s.isRunning && s.socket === socket)) {
+    // A chardev without a socket path (a server of one's own) binds nothing.
+    if (socket !== undefined && [...this.servers.values()].some((s) => s.isRunning && s.socket === socket)) {
       throw new QemuError(`cannot bind to ${socket}: Address already in use`);
     }
   }
@@ -191,7 +214,12 @@ export class Host implements RealizeHost {
    * Starts a guest VM in a worker with its own device (realized there, connected to its server):
    * `program` is an ES module whose default export runs as `async (vm, arg) => result`.
    */
-  spawn(options: SpawnOptions): Promise<Vm> {
+  async spawn(options: SpawnOptions): Promise<Vm> {
+    checkOptions('spawn', options);
+    const { program } = options;
+    if (program !== undefined && typeof program !== 'string' && !(program instanceof URL)) {
+      throw new QemuError(`spawn: program must be a module URL (a string or a URL), not ${show(program)}`);
+    }
     return spawnVm(this, options);
   }
 
@@ -229,6 +257,7 @@ export class Host implements RealizeHost {
 
   /** `device_del ID`: hot-unplugs a device, or a bridge with everything below it. */
   unplug(id: string): void {
+    checkString('device_del: the id', id);
     const device = this.devices.find((d) => d.id === id);
     if (device) return device.unrealize();
     const bridge = this.bridges.get(id);

@@ -2,7 +2,7 @@
 // offset is inside the region (and aligned, where the region asks for it), the value fits the
 // width. A refused access throws an AccessError and changes nothing. Then, for the regions QEMU
 // implements as MMIO, the access is cut into the pieces QEMU's memory core would hand the device.
-import { AccessError } from '../errors.ts';
+import { AccessError, show } from '../errors.ts';
 
 export type Width = 1 | 2 | 4 | 8;
 
@@ -19,10 +19,10 @@ export interface AccessRules {
 
 export function checkAccess(rules: AccessRules, offset: number, width: number): asserts width is Width {
   if (!rules.widths.includes(width as Width)) {
-    throw new AccessError(`${rules.name}: ${width}-byte access refused: ${rules.widthReason}`);
+    throw new AccessError(`${rules.name}: ${show(width)}-byte access refused: ${rules.widthReason}`);
   }
   if (!Number.isInteger(offset) || offset < 0 || offset + width > rules.size) {
-    throw new AccessError(`${rules.name}: offset ${offset} is outside the region (${rules.size} bytes)`);
+    throw new AccessError(`${rules.name}: offset ${show(offset)} is outside the region (${rules.size} bytes)`);
   }
   if (rules.aligned !== false && offset % width !== 0) {
     throw new AccessError(`${rules.name}: ${width}-byte access at offset ${offset} is not aligned`);
@@ -38,7 +38,7 @@ export function checkValue(rules: AccessRules, width: Width, value: number | big
     const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : undefined;
     if (v !== undefined && v >= 0n && v < 1n << 64n) return v;
   }
-  throw new AccessError(`${rules.name}: value ${value} does not fit a ${width}-byte access`);
+  throw new AccessError(`${rules.name}: value ${show(value)} does not fit a ${width}-byte access`);
 }
 
 /** How a QEMU MemoryRegionOps takes accesses: `valid` sizes reach the device, `impl` is what its handlers implement. */

@@ -2,7 +2,7 @@
 // block of the shared memory and decoded by the core. This is what a guest driver (or a test)
 // touches: config.read/write, bar(n).read/write, and bar(2).bytes for the shared memory itself.
 import * as L from '../../assembly/layout.ts';
-import { AccessError } from '../errors.ts';
+import { AccessError, show } from '../errors.ts';
 import type { CoreExports } from '../core/core.ts';
 import { checkAccess, checkValue, mmioRead, mmioWrite, IVSHMEM_MMIO, MSIX_MMIO, type AccessRules, type MmioOps, type Width } from './access.ts';
 import type { DeviceSpec } from './models.ts';
@@ -102,11 +102,13 @@ export class Device {
 
   /** IVPosition as a signed number: the peer ID, 0 without a server, -1 while not ready. */
   get ivPosition(): number {
+    this.checkPlugged();
     return this.view.getInt32(this.block + L.DEV_VM_ID, true);
   }
 
   /** The shared memory mapped by BAR2 (BAR1 on 2010), once there is one. */
   get sharedMemory(): { offset: number; size: number } | undefined {
+    this.checkPlugged();
     return this.memory;
   }
 
@@ -119,6 +121,7 @@ export class Device {
     this.checkPlugged();
     const bar = this.bars.get(index);
     if (!bar) {
+      if (!Number.isInteger(index)) throw new AccessError(`${this.name}: a BAR index is an integer 0 to 5, not ${show(index)}`);
       const present = [...this.bars.keys()].map((i) => `BAR${i}`).join(', ');
       throw new AccessError(`${this.name} has no BAR${index} (it has ${present})`);
     }
@@ -132,6 +135,7 @@ export class Device {
 
   /** Peers this device knows from its server, with how many vectors each can be rung on. */
   peers(): { id: number; vectors: number }[] {
+    this.checkPlugged();
     const view = this.view;
     const count = view.getInt32(this.block + L.DEV_PEER_COUNT, true);
     const peers = [];
@@ -165,6 +169,11 @@ export class Device {
     if (this.unplugged) return;
     this.unplugged = true;
     this.host.release(this);
+  }
+
+  /** False once the device has been unplugged: every member but its identity then throws. */
+  get plugged(): boolean {
+    return !this.unplugged;
   }
 
   private checkPlugged(): void {
@@ -233,7 +242,8 @@ export class Device {
       index: bar.index,
       size: bar.size,
       get bytes() {
-        if (bar.kind !== 'memory' || !device.memory || device.unplugged) return undefined;
+        device.checkPlugged();
+        if (bar.kind !== 'memory' || !device.memory) return undefined;
         return new Uint8Array(device.host.memory.buffer, device.memory.offset, bar.size);
       },
     };
@@ -307,10 +317,15 @@ export class Device {
 
   private interruptView(): InterruptView {
     const block = this.block;
-    const int32 = (offset: number) => this.view.getInt32(block + offset, true);
+    // A stale handle must not read (or take) what the block's next device holds.
+    const int32 = (offset: number) => {
+      this.checkPlugged();
+      return this.view.getInt32(block + offset, true);
+    };
     const vectorCheck = (vector: number) => {
+      this.checkPlugged();
       if (!Number.isInteger(vector) || vector < 0 || vector >= Math.max(1, this.spec.vectors)) {
-        throw new AccessError(`${this.name}: no vector ${vector} (it has ${this.spec.vectors})`);
+        throw new AccessError(`${this.name}: no vector ${show(vector)} (it has ${this.spec.vectors})`);
       }
     };
     return {
@@ -331,7 +346,10 @@ export class Device {
       },
       get lost() { return int32(L.DEV_IRQ_LOST); },
       get dropped() { return int32(L.DEV_IRQ_DROPPED); },
-      take: () => this.core.takeInterrupt(block, this.spec.vectors),
+      take: () => {
+        this.checkPlugged();
+        return this.core.takeInterrupt(block, this.spec.vectors);
+      },
     };
   }
 }

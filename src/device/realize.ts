@@ -6,7 +6,7 @@
 //  - build (wherever the device lives: the host, or a VM's worker): the server handshake, then
 //    config space, reset, and the Device.
 import * as L from '../../assembly/layout.ts';
-import { QemuError } from '../errors.ts';
+import { QemuError, show } from '../errors.ts';
 import { hex, isPowerOfTwo } from '../options/size.ts';
 import type { MemoryBackend, SharedFile } from '../memory/backend.ts';
 import type { Region } from '../memory/region-allocator.ts';
@@ -186,7 +186,9 @@ export function connect(host: RealizeHost, server: ServerEndpoint, sink: Message
     return server.connect(sink);
   } catch (error) {
     host.freeDeviceBlock(block);
-    throw error;
+    // A server of one's own (Host.addChardev) may fail any way it likes; the caller gets ours.
+    if (error instanceof QemuError) throw error;
+    throw new QemuError(`Failed to connect to '${server.id}': ${error instanceof Error ? error.message : show(error)}`, { cause: error });
   }
 }
 

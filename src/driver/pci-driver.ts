@@ -3,6 +3,7 @@
 // accesses, so they work on a host-side device and on a VM's device alike.
 import * as L from '../../assembly/layout.ts';
 import type { Region32, Bar } from '../device/device.ts';
+import { AccessError, checkInteger } from '../errors.ts';
 
 export interface PciFunction {
   config: Region32;
@@ -47,6 +48,7 @@ export function disableMsix(dev: PciFunction): void {
 }
 
 function vectorControl(vector: number): number {
+  checkInteger('the vector', vector, 0, L.VECTORS_MAX - 1, AccessError);
   return vector * L.MSIX_ENTRY_SIZE + L.MSIX_ENTRY_VECTOR_CTRL;
 }
 
@@ -62,6 +64,7 @@ export function unmaskVector(dev: PciFunction, vector: number): void {
 
 /** Reads the vector's PBA bit through BAR1, as a driver would (qpci_msix_pending). */
 export function msixPending(dev: PciFunction, vector: number): boolean {
+  checkInteger('the vector', vector, 0, L.VECTORS_MAX - 1, AccessError);
   const cap = findCapability(dev, L.PCI_CAP_ID_MSIX);
   const pba = dev.config.read(cap + 8, 4) & ~7;
   return ((dev.bar(1).read(pba + Math.floor(vector / 32) * 4, 4) >>> (vector % 32)) & 1) === 1;
@@ -74,7 +77,13 @@ export function bringUpDoorbell(dev: PciFunction): void {
   for (let v = 0; v < msixTableSize(dev); v++) unmaskVector(dev, v);
 }
 
-/** Rings `vector` of peer `peer` through the Doorbell register. */
+/**
+ * Rings `vector` of peer `peer` through the Doorbell register: the peer in bits 16..31, the vector
+ * in bits 0..15, of which QEMU decodes the low 8. Anything that does not fit is refused rather
+ * than truncated into another peer's doorbell.
+ */
 export function ring(dev: PciFunction, peer: number, vector: number): void {
+  checkInteger('ring: the peer ID', peer, 0, 0xffff, AccessError);
+  checkInteger('ring: the vector', vector, 0, 0xff, AccessError);
   dev.bar(0).write(L.REG_DOORBELL, 4, ((peer << 16) | vector) >>> 0);
 }

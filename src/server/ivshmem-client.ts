@@ -3,7 +3,7 @@
 // and hears its own (`receive notification from peer_id=P vector=V`, P being its own ID: an
 // eventfd does not say who wrote it). It is how the host talks to guests, and what
 // `client.command()` offers as the sample client's `cmd>` prompt.
-import { QemuError } from '../errors.ts';
+import { QemuError, checkInteger, checkString } from '../errors.ts';
 import type { CoreExports } from '../core/core.ts';
 import * as L from '../../assembly/layout.ts';
 import { PROTOCOL_VERSION, SHM_MESSAGE, type MessageSink, type ServerMessage } from './protocol.ts';
@@ -89,6 +89,8 @@ export class IvshmemClient implements MessageSink {
 
   /** `int <peer> <vector>`: signals one eventfd of a peer; false if there is no such peer/vector. */
   notify(peer: number, vector: number): boolean {
+    checkInteger('notify: the peer ID', peer, 0, 0xffff);
+    checkInteger('notify: the vector', vector, 0, 0xffff);
     const slot = this.peers.get(peer)?.[vector];
     if (slot === undefined) return false;
     this.core.eventfdSignal(slot, 1);
@@ -97,6 +99,7 @@ export class IvshmemClient implements MessageSink {
 
   /** One line of the sample client's prompt; returns what it printed. */
   command(line: string): string {
+    checkString('command: the line', line);
     const words = line.trim().split(/\s+/);
     const out = (text: string) => { this.output.push(text); return text; };
     if (words[0] === 'help' || words[0] === '?') return out(HELP);
@@ -114,7 +117,7 @@ export class IvshmemClient implements MessageSink {
         return out('');
       }
       const vector = Number(words[2]);
-      if (!Number.isInteger(vector) || !this.notify(peer, vector)) return out(`cannot notify peer_id = ${peer} vector = ${words[2]}`);
+      if (!Number.isInteger(vector) || vector < 0 || vector > 0xffff || !this.notify(peer, vector)) return out(`cannot notify peer_id = ${peer} vector = ${words[2]}`);
       return out('');
     }
     return out('invalid command, type help');

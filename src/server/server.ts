@@ -2,7 +2,7 @@
 // per vector for every client, hands out IDs from a 16-bit counter that moves on (so IDs are not
 // reused until it wraps), sends each new client version, ID, memory, everyone's eventfds and its
 // own, tells everyone about newcomers and about the departed. Every message is logged.
-import { QemuError } from '../errors.ts';
+import { QemuError, show } from '../errors.ts';
 import { parseSize, formatSize } from '../options/size.ts';
 import type { Region } from '../memory/region-allocator.ts';
 import type { SharedFile } from '../memory/backend.ts';
@@ -98,21 +98,30 @@ export class Server implements ServerEndpoint {
 
   constructor(private readonly host: ServerHost, options: ServerOptions) {
     this.id = options.id;
-    this.socket = options.socket ?? '/tmp/ivshmem_socket';
-    this.shm = options.shm ?? 'ivshmem';
-    const vectors = options.vectors ?? 1;
-    if (!Number.isInteger(vectors) || vectors < 1 || vectors > SERVER_MAX_VECTORS) {
-      throw new QemuError(`invalid number of vectors: ${vectors} (the server takes 1 to ${SERVER_MAX_VECTORS})`);
+    this.socket = options.socket === undefined ? '/tmp/ivshmem_socket' : options.socket;
+    this.shm = options.shm === undefined ? 'ivshmem' : options.shm;
+    if (typeof this.socket !== 'string') throw new QemuError(`the socket path must be a string, not ${show(this.socket)}`);
+    if (typeof this.shm !== 'string' || this.shm === '' || this.shm.includes('/')) {
+      throw new QemuError(`invalid shm name: ${show(this.shm)} (a name for /dev/shm, without '/')`);
+    }
+    const vectors = options.vectors === undefined ? 1 : options.vectors;
+    if (typeof vectors !== 'number' || !Number.isInteger(vectors) || vectors < 1 || vectors > SERVER_MAX_VECTORS) {
+      throw new QemuError(`invalid number of vectors: ${show(vectors)} (the server takes 1 to ${SERVER_MAX_VECTORS})`);
     }
     this.vectors = vectors;
-    this.idSpace = options.idSpace ?? 0x10000;
+    this.idSpace = options.idSpace === undefined ? 0x10000 : options.idSpace;
     if (!Number.isInteger(this.idSpace) || this.idSpace < 1 || this.idSpace > 0x10000) {
-      throw new QemuError(`invalid idSpace: ${options.idSpace} (1 to 65536)`);
+      throw new QemuError(`invalid idSpace: ${show(options.idSpace)} (1 to 65536)`);
     }
-    this.logLimit = options.logLimit ?? 10000;
-    const requested = typeof options.size === 'number' ? options.size : Number(parseSize(options.size ?? '4M') ?? NaN);
+    this.logLimit = options.logLimit === undefined ? 10000 : options.logLimit;
+    if (!Number.isSafeInteger(this.logLimit) || this.logLimit < 0) {
+      throw new QemuError(`invalid logLimit: ${show(options.logLimit)} (how many log entries to keep, 0 or more)`);
+    }
+    const asked = options.size;
+    const requested = typeof asked === 'number' ? asked
+      : asked === undefined || typeof asked === 'string' ? Number(parseSize(asked ?? '4M') ?? NaN) : NaN;
     if (!Number.isSafeInteger(requested) || requested <= 0) {
-      throw new QemuError(`invalid shm size: ${options.size}`);
+      throw new QemuError(`invalid shm size: ${typeof asked === 'string' ? asked : show(asked)}`);
     }
     const size = pow2ceil(requested);
     if (size > MAX_SHM_SIZE) {
@@ -172,34 +181,41 @@ export class Server implements ServerEndpoint {
     return undefined;
   }
 
-  /** A client connects (a QEMU with `-chardev socket,path=...` starting). */
+  /**
+   * A client connects (a QEMU with `-chardev socket,path=...` starting). A client that fails to
+   * take its greeting (its sink throws) is undone as if it had never come: the peers told about
+   * it hear it is gone, its eventfds close, its ID is free again, and the log says it left.
+   */
   connect(sink: MessageSink): ServerConnection {
+    if (typeof sink?.receive !== 'function' || typeof sink.hangup !== 'function') {
+      throw new QemuError(`connect: a client is a MessageSink with receive(message) and hangup(), not ${show(sink)}`);
+    }
     if (!this.running) throw new QemuError(`Failed to connect to '${this.socket}': Connection refused`);
     const id = this.nextId();
     if (id === undefined) {
       this.record('refused', -1, 'cannot allocate new client id');
       throw new QemuError('cannot allocate new client id');
     }
-    this.curId = (id + 1) % this.idSpace;
     const peer: Peer = { id, slots: [], sink };
-    for (let v = 0; v < this.vectors; v++) peer.slots.push(this.host.allocateEventfd());
+    try {
+      for (let v = 0; v < this.vectors; v++) peer.slots.push(this.host.allocateEventfd());
+    } catch (error) {
+      for (const slot of peer.slots) this.host.releaseEventfd(slot);
+      throw error;
+    }
+    const previousId = this.curId;
+    this.curId = (id + 1) % this.idSpace;
     this.record('connect', id, `client ${id} connected`);
-
-    this.send(peer, { value: PROTOCOL_VERSION }, 'protocol version');
-    this.send(peer, { value: BigInt(id) }, 'your ID');
-    this.send(peer, {
-      value: SHM_MESSAGE,
-      handle: { kind: 'memory', offset: this.file.region.offset, size: this.size, path: this.file.path },
-    }, 'the shared memory');
-    const eventfd = (owner: Peer, vector: number): ServerMessage => ({ value: BigInt(owner.id), handle: { kind: 'eventfd', slot: owner.slots[vector] } });
-    const others = this.peerList.slice();
-    for (const other of others) {
-      peer.slots.forEach((_, v) => this.send(other, eventfd(peer, v), `peer ${id} vector ${v} (new peer)`));
+    const told: Peer[] = [];
+    try {
+      this.greet(peer, told);
+    } catch (error) {
+      this.record('disconnect', id, `client ${id} disconnected (it failed to take the server's messages)`);
+      for (const other of told) this.tell(other, { value: BigInt(id) }, `peer ${id} is gone`);
+      for (const slot of peer.slots) this.host.releaseEventfd(slot);
+      this.curId = previousId;
+      throw new QemuError(`client ${id} failed to take the server's messages: ${error instanceof Error ? error.message : show(error)}`, { cause: error });
     }
-    for (const other of others) {
-      other.slots.forEach((_, v) => this.send(peer, eventfd(other, v), `peer ${other.id} vector ${v}`));
-    }
-    peer.slots.forEach((_, v) => this.send(peer, eventfd(peer, v), `your vector ${v}`));
     this.peerList.push(peer);
 
     let open = true;
@@ -213,12 +229,45 @@ export class Server implements ServerEndpoint {
     };
   }
 
+  // contrib/ivshmem-server's order: version, ID, memory to the newcomer; its eventfds to everyone
+  // else; everyone's eventfds to it; its own eventfds last.
+  private greet(peer: Peer, told: Peer[]): void {
+    const id = peer.id;
+    this.send(peer, { value: PROTOCOL_VERSION }, 'protocol version');
+    this.send(peer, { value: BigInt(id) }, 'your ID');
+    this.send(peer, {
+      value: SHM_MESSAGE,
+      handle: { kind: 'memory', offset: this.file.region.offset, size: this.size, path: this.file.path },
+    }, 'the shared memory');
+    const eventfd = (owner: Peer, vector: number): ServerMessage => ({ value: BigInt(owner.id), handle: { kind: 'eventfd', slot: owner.slots[vector] } });
+    const others = this.peerList.slice();
+    for (const other of others) {
+      told.push(other);
+      peer.slots.forEach((_, v) => this.tell(other, eventfd(peer, v), `peer ${id} vector ${v} (new peer)`));
+    }
+    for (const other of others) {
+      other.slots.forEach((_, v) => this.send(peer, eventfd(other, v), `peer ${other.id} vector ${v}`));
+    }
+    peer.slots.forEach((_, v) => this.send(peer, eventfd(peer, v), `your vector ${v}`));
+  }
+
+  // A message to a client other than the one being served: if its sink throws, that is its own
+  // failure, which must not undo someone else's connect or disconnect (a socket write to a dead
+  // client fails there and the server moves on).
+  private tell(peer: Peer, message: ServerMessage, meaning: string): void {
+    try {
+      this.send(peer, message, meaning);
+    } catch {
+      // recorded as sent: the write happened, the client failed to read it
+    }
+  }
+
   private drop(peer: Peer): void {
     const index = this.peerList.indexOf(peer);
     if (index < 0) return;
     this.peerList.splice(index, 1);
     this.record('disconnect', peer.id, `client ${peer.id} disconnected`);
-    for (const other of this.peerList) this.send(other, { value: BigInt(peer.id) }, `peer ${peer.id} is gone`);
+    for (const other of this.peerList) this.tell(other, { value: BigInt(peer.id) }, `peer ${peer.id} is gone`);
     for (const slot of peer.slots) this.host.releaseEventfd(slot);
   }
 

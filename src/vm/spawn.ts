@@ -3,6 +3,7 @@
 // so the host can watch it (counters, pending bits) without asking the worker.
 import * as Comlink from 'comlink';
 import * as L from '../../assembly/layout.ts';
+import { QemuError, show } from '../errors.ts';
 import { Device } from '../device/device.ts';
 import { pciLayout } from '../device/pci-layout.ts';
 import {
@@ -62,6 +63,8 @@ export class Vm {
   /** the first program's return value, or its error (also if the VM dies or is terminated first) */
   readonly result: Promise<unknown>;
   private ended = false;
+  /** IVPosition when the VM started: it never changes, and stays readable after the VM ends */
+  private readonly ivPosition: number;
   private killed!: (error: Error) => void;
   private readonly terminated = new Promise<never>((_, reject) => { this.killed = reject; });
   private readonly exited: Promise<never>;
@@ -75,8 +78,9 @@ export class Vm {
     first: SpawnOptions,
   ) {
     this.log = link.lines;
+    this.ivPosition = device.ivPosition;
     this.terminated.catch(() => {});
-    this.exited = link.thread.exited.then((reason) => { throw new Error(reason); });
+    this.exited = link.thread.exited.then((reason) => { throw new QemuError(reason); });
     this.exited.catch(() => {});
     // A worker that dies on its own ends the VM as terminate() would.
     void link.thread.exited.then(() => this.terminate());
@@ -86,7 +90,12 @@ export class Vm {
 
   /** The device's IVPosition: its peer ID, or 0 without a server. */
   get id(): number {
-    return this.device.ivPosition;
+    return this.ivPosition;
+  }
+
+  /** True once the VM has ended (terminated, or its worker died): its device is gone. */
+  get hasEnded(): boolean {
+    return this.ended;
   }
 
   /** This VM's thread in host.trace's events (TraceEvent.thread). */
@@ -94,7 +103,9 @@ export class Vm {
     return this.link.traceThread;
   }
 
+  /** Read from the shared memory; a QemuError once the VM has ended (its block is someone else's). */
   get counters(): VmCounters {
+    if (this.ended) throw new QemuError(`VM ${this.ivPosition} has ended: its device and counters are gone`);
     const vectors = Array.from({ length: Math.max(1, this.device.vectors) }, (_, v) => v);
     return {
       delivered: vectors.map((v) => this.device.interrupts.delivered(v)),
@@ -116,6 +127,9 @@ export class Vm {
 
   /** Runs another program in this VM (after the one before it, like commands in a guest). */
   run(program: string | URL, arg?: unknown): Promise<unknown> {
+    if (typeof program !== 'string' && !(program instanceof URL)) {
+      return Promise.reject(new QemuError(`run: program must be a module URL (a string or a URL), not ${show(program)}`));
+    }
     const next = this.queue.catch(() => {}).then(() => Promise.race([this.runNow(String(program), arg), this.exited, this.terminated]));
     this.queue = next;
     return next;
@@ -130,8 +144,12 @@ export class Vm {
     throw Object.assign(new Error(outcome.error.message), outcome.error);
   }
 
-  /** Asks the program to stop: its waits return STOPPED (-2) from now on. */
+  /**
+   * Asks the program to stop: its waits return STOPPED (-2) from now on. Does nothing once the VM
+   * has ended (its device block may already belong to another VM).
+   */
   stop(): void {
+    if (this.ended) return;
     const words = new Int32Array(this.memory.buffer, this.device.block, L.DEV_STOP / 4 + 1);
     Atomics.store(words, L.DEV_STOP / 4, 1);
     Atomics.add(words, L.DEV_IRQ_SEQ / 4, 1);
@@ -142,7 +160,7 @@ export class Vm {
   async terminate(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    this.killed(new Error('the VM was terminated'));
+    this.killed(new QemuError('the VM was terminated'));
     await this.link.thread.terminate();
     this.link.onEnd();
   }
@@ -180,7 +198,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   const channel = new MessageChannel();
   const lines: string[] = [];
   channel.port1.onmessage = (event: MessageEvent) => lines.push(String(event.data));
-  const exited = thread.exited.then((reason) => { throw new Error(reason); });
+  const exited = thread.exited.then((reason) => { throw new QemuError(reason); });
   exited.catch(() => {});
   let started: VmStarted;
   try {
