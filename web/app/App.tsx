@@ -15,6 +15,18 @@ import { ServerLog } from '../components/ServerLog.tsx';
 import { SequenceChart } from '../components/SequenceChart.tsx';
 import { Figures } from '../components/Figures.tsx';
 import { HexView } from '../components/HexView.tsx';
+import { Playground } from '../components/Playground.tsx';
+import { STARTERS } from '../playground/starters.ts';
+import { decodeSession, sessionInFragment, type Session } from '../playground/session.ts';
+import type { VmEntry } from './vm-entry.ts';
+
+type Tab = 'workbench' | 'playground';
+
+/** The starter an editor opens with for a VM that has no program text yet. */
+function starterFor(entry: VmEntry): string {
+  const id = /msi=off/.test(entry.device) ? 'intx' : 'driver';
+  return STARTERS.find((s) => s.id === id)!.source;
+}
 
 export const wb = new Workbench();
 
@@ -23,6 +35,8 @@ export function App() {
   const [error, setError] = useState<string | undefined>();
   const [status, setStatus] = useState('starting');
   const current = useRef<Scenario | undefined>(undefined);
+  const [tab, setTab] = useState<Tab>('workbench');
+  const [banner, setBanner] = useState<string | undefined>();
 
   const start = async (next: Scenario) => {
     setStatus('starting');
@@ -39,8 +53,51 @@ export function App() {
     }
   };
 
+  /** Builds a session's VMs with their programs in the editors, running nothing. */
+  const load = async (session: Session) => {
+    setStatus('starting');
+    setError(undefined);
+    try {
+      await current.current?.stop?.(wb);
+      const from = SCENARIOS.find((x) => x.id === session.scenario);
+      current.current = undefined;
+      if (from) setScenario(from);
+      await wb.reset(session.setup);
+      for (const vm of session.vms) {
+        const entry = await wb.addVm(vm.device);
+        entry.source.value = vm.source;
+      }
+      setTab('playground');
+      setStatus('loaded');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setStatus('failed');
+    }
+  };
+
+  const session = (): Session => ({
+    version: 1,
+    setup: { vectors: wb.setup.vectors, size: wb.setup.size },
+    scenario: scenario.id,
+    vms: wb.vms.value.map((e) => ({ device: e.device, source: e.source.value || starterFor(e) })),
+  });
+
   useEffect(() => {
-    void start(scenario);
+    const link = sessionInFragment(location.hash);
+    if (link === undefined) {
+      void start(scenario);
+    } else {
+      decodeSession(link).then(
+        (s) => {
+          setBanner('This session came from a link: its programs are in the editors and nothing runs until you press Run. Read them first: it is someone else\'s code.');
+          return load(s);
+        },
+        (e: Error) => {
+          setBanner(`This link's session could not be loaded: ${e.message}. Showing the default scenario instead.`);
+          return start(scenario);
+        },
+      );
+    }
     let raf = 0;
     const frame = () => {
       wb.tick();
@@ -59,8 +116,33 @@ export function App() {
     void start(next);
   };
   const View = scenario.view;
+  const openTab = (next: Tab) => {
+    if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) e.source.value = starterFor(e);
+    setTab(next);
+  };
+  const tabs = (
+    <div class="tabs" role="tablist" aria-label="View">
+      {(['workbench', 'playground'] as Tab[]).map((t) => (
+        <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => openTab(t)}>{t === 'workbench' ? 'Workbench' : 'Playground'}</button>
+      ))}
+    </div>
+  );
+  if (tab === 'playground') {
+    return (
+      <main data-status={status} data-tab={tab}>
+        {tabs}
+        {banner ? <p class="banner" role="alert">{banner}</p> : null}
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        <p class="lede"><strong>The playground:</strong> each VM's guest program, in TypeScript or JavaScript. Edit one and press Run (Ctrl+Enter); type <code>vm.</code> for the guest API.</p>
+        <Playground wb={wb} session={session} onLoad={(s) => void load(s)} />
+        <AddVm wb={wb} withDriver={false} onAdded={(e) => { e.source.value = starterFor(e); }} />
+      </main>
+    );
+  }
   return (
-    <main data-status={status}>
+    <main data-status={status} data-tab={tab}>
+      {tabs}
+      {banner ? <p class="banner" role="alert">{banner}</p> : null}
       <p class="lede">
         <strong>What you see:</strong> {scenario.hint}
       </p>

@@ -2,6 +2,7 @@
 // -ivshmem). A bad string gets QEMU's own error, shown where it was typed.
 import { useState } from 'preact/hooks';
 import type { Workbench } from '../app/workbench.ts';
+import type { VmEntry } from '../app/vm-entry.ts';
 import { SOCKET } from '../app/workbench.ts';
 import idle from '../guest/idle.guest.ts?program';
 
@@ -13,7 +14,8 @@ export const MODEL_TEMPLATES: Record<string, (vectors: number) => string> = {
   'ivshmem-2010': () => `-ivshmem 4,unix:${SOCKET}`,
 };
 
-export function AddVm({ wb }: { wb: Workbench }) {
+/** `withDriver`: start the VM running the usual driver (the workbench); else nothing (the playground). */
+export function AddVm({ wb, withDriver = true, onAdded }: { wb: Workbench; withDriver?: boolean; onAdded?: (entry: VmEntry) => void }) {
   const [model, setModel] = useState('ivshmem-doorbell');
   const [text, setText] = useState(MODEL_TEMPLATES['ivshmem-doorbell'](wb.setup.vectors));
   const [error, setError] = useState<string | undefined>();
@@ -23,7 +25,8 @@ export function AddVm({ wb }: { wb: Workbench }) {
     setBusy(true);
     setError(undefined);
     try {
-      await wb.addVm(text, { kind: 'url', url: idle, name: 'driver.ts' });
+      const entry = await wb.addVm(text, withDriver ? { kind: 'url', url: idle, name: 'driver.ts' } : undefined);
+      onAdded?.(entry);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {

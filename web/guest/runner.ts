@@ -132,15 +132,17 @@ class Runner {
 export default async function runner(vm: Guest, { control, program, arg }: RunnerArg): Promise<unknown> {
   const c = controlOf(control);
   const r = new Runner(vm, c);
+  // The program sees the guest through a wrapper (its prototype is the guest), so the guest itself
+  // is never changed and the next program run in this VM gets a fresh wrapper.
   const wait = vm.wait.bind(vm);
   const waitAsync = vm.waitAsync.bind(vm);
-  const guest = Object.assign(vm, {
-    wait: (options?: WaitOptions) => r.wait(wait, options),
-    waitAsync: (options?: { timeoutMs?: number }) => r.waitAsync(waitAsync, options),
-    ring: (peer: number, vector = 0) => { r.service(); r.ring(peer, vector); },
-    roundTrip: (us: number) => { Atomics.add(c.words, HISTOGRAM_AT + bucketOf(us), 1); },
+  const guest = Object.create(vm, {
+    wait: { value: (options?: WaitOptions) => r.wait(wait, options) },
+    waitAsync: { value: (options?: { timeoutMs?: number }) => r.waitAsync(waitAsync, options) },
+    ring: { value: (peer: number, vector = 0) => { r.service(); r.ring(peer, vector); } },
+    roundTrip: { value: (us: number) => { Atomics.add(c.words, HISTOGRAM_AT + bucketOf(us), 1); } },
+    stopRequested: { get: () => r.stopRequested },
   }) as WorkbenchGuest;
-  Object.defineProperty(guest, 'stopRequested', { get: () => r.stopRequested });
   r.state = RunnerState.Running;
   try {
     const module = await import(/* @vite-ignore */ program);

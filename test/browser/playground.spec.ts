@@ -1,0 +1,115 @@
+// The playground, driven as a person would: edit a VM's program and run it, see its console and
+// an error at its line; stop a loop that never waits without reloading; open a session from a
+// link (built here with Node's own deflate, independently of the page's encoder) and see that
+// nothing runs until Run; a damaged or oversized link gets a clear message and a working page.
+import { deflateRawSync } from 'node:zlib';
+import { expect, test, type Page } from '@playwright/test';
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+  return errors;
+}
+
+const program = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id} program` });
+
+async function typeProgram(page: Page, id: number, source: string): Promise<void> {
+  const editor = program(page, id).locator('.cm-content');
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(source);
+}
+
+function link(session: unknown): string {
+  return deflateRawSync(Buffer.from(JSON.stringify(session))).toString('base64url');
+}
+
+test('edit a program, run it, see its console; an error shows at its line', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  await expect(program(page, 1)).toBeVisible();
+  await typeProgram(page, 1, 'export default async function main(vm: any) {\n  const n: number = vm.peers().length;\n  vm.log(`hello from VM ${vm.id}, ${n} peers`);\n}\n');
+  await program(page, 1).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  const console1 = program(page, 1).getByLabel('VM 1 console');
+  await expect(console1).toContainText('hello from VM 1, 4 peers', { timeout: 30_000 });
+
+  await typeProgram(page, 2, 'export default async function main(vm: any) {\n  vm.log("about to fail");\n  throw new Error("boom");\n}\n');
+  await program(page, 2).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  await expect(program(page, 2).getByLabel('VM 2 console')).toContainText('line 3: Error: boom', { timeout: 30_000 });
+  await expect(program(page, 2).locator('.cm-lintRange-error')).toHaveCount(1);
+
+  await typeProgram(page, 3, 'export default async function main(vm) {\n  vm.log(;\n}\n');
+  await program(page, 3).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  await expect(program(page, 3).getByLabel('VM 3 console')).toContainText('line 2: SyntaxError', { timeout: 30_000 });
+  expect(errors).toEqual([]);
+});
+
+test('a loop that never waits is stopped without reloading the page', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  await typeProgram(page, 1, 'export default async function main(vm: any) {\n  vm.log("spinning");\n  for (;;) {}\n}\n');
+  await program(page, 1).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('spinning', { timeout: 30_000 });
+  await program(page, 1).getByRole('button', { name: 'Stop' }).click();
+  // VM 1 is replaced by a fresh VM (the server gives it a new ID); its console says why.
+  await expect(program(page, 1)).toHaveCount(0, { timeout: 30_000 });
+  const fresh = page.locator('section.program', { hasText: 'did not stop within' });
+  await expect(fresh).toHaveCount(1, { timeout: 30_000 });
+  await expect(fresh.getByRole('button', { name: 'Run' })).toBeEnabled();
+  // The page never blocked: the other VMs' programs can still be run.
+  await program(page, 2).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  await expect(program(page, 2).getByLabel('VM 2 console')).toContainText('up with', { timeout: 30_000 });
+  expect(errors).toEqual([]);
+});
+
+test('a session opened from a link shows its programs and runs nothing until Run', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  const session = {
+    version: 1,
+    setup: { vectors: 2, size: '4M' },
+    vms: [
+      { device: 'ivshmem-doorbell,chardev=srv,vectors=2', source: 'export default async function main(vm: any) {\n  vm.log("first program ran");\n}\n' },
+      { device: 'ivshmem,chardev=srv,msi=off', source: '// second\nexport default async function main(vm: any) {\n  vm.log("second program ran");\n}\n' },
+    ],
+  };
+  await page.goto(`/index.html#session=${link(session)}`);
+  await expect(page.locator('main[data-status="loaded"]')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'nothing runs until you press Run' })).toBeVisible();
+  await expect(program(page, 1)).toContainText('first program ran');
+  await expect(program(page, 2)).toContainText('// second');
+  await expect(program(page, 2)).toContainText('ivshmem,chardev=srv,msi=off');
+  await expect(program(page, 1).getByLabel('VM 1 console')).toBeEmpty();
+  await expect(program(page, 2).getByLabel('VM 2 console')).toBeEmpty();
+  await program(page, 1).getByRole('button', { name: 'Run' }).click();
+  await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('first program ran', { timeout: 30_000 });
+  await expect(program(page, 2).getByLabel('VM 2 console')).toBeEmpty();
+  expect(errors).toEqual([]);
+});
+
+test('a damaged or oversized link gets a clear message and the page still works', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  for (const [fragment, message] of [
+    ['!!not-base64!!', 'its session is not base64url text'],
+    [Buffer.from('hello').toString('base64url'), 'does not unpack'],
+    [link({ version: 7 }), 'unknown session version 7'],
+    ['A'.repeat(70_000), 'the link is too long'],
+  ]) {
+    await page.goto('/index.html');
+    await page.goto(`/index.html#session=${fragment}`);
+    await page.reload();
+    await expect(page.getByRole('alert').filter({ hasText: "This link's session could not be loaded" })).toContainText(message, { timeout: 30_000 });
+    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('region', { name: 'VM 1', exact: true })).toBeVisible();
+  }
+  expect(errors).toEqual([]);
+});
