@@ -35,8 +35,10 @@ import {
 import { traceTime } from './clock';
 
 let thread: u32 = 0;
-// The device that rang the doorbell being delivered on this thread, or -1.
+// The device that rang the doorbell being delivered on this thread, or -1, and the doorbell's
+// time: the events it causes share it (the clock is an import call, the dearest part of an event).
 let source: i32 = -1;
+let sourceTime: f64 = 0;
 
 export function traceThread(id: u32): void {
   thread = id;
@@ -55,7 +57,7 @@ function record(kind: u32, device: i32, peer: i32, vector: i32, value: i32): voi
     return;
   }
   const at = ring + TRACE_ENTRIES_AT + (write & (TRACE_CAPACITY - 1)) * TRACE_ENTRY_SIZE;
-  store<f64>(at + TRACE_TIME, traceTime());
+  store<f64>(at + TRACE_TIME, source >= 0 ? sourceTime : traceTime());
   store<i32>(at + TRACE_KIND, kind);
   store<i32>(at + TRACE_DEVICE, device);
   store<i32>(at + TRACE_PEER, peer);
@@ -82,6 +84,7 @@ export function traceEmit(kind: u32, device: i32, peer: i32, vector: i32, value:
 /** Doorbell from block `dev` to peer `peer`: traced, and remembered as the source until done. */
 @inline export function traceDoorbell(dev: u32, peer: i32, vector: i32, value: u32): void {
   if (!tracing()) return;
+  sourceTime = traceTime();
   source = atomic.load<i32>(dev + DEV_VM_ID);
   record(TRACE_DOORBELL, source, peer, vector, value);
 }

@@ -14,6 +14,8 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const port = Number(process.env.BENCH_PORT ?? process.env.PW_PORT ?? 5198);
 const TITLES: Record<string, string> = {
   roundtrip: 'Doorbell round trip between two workers (Chromium)',
+  fanout: 'Doorbell rate and broadcast (Chromium)',
+  core: 'The core: register access, doorbell, trace, size, spawn (Chromium)',
 };
 
 const server = await createServer({ server: { port, strictPort: true }, logLevel: 'error' });

@@ -1,9 +1,15 @@
-// `npm run bench [-- --quick] [-- --only=roundtrip,core,...]`: every figure in Node, each printed as
-// Markdown tables and written to bench/results/node-<figure>.json.
+// `npm run bench [-- --quick] [-- --only=roundtrip,fanout,core] [-- --busy=0,1,2]`: every figure in
+// Node, each printed as Markdown tables and written to bench/results/node-<figure>.json.
+//   roundtrip  figure 1: doorbell round trip per wait mode, 0/1/2 busy threads, beside baselines
+//   fanout     figure 2: doorbell rate one way, broadcast to N parked VMs
+//   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
 import { quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
 import { roundTripFigure } from './figures/roundtrip.ts';
+import { coreFigure } from './figures/core.ts';
+import { fanOutFigure } from './figures/fan-out.ts';
+import { stat } from 'node:fs/promises';
 
 const quick = quickFlag();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -22,6 +28,24 @@ const figures: Record<string, () => Promise<void>> = {
       native: absent ? { absent } : { sample: nativeRoundTrip },
       progress,
       busy,
+    });
+    for (const table of tables) report.add(table);
+    await report.write();
+  },
+  async fanout() {
+    const report = new Report('node-fanout', 'Doorbell rate and broadcast (Node)', { quick });
+    const sizes = quick ? [2, 8, 32] : [2, 8, 32, 64];
+    const tables = await fanOutFigure({ platform: node.name, programUrl: new URL('./programs/fan-out.ts', import.meta.url).href, quick, sizes, progress });
+    for (const table of tables) report.add(table);
+    await report.write();
+  },
+  async core() {
+    const report = new Report('node-core', 'The core: register access, doorbell, trace, size, spawn (Node)', { quick });
+    const tables = await coreFigure({
+      platform: node.name,
+      quick,
+      wasmBytes: async () => (await stat(new URL('../build/ivshmem.wasm', import.meta.url))).size,
+      progress,
     });
     for (const table of tables) report.add(table);
     await report.write();

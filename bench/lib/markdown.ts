@@ -9,16 +9,20 @@ function format(value: number): string {
 }
 
 export function comparisons(table: Table, row: Row) {
-  return (row.compare ?? []).map((c) => {
+  const relative = (row.compare ?? []).map((c) => {
     const ratio = ratioOf(table, row, c.to);
     let met: boolean | undefined;
     if (ratio !== undefined && c.atMost !== undefined) met = ratio <= c.atMost;
     if (ratio !== undefined && c.atLeast !== undefined) met = 1 / ratio >= c.atLeast && met !== false;
-    return { to: c.to, ratio, atMost: c.atMost, atLeast: c.atLeast, met };
+    return { to: c.to, ratio, atMost: c.atMost, atLeast: c.atLeast, met, absolute: false };
   });
+  if (row.goal === undefined || row.samples.length === 0) return relative;
+  const median = summarize(row.samples).median;
+  return [{ to: `${row.goal} ${table.unit}`, ratio: median / row.goal, atMost: 1, atLeast: undefined, met: median <= row.goal, absolute: true }, ...relative];
 }
 
 function compareText(c: ReturnType<typeof comparisons>[number]): string {
+  if (c.absolute) return `goal <= ${c.to}: ${c.met ? 'met' : 'NOT met'}`;
   if (c.ratio === undefined) return `vs ${c.to}: -`;
   const goal = c.atMost !== undefined ? ` (goal <= ${c.atMost}x: ${c.met ? 'met' : 'NOT met'})`
     : c.atLeast !== undefined ? ` (goal >= ${c.atLeast}x faster: ${c.met ? 'met' : 'NOT met'})` : '';

@@ -31,6 +31,8 @@ export interface Row {
   label: string;
   samples: number[];
   compare?: Compare[];
+  /** goal: median <= goal, in the table's unit */
+  goal?: number;
   /** said beside the figure: what it is, or why it is missing */
   note?: string;
 }
@@ -70,6 +72,7 @@ export interface Contender {
   /** one sample, in the table's unit; undefined = not available here (say why in `note`) */
   sample?: () => Promise<number>;
   compare?: Compare[];
+  goal?: number;
   note?: string;
 }
 
@@ -86,7 +89,7 @@ export interface TableSpec {
 
 /** Takes `rounds` samples of every contender, one of each in turn, and returns the table. */
 export async function measureTable(spec: TableSpec): Promise<Table> {
-  const rows: Row[] = spec.contenders.map((c) => ({ label: c.label, samples: [], compare: c.compare, note: c.note }));
+  const rows: Row[] = spec.contenders.map((c) => ({ label: c.label, samples: [], compare: c.compare, goal: c.goal, note: c.note }));
   for (let round = 0; round < spec.rounds; round++) {
     for (let i = 0; i < spec.contenders.length; i++) {
       const sample = spec.contenders[i].sample;

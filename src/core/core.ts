@@ -89,9 +89,10 @@ export function compileCore(): Promise<WebAssembly.Module> {
 }
 
 export async function instantiateCore(memory: WebAssembly.Memory, module?: WebAssembly.Module): Promise<CoreExports> {
+  // traceTime: one clock for every thread (each has its own timeOrigin).
+  const origin = performance.timeOrigin;
   const instance = await WebAssembly.instantiate(module ?? (await compileCore()), {
-    // traceTime: one clock for every thread (each has its own timeOrigin).
-    env: { memory, now: () => performance.now(), traceTime: () => performance.timeOrigin + performance.now() },
+    env: { memory, now: () => performance.now(), traceTime: () => origin + performance.now() },
   });
   return instance.exports as unknown as CoreExports;
 }

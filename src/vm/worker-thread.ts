@@ -1,5 +1,12 @@
 // Starting a VM worker: a module Web Worker in the browser, a worker_threads Worker in Node (run
 // through tsx when the sources are TypeScript, as under the test runner).
+//
+// Most of a VM's start-up is the worker's own: a new JavaScript realm, the runtime's bootstrap
+// and the VM's modules (in Node, ~40 ms on an idle machine and several times that loaded, plus
+// tsx's registration when running from TypeScript). So once a VM has been started, the next
+// worker is started in the background and kept ready: the next spawn takes it and only sends it
+// its device. The spare holds no host and no memory until then, and in Node it does not keep the
+// process alive.
 import type { Endpoint } from 'comlink';
 
 export interface WorkerThread {
@@ -9,15 +16,36 @@ export interface WorkerThread {
   exited: Promise<string>;
 }
 
+interface Spare extends WorkerThread {
+  /** a spare that is taken into use keeps the process alive again (Node) */
+  claim(): void;
+  dead: boolean;
+}
+
 const inNode = typeof process !== 'undefined' && !!process.versions?.node && !('WorkerGlobalScope' in globalThis) && typeof window === 'undefined';
 
+let spare: Promise<Spare> | undefined;
+
+/** A started VM worker: the spare if one is ready, and another spare is started behind it. */
 export async function startWorkerThread(): Promise<WorkerThread> {
+  const ready = spare ? await spare.catch(() => undefined) : undefined;
+  spare = newThread();
+  spare.catch(() => {});
+  const thread = ready && !ready.dead ? ready : await newThread();
+  thread.claim();
+  return thread;
+}
+
+async function newThread(): Promise<Spare> {
   let died!: (reason: string) => void;
   const exited = new Promise<string>((resolve) => { died = resolve; });
   if (!inNode) {
     const worker = new Worker(new URL('./vm-worker.ts', import.meta.url), { type: 'module', name: 'ivshmem-vm' });
-    worker.addEventListener('error', (event) => died(`the VM's worker failed: ${event.message}`));
-    return { endpoint: worker, terminate: async () => worker.terminate(), exited };
+    const thread: Spare = {
+      endpoint: worker, terminate: async () => worker.terminate(), exited, claim() {}, dead: false,
+    };
+    worker.addEventListener('error', (event) => { thread.dead = true; died(`the VM's worker failed: ${event.message}`); });
+    return thread;
   }
   const threads = 'node:worker_threads';
   const { Worker: NodeWorker } = await import(/* @vite-ignore */ threads);
@@ -31,15 +59,20 @@ export async function startWorkerThread(): Promise<WorkerThread> {
   const worker = source.pathname.endsWith('.ts')
     ? new NodeWorker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source.href)}); })`, { eval: true, execArgv })
     : new NodeWorker(source, { execArgv });
+  worker.unref();
   let terminating = false;
-  worker.on('error', (error: Error) => died(`the VM's worker failed: ${error.message}`));
-  worker.on('exit', (code: number) => { if (!terminating) died(`the VM's thread exited (code ${code})`); });
-  return {
-    endpoint: nodeEndpoint(worker),
+  const endpoint = nodeEndpoint(worker);
+  const thread: Spare = {
+    endpoint,
     terminate: async () => {
       terminating = true;
       await worker.terminate();
     },
     exited,
+    claim: () => worker.ref(),
+    dead: false,
   };
+  worker.on('error', (error: Error) => { thread.dead = true; died(`the VM's worker failed: ${error.message}`); });
+  worker.on('exit', (code: number) => { thread.dead = true; if (!terminating) died(`the VM's thread exited (code ${code})`); });
+  return thread;
 }

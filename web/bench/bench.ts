@@ -1,6 +1,10 @@
 // The benchmark figures in this browser, for the benchmark page and `npm run bench:browser` (which
 // drives this page with Playwright and reports the tables it returns).
 import { roundTripFigure } from '../../bench/figures/roundtrip.ts';
+import { coreFigure } from '../../bench/figures/core.ts';
+import wasmUrl from '../../build/ivshmem.wasm?url';
+import { fanOutFigure } from '../../bench/figures/fan-out.ts';
+import fanOut from '../../bench/programs/fan-out.ts?program';
 import type { Table } from '../../bench/lib/stats.ts';
 import pingPong from '../../bench/programs/ping-pong.ts?program';
 import { browser } from './platform.ts';
@@ -31,6 +35,19 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
     programUrl: new URL(pingPong, location.href).href,
     quick,
     native: native(),
+    progress,
+  }),
+  fanout: ({ quick }, progress) => fanOutFigure({
+    platform: browser.name,
+    programUrl: new URL(fanOut, location.href).href,
+    quick,
+    sizes: quick ? [2, 8, 32] : [2, 8, 32, 64],
+    progress,
+  }),
+  core: ({ quick }, progress) => coreFigure({
+    platform: browser.name,
+    quick,
+    wasmBytes: async () => (await (await fetch(wasmUrl)).arrayBuffer()).byteLength,
     progress,
   }),
 };
