@@ -17,3 +17,6 @@ export type { TraceEvent, TraceKind } from './trace/event.ts';
 export { VirtqueueDriver, VirtqueueDevice, splitLayout, type VirtqueueOptions, type VqBuffer, type VqChain, type SplitLayout } from './ring/virtqueue.ts';
 export { RingBrokenError, type RingContext, type RingRegion } from './ring/ring-core.ts';
 export * as ringLayout from '../assembly/ring-layout.ts';
+export { MessageProducer, MessageConsumer, formatMessageRing, messageRingBytes, type MessageRingOptions } from './ring/message-ring.ts';
+export { futexDoorbell, vmDoorbell, type Doorbell } from './ring/doorbell.ts';
+export { guestRings, GuestRings, type GuestRingOptions } from './ring/guest-rings.ts';
