@@ -1,9 +1,10 @@
 // The device models and their -device properties, validated as QEMU's realize functions do,
 // with QEMU's messages. Everything here is checked before anything is allocated or connected.
 import { QemuError } from '../errors.ts';
-import { checkId, parseBool, parseOnOffAuto, parseOptionString, parseUint32 } from '../options/option-string.ts';
+import { checkId, parseBool, parseOnOffAuto, parseOptionString, parseUint32, qdictOrder } from '../options/option-string.ts';
 import { isPowerOfTwo, parseSize } from '../options/size.ts';
 import { VECTORS_MAX } from '../../assembly/layout.ts';
+import { parseAddr } from '../pci/topology.ts';
 
 export type ModelName = 'ivshmem-plain' | 'ivshmem-doorbell' | 'ivshmem' | 'ivshmem-2010';
 
@@ -49,49 +50,91 @@ function desugar2010(text: string): string {
   return `ivshmem-2010,size=${rest.slice(0, comma)},name=${rest.slice(comma + 1).replaceAll(',', ',,')}`;
 }
 
-function vectorsOf(model: ModelName, props: Map<string, string>): number {
-  const text = props.get('vectors');
-  return text === undefined ? 1 : parseUint32('vectors', text);
-}
-
 export function isIvshmemModel(name: string): name is ModelName {
   return name in PROPERTIES;
 }
 
-export function parseDeviceSpec(text: string): DeviceSpec {
+/** Looks up what a link property names, with QEMU's error when it is not there (or busy). */
+export interface PropertyRefs {
+  /** a device id already taken ("Duplicate ID", which QemuOpts reports before anything else) */
+  id?(id: string): void;
+  /** bus= names a bus that exists (qdev_device_add finds it before setting any property) */
+  bus?(name: string): void;
+  memdev?(id: string): void;
+  /** ivshmem_plain_realize refuses a memdev another device maps */
+  memdevFree?(id: string): void;
+  chardev?(model: ModelName, id: string): void;
+}
+
+// One -device property set on the new device (object_property_parse): its value is parsed, a
+// link resolved, or the property does not exist.
+function setProperty(spec: DeviceSpec, key: string, value: string, refs: PropertyRefs): void {
+  if (!PROPERTIES[spec.model].includes(key)) throw new QemuError(`Property '${spec.model}.${key}' not found`);
+  switch (key) {
+    case 'vectors': spec.vectors = parseUint32('vectors', value); break;
+    case 'ioeventfd': spec.ioeventfd = parseBool('ioeventfd', value); break;
+    case 'msi': spec.msi = parseBool('msi', value); break;
+    case 'master': spec.master = parseOnOffAuto('master', value); break;
+    case 'use64': spec.use64 = parseUint32('use64', value) !== 0; break;
+    case 'x-poll': spec.xPoll = parseBool('x-poll', value); break;
+    case 'x-peers': spec.xPeers = parseBool('x-peers', value); break;
+    case 'x-name':
+      if (!/^[\x20-\x7e]{1,63}$/.test(value)) throw new QemuError("Parameter 'x-name' expects 1 to 63 printable ASCII characters");
+      spec.xName = value;
+      break;
+    case 'memdev':
+      refs.memdev?.(value);
+      spec.memdev = value;
+      break;
+    case 'chardev':
+      if (value === '') break;
+      refs.chardev?.(spec.model, value);
+      spec.chardev = value;
+      break;
+    case 'addr': parseAddr(spec.model, value); break;
+    // the rest are strings (size, shm, role, name): realize checks them
+  }
+}
+
+/**
+ * Parses and checks a -device string in QEMU's order: the option string itself (and the id), each
+ * property as it is set (QEMU 7.2's QDict order for the modern models, the order given for the
+ * legacy ones, whose QEMU set them from QemuOpts), then the model's realize checks.
+ */
+export function parseDeviceSpec(text: string, refs: PropertyRefs = {}): DeviceSpec {
   const source = typeof text === 'string' && text.trim().startsWith('-ivshmem ') ? desugar2010(text.trim()) : text;
   const { driver, props } = parseOptionString(source, 'device');
   if (!isIvshmemModel(driver)) throw new QemuError(`'${driver}' is not a valid device model name`);
   const model = driver;
-  for (const key of props.keys()) {
-    if (!PROPERTIES[model].includes(key)) throw new QemuError(`Property '${model}.${key}' not found`);
+  const id = props.get('id');
+  if (id !== undefined) {
+    checkId(id);
+    refs.id?.(id);
   }
-  const get = (key: string) => props.get(key);
+  const bus = props.get('bus');
+  if (bus !== undefined) refs.bus?.(bus);
   const spec: DeviceSpec = {
     model,
-    id: get('id'),
-    bus: get('bus'),
-    addr: get('addr'),
-    vectors: vectorsOf(model, props),
-    msi: model === 'ivshmem-doorbell' || (model === 'ivshmem' && parseBool('msi', get('msi') ?? 'on')),
-    ioeventfd: parseBool('ioeventfd', get('ioeventfd') ?? (model === 'ivshmem-doorbell' ? 'on' : 'off')),
-    master: parseOnOffAuto('master', get('master') ?? (model === 'ivshmem' ? 'auto' : 'off')),
-    use64: model !== 'ivshmem' || parseUint32('use64', get('use64') ?? '1') !== 0,
-    xPoll: parseBool('x-poll', get('x-poll') ?? 'off'),
-    xPeers: parseBool('x-peers', get('x-peers') ?? 'off'),
-    xName: get('x-name'),
+    id,
+    bus,
+    addr: props.get('addr'),
+    vectors: 1,
+    msi: model !== 'ivshmem-plain' && model !== 'ivshmem-2010',
+    ioeventfd: model === 'ivshmem-doorbell',
+    master: model === 'ivshmem' ? 'auto' : 'off',
+    use64: true,
+    xPoll: false,
+    xPeers: false,
   };
-  if (spec.xName !== undefined && !/^[\x20-\x7e]{1,63}$/.test(spec.xName)) {
-    throw new QemuError("Parameter 'x-name' expects 1 to 63 printable ASCII characters");
-  }
-  if (spec.id !== undefined) checkId(spec.id);
+  const keys = [...props.keys()].filter((key) => key !== 'id' && key !== 'bus');
+  const modern = model === 'ivshmem-plain' || model === 'ivshmem-doorbell';
+  for (const key of modern ? qdictOrder(keys) : keys) setProperty(spec, key, props.get(key)!, refs);
   switch (model) {
     case 'ivshmem-plain':
-      spec.memdev = get('memdev');
       if (!spec.memdev) throw new QemuError("You must specify a 'memdev'");
+      refs.memdevFree?.(spec.memdev);
       break;
     case 'ivshmem-doorbell':
-      spec.chardev = get('chardev');
       if (!spec.chardev) throw new QemuError("You must specify a 'chardev'");
       break;
     case 'ivshmem':
@@ -102,15 +145,18 @@ export function parseDeviceSpec(text: string): DeviceSpec {
       break;
   }
   if (spec.ioeventfd && !spec.msi) throw new QemuError('ioeventfd/irqfd requires MSI');
+  return spec;
+}
+
+/** msix_init's check, which QEMU makes after the server handshake (and after the master check). */
+export function checkVectors(spec: DeviceSpec): void {
   if (spec.msi && spec.chardev !== undefined && (spec.vectors < 1 || spec.vectors > VECTORS_MAX)) {
     throw new QemuError('Failed to initialize interrupts: The number of MSI-X vectors is invalid');
   }
-  return spec;
 }
 
 // QEMU 2.5's ivshmem_realize, with the pre-2.6 size check of seed 004.
 function checkLegacy(spec: DeviceSpec, props: Map<string, string>): void {
-  spec.chardev = props.get('chardev') || undefined;
   spec.shm = props.get('shm') || undefined;
   if ((spec.chardev !== undefined) === (spec.shm !== undefined)) {
     throw new QemuError("You must specify either 'shm' or 'chardev'");

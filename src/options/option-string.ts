@@ -56,13 +56,43 @@ export function parseOnOffAuto(name: string, value: string): 'on' | 'off' | 'aut
   throw new QemuError(`Parameter '${name}' does not accept value '${value}'`);
 }
 
-/** uint32 properties (`vectors`). */
+/**
+ * uint32 properties (`vectors`), as QEMU 7.2's keyval visitor reads them: qemu_strtou64 with base
+ * 0 (`0x` hex, a leading `0` octal, else decimal; leading spaces and a sign allowed, `-1` wrapping
+ * to 2^64 - 1), the whole string a number or "expects integer"; then visit_type_uint32's range
+ * check, "expects uint32_t".
+ */
 export function parseUint32(name: string, value: string): number {
-  const n = /^(0x[0-9a-f]+|[0-9]+)$/i.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > 0xffffffff) {
-    throw new QemuError(`Parameter '${name}' expects uint32_t`);
-  }
-  return n;
+  const n = strtou64(value);
+  if (n === undefined) throw new QemuError(`Parameter '${name}' expects integer`);
+  if (n > 0xffffffffn) throw new QemuError(`Parameter '${name}' expects uint32_t`);
+  return Number(n);
+}
+
+// strtoull(value, &end, 0) that must consume all of value and not overflow.
+function strtou64(value: string): bigint | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(value);
+  if (!m) return undefined;
+  const digits = m[2];
+  const n = /^0[xX]/.test(digits) ? BigInt(digits) : digits.startsWith('0') ? BigInt(`0o${digits.slice(1) || '0'}`) : BigInt(digits);
+  if (n > 0xffff_ffff_ffff_ffffn) return undefined;
+  return m[1] === '-' ? BigInt.asUintN(64, -n) : n;
+}
+
+/**
+ * The order QEMU 7.2 sets -device properties in: qemu_opts_to_qdict puts them in a QDict, whose
+ * iteration runs through its 512 buckets (tdb_hash of the key) in order, newest first within a
+ * bucket. So with several bad properties, the first error QEMU reports depends on the names.
+ */
+export function qdictOrder(keys: string[]): string[] {
+  const bucket = (key: string) => {
+    let value = Math.imul(0x238f13af, key.length) >>> 0;
+    for (let i = 0; i < key.length; i++) value = (value + ((key.charCodeAt(i) << ((i * 5) % 24)) >>> 0)) >>> 0;
+    return ((Math.imul(1103515243, value) + 12345) >>> 0) % 512;
+  };
+  return keys.map((key, index) => ({ key, index, bucket: bucket(key) }))
+    .sort((a, b) => a.bucket - b.bucket || b.index - a.index)
+    .map((e) => e.key);
 }
 
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_.-]*$/;

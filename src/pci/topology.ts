@@ -77,10 +77,7 @@ export class Topology {
     const target = this.buses.get(name);
     if (!target) throw new QemuError(`Bus '${name}' not found`);
     if (addr !== undefined) {
-      const match = /^(?:0x)?([0-9a-f]{1,2})(?:\.([0-7]))?$/i.exec(addr);
-      if (!match) throw new QemuError(`Property '${model}.addr' doesn't take value '${addr}'`);
-      const slot = parseInt(match[1], 16);
-      const fn = Number(match[2] ?? 0);
+      const { slot, fn } = parseAddr(model, addr);
       if (slot >= target.slots) {
         throw new QemuError(`Unsupported PCI slot ${slot} for standard hotplug controller. Valid slots are between 0 and ${target.slots - 1}.`);
       }
@@ -140,4 +137,11 @@ export class Topology {
     this.vacate({ bus: bridge.parentBus, address: bridge.address }, bridge);
     this.onBridgeRemoved(bridge);
   }
+}
+
+/** `addr=SLOT[.FN]` as the PCI device's addr property parses it (hex slot). */
+export function parseAddr(model: string, addr: string): { slot: number; fn: number } {
+  const match = /^(?:0x)?([0-9a-f]{1,2})(?:\.([0-7]))?$/i.exec(addr);
+  if (!match) throw new QemuError(`Property '${model}.addr' doesn't take value '${addr}'`);
+  return { slot: parseInt(match[1], 16), fn: Number(match[2] ?? 0) };
 }

@@ -67,8 +67,9 @@ export const extensions: CaseGroup = {
         driver.enableDevice(audio);
         expect(readName(frames)).to.equal('looking-glass frames');
         expect(readName(audio)).to.equal('scream');
-        expect(() => host.realize(`ivshmem-plain,memdev=m1,x-name=${'x'.repeat(64)}`)).to.throw(QemuError, "Parameter 'x-name' expects 1 to 63 printable ASCII characters");
-        expect(() => host.realize('ivshmem-plain,memdev=m1,x-poll=on')).to.throw(QemuError, "Property 'ivshmem-plain.x-poll' not found");
+        host.addObject('memory-backend-ram,id=m3,size=1M');
+        expect(() => host.realize(`ivshmem-plain,memdev=m3,x-name=${'x'.repeat(64)}`)).to.throw(QemuError, "Parameter 'x-name' expects 1 to 63 printable ASCII characters");
+        expect(() => host.realize('ivshmem-plain,memdev=m3,x-poll=on')).to.throw(QemuError, "Property 'ivshmem-plain.x-poll' not found");
       },
     },
   ],

@@ -9,6 +9,7 @@ import { ProjectBackend } from './project-backend.ts';
 import { scenarios } from './scenarios.ts';
 import { describe, type Scenario } from './scenario.ts';
 import { documented } from './divergences.ts';
+import { compareOptions } from './options-check.ts';
 
 interface Difference { scenario: string; index: number; access: string; qemu: string; project: string; reason?: string }
 
@@ -45,6 +46,19 @@ async function main(): Promise<number> {
       here++;
     });
     console.log(`${here === 0 ? 'same' : `${here} differences`}  ${scenario.name} (${scenario.steps.length} accesses)`);
+  }
+  if (!filter || 'options'.includes(filter)) {
+    const answers = await compareOptions();
+    let here = 0;
+    answers.forEach((a, index) => {
+      if (trace) console.log(`  #${index} -device ${a.text}: QEMU ${a.qemu}, project ${a.project}`);
+      if (a.qemu === a.project) return;
+      const access = `-device ${a.text}`;
+      differences.push({ scenario: 'options', index, access, qemu: a.qemu, project: a.project, reason: documented('options', access, a.qemu, a.project)?.reason });
+      here++;
+    });
+    accesses += answers.length;
+    console.log(`${here === 0 ? 'same' : `${here} differences`}  options: the first error of each -device string (${answers.length} strings)`);
   }
   const unexplained = differences.filter((d) => !d.reason);
   for (const d of differences) {
