@@ -59,6 +59,8 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
         for (const [label, pair] of pairs) {
           // Microseconds per round trip; each sample is one batch sized to take about targetMs.
           const rounds = await calibrate((n) => pair.batch(n), targetMs, 20, 50);
+          // Untimed warm-up: JIT, caches, and the 'spin' policy's state reach their steady state.
+          await pair.batch(rounds * 2);
           const mode = (['poll', 'spin', 'block'] as WaitMode[]).find((m) => label === LABELS.mode(m));
           contenders.push({
             label,
@@ -78,8 +80,9 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
           title: `${platform.name}: doorbell round trip, ${busy} extra busy thread${busy === 1 ? '' : 's'}`,
           unit: 'us',
           rounds: samples,
-          method: `Each sample is one batch of round trips (sized to take about ${targetMs} ms) divided by its count; `
-            + `every contender gives one sample in turn, ${samples} rounds; median and p99 are over the samples.`,
+          method: `Each sample is one batch of round trips (sized to take about ${targetMs} ms, after an untimed warm-up `
+            + `batch twice that size) divided by its count; every contender gives one sample in turn, ${samples} rounds; `
+            + 'median and p99 are over the samples.',
           contenders,
         }));
       } finally {

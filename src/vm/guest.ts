@@ -151,7 +151,7 @@ export class Guest {
    * take first, BAR0 not decoded, a peer or vector out of range) the full path handles it.
    */
   ring(peer: number, vector = 0): void {
-    if (this.fastRing && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xffff
+    if (this.fastRing && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff
       && this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0) === 0) return;
     driver.ring(this.device, peer, vector);
   }

@@ -6,10 +6,10 @@
 // running (its core taken by another thread: a busy page, another tab) is only slowed down by a
 // guest spinning on the core it needs. So a spin that runs out is taken as the sign that spinning
 // does not pay: the next waits park at once, as 'block' does: 1 wait after the first spin that
-// runs out, then 3, 7, ... up to 255 in a row while spins keep running out. Between two such runs
-// one wait spins again to see whether the peer is back, and each spin that catches the reply
-// halves the run (255, 127, ... 1, then no parking at all). When nothing catches, this is 'block'
-// plus one spin every 256 waits; on an idle machine it is a spinning ping-pong that never parks.
+// runs out, then 3, 7, ... up to 1023 in a row while spins keep running out. Between two such
+// runs one wait spins again to see whether the peer is back, and each spin that catches the reply
+// halves the run (1023, 511, ... 1, then no parking at all). When nothing catches, this is 'block'
+// plus one spin every 1024 waits; on an idle machine it is a spinning ping-pong that never parks.
 //
 // The budget is twice the recent reply time caught while spinning plus a wake-up (if the peer had
 // to park, its reply is late by one wake-up: a shorter budget would make both sides park, as
@@ -18,7 +18,7 @@
 const MIN_NS = 2_000;
 const MAX_NS = 200_000;
 const WAKE_UP_NS = 30_000;
-const MAX_PARK_RUN = 255;
+const MAX_PARK_RUN = 1023;
 
 export class SpinBudget {
   private budgetNs = WAKE_UP_NS;

@@ -21,7 +21,7 @@ test('while spinning catches the replies, every wait spins, for twice a reply pl
   expect(budget.ns).toBeLessThan(40_000);
 });
 
-test('spins that keep running out turn into parking at once: 1, 3, 7 ... 255 waits between spins', () => {
+test('spins that keep running out turn into parking at once: 1, 3, 7 ... 1023 waits between spins', () => {
   const budget = new SpinBudget();
   const pattern: boolean[] = [];
   for (let i = 0; i < 31; i++) {
@@ -32,26 +32,26 @@ test('spins that keep running out turn into parking at once: 1, 3, 7 ... 255 wai
   // spin, park 1, spin, park 3, spin, park 7, spin, park 15, spin
   const expected = [true, false, true, false, false, false, true, ...Array(7).fill(false), true, ...Array(15).fill(false), true];
   expect(pattern).toEqual(expected);
-  // In the long run: one spin in 256 waits (after the runs of 31, 63 and 127).
-  expect(drive(budget, 256 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 4);
+  // In the long run: one spin in 1024 waits (after the runs of 31 ... 511).
+  expect(drive(budget, 1024 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 6);
   expect(budget.parking).toBeGreaterThan(0);
 });
 
 test('once the peer answers again, each caught spin halves the parking, back to spinning every wait', () => {
   const budget = new SpinBudget();
-  drive(budget, 5000, (spinNs) => [spinNs + 20_000, true]);
+  drive(budget, 20_000, (spinNs) => [spinNs + 20_000, true]);
   let waits = 0;
   while (budget.parking > 0 || waits < 10) {
     if (Number(budget.next()) > 0) budget.record(1_500, true);
-    if (++waits > 2000) break;
+    if (++waits > 5000) break;
   }
-  expect(waits).toBeLessThan(700);
+  expect(waits).toBeLessThan(2 * 1024 + 20);
   expect(drive(budget, 100, () => [1_500, true])).toBe(100);
 });
 
-test('a caught spin halves the next parking run: from 255 to 127', () => {
+test('a caught spin halves the next parking run: from 1023 to 511', () => {
   const budget = new SpinBudget();
-  drive(budget, 5000, (spinNs) => [spinNs + 20_000, true]);
+  drive(budget, 20_000, (spinNs) => [spinNs + 20_000, true]);
   while (budget.next() === 0n);
   budget.record(1_500, true);
   const spinNs = Number(budget.next());
@@ -59,7 +59,7 @@ test('a caught spin halves the next parking run: from 255 to 127', () => {
   budget.record(spinNs + 20_000, true);
   let parked = 0;
   while (budget.next() === 0n) parked++;
-  expect(parked).toBe(127);
+  expect(parked).toBe(511);
 });
 
 test('an idle VM spins at most 200 us, then parks at once', () => {

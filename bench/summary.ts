@@ -1,0 +1,82 @@
+// `tsx bench/summary.ts`: the goals of issue 10 beside the latest figures in bench/results/*.json
+// (Node and Chromium), as the Markdown table the README's Performance section shows.
+import { readFile } from 'node:fs/promises';
+
+interface Json {
+  date: string;
+  load: { before: number[]; after: number[] };
+  runtime: Record<string, string>;
+  machine: { cpu: string; cores: number };
+  tables: { title: string; unit: string; rows: { label: string; median: number; p99: number }[] }[];
+}
+
+async function load(name: string): Promise<Json | undefined> {
+  try {
+    return JSON.parse(await readFile(new URL(`./results/${name}.json`, import.meta.url), 'utf8')) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+const fmt = (x: number | undefined, unit = '') => (x === undefined || !Number.isFinite(x) ? '-' : `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}${unit}`);
+
+function median(json: Json | undefined, table: RegExp, row: RegExp): number | undefined {
+  const t = json?.tables.find((x) => table.test(x.title));
+  return t?.rows.find((r) => row.test(r.label))?.median;
+}
+
+const platforms = ['node', 'chromium'] as const;
+const figures = Object.fromEntries(await Promise.all(platforms.map(async (p) => [p, {
+  roundtrip: await load(`${p}-roundtrip`), core: await load(`${p}-core`), fanout: await load(`${p}-fanout`),
+}]))) as Record<(typeof platforms)[number], Record<'roundtrip' | 'core' | 'fanout', Json | undefined>>;
+
+const busy = (n: number) => new RegExp(`${n} extra busy thread`);
+const rt = (p: (typeof platforms)[number], n: number, row: RegExp) => median(figures[p].roundtrip, busy(n), row);
+const MODE = (m: string) => new RegExp(`mode: '${m}'`);
+const SPIN = /raw JS spin/;
+const WAIT = /raw Atomics.wait/;
+const POST = /postMessage/;
+const EVENTFD = /eventfd/;
+
+function ratioCell(a: number | undefined, b: number | undefined, goal: (r: number) => boolean, show: (r: number) => string): string {
+  if (a === undefined || b === undefined) return '-';
+  const r = a / b;
+  return `${fmt(a, ' us')} (${show(r)}) ${goal(r) ? 'met' : '**not met**'}`;
+}
+
+const rows: string[] = ['| goal | Node | Chromium |', '| --- | --- | --- |'];
+const both = (label: string, cell: (p: (typeof platforms)[number]) => string) => rows.push(`| ${label} | ${cell('node')} | ${cell('chromium')} |`);
+both("'poll' <= 1.5x raw JS spin", (p) => ratioCell(rt(p, 0, MODE('poll')), rt(p, 0, SPIN), (r) => r <= 1.5, (r) => `${fmt(r)}x of ${fmt(rt(p, 0, SPIN), ' us')}`));
+both("'spin' <= 2x raw JS spin (0 busy threads)", (p) => ratioCell(rt(p, 0, MODE('spin')), rt(p, 0, SPIN), (r) => r <= 2, (r) => `${fmt(r)}x`));
+for (const n of [0, 1, 2]) {
+  both(`'spin' never worse than 'block', ${n} busy thread${n === 1 ? '' : 's'}`, (p) => ratioCell(rt(p, n, MODE('spin')), rt(p, n, MODE('block')), (r) => r <= 1, (r) => `${fmt(r)}x 'block' ${fmt(rt(p, n, MODE('block')), ' us')}`));
+}
+both("'block' <= 1.0x raw Atomics.wait/notify", (p) => ratioCell(rt(p, 0, MODE('block')), rt(p, 0, WAIT), (r) => r <= 1, (r) => `${fmt(r)}x of ${fmt(rt(p, 0, WAIT), ' us')}`));
+both("'block' <= 1.0x native eventfd", (p) => ratioCell(rt(p, 0, MODE('block')), rt(p, 0, EVENTFD), (r) => r <= 1, (r) => `${fmt(r)}x of ${fmt(rt(p, 0, EVENTFD), ' us')}`));
+for (const [mode, x] of [['poll', 100], ['spin', 20], ['block', 20]] as const) {
+  both(`'${mode}' >= ${x}x faster than postMessage`, (p) => ratioCell(rt(p, 0, MODE(mode)), rt(p, 0, POST), (r) => 1 / r >= x, (r) => `${fmt(1 / r)}x faster than ${fmt(rt(p, 0, POST), ' us')}`));
+}
+const core = (p: (typeof platforms)[number], table: RegExp, row: RegExp) => median(figures[p].core, table, row);
+both('.wasm <= 16 KiB', (p) => { const k = core(p, /size/, /wasm/); return k === undefined ? '-' : `${fmt(k, ' KiB')} ${k <= 16 ? 'met' : '**not met**'}`; });
+both('VM spawn <= 50 ms (Node), <= 20 ms (Chromium), median', (p) => {
+  const ms = core(p, /spawn/, /spare worker ready/);
+  const cold = core(p, /spawn/, /first VM/);
+  const limit = p === 'node' ? 50 : 20;
+  return ms === undefined ? '-' : `${fmt(ms, ' ms')} with the spare worker ready ${ms <= limit ? 'met' : '**not met**'}; first VM ${fmt(cold, ' ms')}`;
+});
+both('register read, wasm vs the same decode in TypeScript', (p) => `${fmt(core(p, /ns per/, /IVPosition read: the core/), ' ns')} vs ${fmt(core(p, /ns per/, /IVPosition read: the same/), ' ns')}`);
+both('trace cost per event, off / on', (p) => {
+  const off = core(p, /ns per/, /trace off/);
+  const on = core(p, /ns per/, /trace on/);
+  return off === undefined || on === undefined ? '-' : `0 (one load) / ${fmt((on - off) / 2, ' ns')}`;
+});
+both('doorbell rate one way', (p) => `${fmt(median(figures[p].fanout, /rate/, /vm.ring/), ' M/s')}`);
+both('broadcast to 2 / 8 / 32 parked VMs', (p) => ['2', '8', '32'].map((n) => fmt(median(figures[p].fanout, /broadcast/, new RegExp(`^${n} peers`)), ' us')).join(' / '));
+
+const when = (p: (typeof platforms)[number]) => {
+  const j = figures[p].roundtrip;
+  return j ? `${p === 'node' ? `Node ${j.runtime.node}` : `Chromium ${j.runtime.chromium}`}: ${j.date.slice(0, 16).replace('T', ' ')} UTC, load average ${j.load.before[0]} before, ${j.load.after[0]} after` : `${p}: not run`;
+};
+const m = figures.node.roundtrip?.machine;
+console.log(`${m ? `${m.cpu}, ${m.cores} cores. ` : ''}${when('node')}; ${when('chromium')}.\n`);
+console.log(rows.join('\n'));
