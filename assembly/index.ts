@@ -20,6 +20,6 @@ export {
   vqDevicePop, vqDevicePush, vqDevicePublish, vqDeviceSetNotify,
 } from './virtqueue';
 export {
-  ringFormat, ringAttach, ringReserve, ringCommit, ringPublish, ringPrepareSpaceWait, ringPeek,
-  ringConsume, ringRelease, ringPrepareWait,
+  ringFormat, ringAttach, ringReserve, ringCommit, ringWrite, ringPublish, ringPrepareSpaceWait, ringPeek,
+  ringConsume, ringRead, ringRelease, ringPrepareWait,
 } from './ring';

@@ -147,6 +147,14 @@ export function ringCommit(s: u32, len: u32): i32 {
   return 0;
 }
 
+// Reserve and commit in one call, for a message copied in whole: returns the payload's offset
+// (the caller copies it there before the next publish), or what ringReserve returns.
+export function ringWrite(s: u32, len: u32): i32 {
+  const offset = ringReserve(s, len);
+  if (offset >= 0) ringCommit(s, len);
+  return offset;
+}
+
 // Publishes every committed record with one store of head. Returns 1 when the consumer asked
 // for a doorbell (it is asleep or about to be), 0 otherwise, RING_BROKEN.
 export function ringPublish(s: u32): i32 {
@@ -204,6 +212,14 @@ export function ringPeek(s: u32): i32 {
 export function ringConsume(s: u32): void {
   set(s, RING_S_INDEX, get(s, RING_S_INDEX) + recordSize(get(s, RING_S_LENGTH)));
   bump(s, RING_S_MESSAGES);
+}
+
+// Peek and consume in one call, for a message copied out whole: returns the payload's offset
+// (its length in RING_S_LENGTH; the bytes stay until the next release), or what ringPeek returns.
+export function ringRead(s: u32): i32 {
+  const offset = ringPeek(s);
+  if (offset >= 0) ringConsume(s);
+  return offset;
 }
 
 // Frees everything consumed with one store of tail. Returns 1 when the producer asked for a

@@ -3,12 +3,14 @@
 //   roundtrip  figure 1: doorbell round trip per wait mode, 0/1/2 busy threads, beside baselines
 //   fanout     figure 2: doorbell rate one way, broadcast to N parked VMs
 //   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
+//   rings      figure 3: the message ring worker to worker beside ringbuf.js and memcpy (rings.json)
 import { quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
 import { roundTripFigure } from './figures/roundtrip.ts';
 import { coreFigure } from './figures/core.ts';
 import { fanOutFigure } from './figures/fan-out.ts';
+import { ringsFigure } from './figures/rings.ts';
 import { stat } from 'node:fs/promises';
 
 const quick = quickFlag();
@@ -48,6 +50,11 @@ const figures: Record<string, () => Promise<void>> = {
       progress,
     });
     for (const table of tables) report.add(table);
+    await report.write();
+  },
+  async rings() {
+    const report = new Report('rings', 'The message ring, worker to worker, beside ringbuf.js and memcpy (Node)', { quick });
+    for (const table of await ringsFigure({ quick, progress })) report.add(table);
     await report.write();
   },
 };

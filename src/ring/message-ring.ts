@@ -123,10 +123,14 @@ export class MessageProducer extends MessageRingSide {
   /** Copies a message in without publishing it (a batch ends with publish()); false when full
    * (then what was written before is published). */
   write(message: Uint8Array): boolean {
-    const offset = this.reserveOffset(message.length);
-    if (offset < 0) return false;
+    const len = message.length;
+    if (len > this.capacity - R.RING_RECORD_HEADER) this.reserveOffset(len); // throws
+    const offset = this.check(this.core.ringWrite(this.state, len));
+    if (offset < 0) {
+      this.publish(); // padding added on the way is published, as in reserve()
+      return false;
+    }
     this.data.set(message, offset);
-    this.core.ringCommit(this.state, message.length);
     return true;
   }
 
@@ -230,13 +234,19 @@ export class MessageConsumer extends MessageRingSide {
 
   /** Copies the next message into `into` without releasing it: its length, or -1 when empty. */
   read(into: Uint8Array): number {
-    const offset = this.check(this.core.ringPeek(this.state));
+    // One call when any message fits `into`; else look first, so a message too big for it is
+    // refused without being consumed.
+    const whole = into.length >= this.capacity - R.RING_RECORD_HEADER;
+    const offset = this.check(whole ? this.core.ringRead(this.state) : this.core.ringPeek(this.state));
     if (offset < 0) return -1;
-    const message = this.payload(offset);
-    if (message.length > into.length) throw new AccessError(`${this.name}: a ${message.length}-byte message does not fit a ${into.length}-byte buffer`);
-    into.set(message);
-    this.core.ringConsume(this.state);
-    return message.length;
+    const len = this.field(R.RING_S_LENGTH);
+    if (offset + len > this.capacity) this.payload(offset); // throws: a core bug
+    if (!whole) {
+      if (len > into.length) throw new AccessError(`${this.name}: a ${len}-byte message does not fit a ${into.length}-byte buffer`);
+      this.core.ringConsume(this.state);
+    }
+    into.set(this.data.subarray(offset, offset + len));
+    return len;
   }
 
   /** The next message, copied, and released; null when empty. */

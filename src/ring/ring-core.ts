@@ -18,10 +18,12 @@ export interface RingCore {
   ringAttach(state: number, ring: number, end: number, producer: number): number;
   ringReserve(state: number, len: number): number;
   ringCommit(state: number, len: number): number;
+  ringWrite(state: number, len: number): number;
   ringPublish(state: number): number;
   ringPrepareSpaceWait(state: number, seenTail: number): number;
   ringPeek(state: number): number;
   ringConsume(state: number): void;
+  ringRead(state: number): number;
   ringRelease(state: number): number;
   ringPrepareWait(state: number): number;
 }

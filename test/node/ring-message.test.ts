@@ -55,6 +55,12 @@ describe('message ring: bytes and basics', () => {
     expect(consumer.pop()).toEqual(msg(60, 1));
     expect(producer.push(new Uint8Array(0))).toBe(true);
     expect(consumer.pop()).toEqual(new Uint8Array(0));
+    // read() into a buffer too small for the message refuses it and leaves it in the ring
+    producer.push(msg(10, 3));
+    expect(() => consumer.read(new Uint8Array(8))).toThrow(AccessError);
+    const big = new Uint8Array(64);
+    expect(consumer.read(big)).toBe(10);
+    expect(big.subarray(0, 10)).toEqual(msg(10, 3));
     expect(() => formatMessageRing(ctx, REGION, 100)).toThrow(QemuError);
     expect(() => formatMessageRing(ctx, REGION, 256, 32)).toThrow(QemuError);
     expect(() => new MessageProducer(ctx, { region: REGION, state: REGION.offset + 8 })).toThrow(/overlaps/);

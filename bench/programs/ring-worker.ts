@@ -1,0 +1,83 @@
+// One side of the ring benchmark (figure 3) in a worker: the ivshmem-wasm message ring or
+// ringbuf.js, producing or consuming `count` messages of `size` bytes; replies with elapsed ms.
+import { parentPort } from 'node:worker_threads';
+import { RingBuffer } from 'ringbuf.js';
+import { instantiateCore } from '../../src/core/core.ts';
+import { MessageConsumer, MessageProducer } from '../../src/ring/message-ring.ts';
+
+export interface RingJob {
+  kind: 'ring' | 'ringbuf';
+  role: 'producer' | 'consumer';
+  count: number;
+  size: number;
+  batch: number;
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  region: { offset: number; size: number };
+  state: number;
+  /** ringbuf.js: its storage */
+  sab?: SharedArrayBuffer;
+}
+
+let core: Awaited<ReturnType<typeof instantiateCore>> | undefined;
+
+async function run(job: RingJob): Promise<number> {
+  core ??= await instantiateCore(job.memory, job.module);
+  const payload = new Uint8Array(job.size).fill(0xab);
+  // Room for any message: the consumer's read() then takes one call into the core.
+  const into = new Uint8Array(Math.max(job.size, 1 << 20));
+  const start = performance.now();
+  if (job.kind === 'ringbuf') {
+    const rb = new RingBuffer(job.sab!, Uint8Array);
+    const exact = new Uint8Array(job.size);
+    if (job.role === 'producer') {
+      for (let i = 0; i < job.count; i++) while (rb.push(payload) === 0) { /* full: spin */ }
+    } else {
+      for (let i = 0; i < job.count; i++) {
+        let got = 0;
+        while (got < job.size) got += rb.pop(got === 0 ? exact : exact.subarray(got));
+      }
+    }
+    return performance.now() - start;
+  }
+  const context = { core, buffer: job.memory.buffer };
+  if (job.role === 'producer') {
+    const tx = new MessageProducer(context, { region: job.region, state: job.state });
+    for (let i = 0; i < job.count; i++) {
+      if (job.size >= 4096) {
+        let view = tx.reserve(job.size);
+        while (!view) view = tx.reserve(job.size); // full: spin, as ringbuf.js does
+        view.set(payload);
+        tx.commit(job.size);
+        tx.publish();
+        continue;
+      }
+      if (!tx.write(payload)) {
+        tx.publish();
+        while (!tx.write(payload)) { /* full: spin, as ringbuf.js does */ }
+      }
+      if ((i + 1) % job.batch === 0) tx.publish();
+    }
+    tx.publish();
+  } else {
+    const rx = new MessageConsumer(context, { region: job.region, state: job.state });
+    for (let i = 0; i < job.count; i++) {
+      if (job.size >= 4096) {
+        let view = rx.peek();
+        while (!view) { rx.release(); view = rx.peek(); }
+        into.set(view);
+        rx.consume();
+        rx.release();
+        continue;
+      }
+      while (rx.read(into) < 0) rx.release();
+      if ((i + 1) % job.batch === 0) rx.release();
+    }
+    rx.release();
+  }
+  return performance.now() - start;
+}
+
+parentPort!.on('message', (job: RingJob) => {
+  run(job).then((ms) => parentPort!.postMessage({ ms }), (error) => parentPort!.postMessage({ error: String(error?.stack ?? error) }));
+});
