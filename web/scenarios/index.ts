@@ -7,5 +7,6 @@ import { broadcastStorm } from './broadcast.ts';
 import { maskedVector } from './masked-vector.ts';
 import { peerDies } from './peer-dies.ts';
 import { frameRelay } from './frame-relay.tsx';
+import { ringStream } from './ring-stream.ts';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay];
+export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream];
