@@ -174,6 +174,22 @@ describe('message ring: batches, zero copy, event suppression', () => {
   });
 });
 
+describe('message ring: sleeping with the futex doorbell', () => {
+  test('popAsync sleeps (Atomics.waitAsync on head) until a push rings it; a timeout gives null', async () => {
+    formatMessageRing(ctx, REGION, 256);
+    const producer = new MessageProducer(ctx, { region: REGION, state: STATE_A });
+    const consumer = new MessageConsumer(ctx, { region: REGION, state: STATE_B });
+    expect(await consumer.popAsync({ timeoutMs: 20 })).toBeNull();
+    const pending = consumer.popAsync({ timeoutMs: 60_000 });
+    // The consumer announced its sleep: data_event is its tail, and the push below rings it.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(dv.getUint32(R.RING_H_DATA_EVENT, true)).toBe(dv.getUint32(R.RING_H_TAIL, true));
+    producer.push(msg(7, 7));
+    expect(await pending).toEqual(msg(7, 7));
+    expect(producer.notifies).toBe(1);
+  }, 30_000);
+});
+
 describe('message ring: against a plain array model', () => {
   // The model is docs/rings.md's byte budget: a record takes 4 + len rounded up to 4; one that
   // does not fit before the end first pads to it. It predicts when the ring is full.
