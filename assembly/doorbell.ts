@@ -3,10 +3,10 @@
 // table, and signal the eventfd, which lands directly in the destination's interrupt logic.
 // Writes to absent peers or vectors change nothing.
 import {
-  BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, DEV_PEERS, PEER_NB_EVENTFDS, PEER_STRIDE, DEV_INBOX,
+  BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, PEER_NB_EVENTFDS, DEV_INBOX,
   INBOX_WRITE, INBOX_READ, DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_MEMORY,
 } from './layout';
-import { findPeer, peerSlot, peerIdAt } from './peers';
+import { findPeer, peerSlot, peerIdAt, peerEntry } from './peers';
 import { eventfdSignal } from './eventfd';
 import { traceDoorbell, traceDoorbellDone } from './trace';
 
@@ -33,7 +33,7 @@ export function ringDoorbell2010(dev: u32, value: u32): void {
   const self = load<i32>(dev + DEV_VM_ID);
   const count = <u32>load<i32>(dev + DEV_PEER_COUNT);
   for (let i: u32 = 0; i < count; i++) {
-    if (peerIdAt(dev, i) != self) signalFirstVector(dev + DEV_PEERS + i * PEER_STRIDE, payload);
+    if (peerIdAt(dev, i) != self) signalFirstVector(peerEntry(dev, i), payload);
   }
   traceDoorbellDone();
 }

@@ -25,7 +25,8 @@
 //
 // A device block (one per realized device), offsets from the block's base:
 //
-//   +0      identity line, written once at realize: model, features, vectors; the peer count
+//   +0      identity line, written once at realize: model, features, vectors; the peer count;
+//           where the device's peer table is, how many peers it holds, the bytes of one entry
 //   +64     register line, written by the device's own VM:
 //           IVPosition, IntrMask, IntrStatus, INTx level, notifiers inside the block
 //   +128    interrupt line (hot): sequence word the guest parks on, parked waiters,
@@ -36,14 +37,13 @@
 //   +1280   MSI-X PBA (256 bytes: 2048 bits)
 //   +1536   delivered count per vector (2048 x u32)
 //   +9728   MSI-X table (2048 x 16 bytes)
-//   +42496  peer table: PEERS_MAX x { id, eventfd count, eventfd slot[PEER_VECTORS_MAX] }
-//   +76288  server inbox (a VM's end of its chardev): head line, then INBOX_ENTRIES x 24 bytes
+//   +42496  server inbox (a VM's end of its chardev): head line, then INBOX_ENTRIES x 24 bytes
 //           (drawn in src/server/inbox.ts, which owns it)
-//   +100928 ring states: private state blocks of the rings this device's guest program uses
+//   +67136  ring states: private state blocks of the rings this device's guest program uses
 //           (DEV_RING_STATES_SIZE bytes; src/ring/guest-rings.ts hands them out)
-//   +101952 end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
+//   +68160  end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
 
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 export const MAGIC = 0x57535649; // "IVSW" little-endian
 
 export const PAGE = 4096;
@@ -154,14 +154,18 @@ export const DEV_DELIVERED = 1536;
 export const VECTORS_MAX = 2048;
 export const DEV_MSIX_TABLE = DEV_DELIVERED + VECTORS_MAX * 4;
 export const MSIX_ENTRY_SIZE = 16;
-export const DEV_PEERS = DEV_MSIX_TABLE + VECTORS_MAX * MSIX_ENTRY_SIZE;
-export const PEERS_MAX = 128;
+// ---- peer table (section owned by assembly/peers.ts and src/device/peer-table.ts) ----
+// Outside the block, sized at realize: capacity x { id, eventfd count, eventfd slot[n] } with
+// n = min(vectors, PEER_VECTORS_MAX), so 256 or 65536 peers cost what they need and no more.
+export const DEV_PEER_TABLE = 16;
+export const DEV_PEER_CAPACITY = 20;
+export const DEV_PEER_STRIDE = 24;
 export const PEER_VECTORS_MAX = 64;
 export const PEER_ID = 0;
 export const PEER_NB_EVENTFDS = 4;
 export const PEER_SLOTS = 8;
-export const PEER_STRIDE = PEER_SLOTS + PEER_VECTORS_MAX * 4;
-export const DEV_INBOX = DEV_PEERS + PEERS_MAX * PEER_STRIDE;
+// ---- end of peer table ----
+export const DEV_INBOX = DEV_MSIX_TABLE + VECTORS_MAX * MSIX_ENTRY_SIZE;
 export const INBOX_WRITE = 0;
 export const INBOX_READ = 4;
 export const INBOX_HANGUP = 8;

@@ -1,16 +1,23 @@
 // A device's peer table, filled from the server's messages: for each peer ID, the eventfd slots
 // that ring it, one per vector in the order received. Only the device's own VM reads or writes
-// it (the protocol is handled where the device lives), so it needs no atomics.
+// it (the protocol is handled where the device lives), so it needs no atomics. The table lives
+// outside the device block, where the host put it at realize (DEV_PEER_TABLE), with room for
+// DEV_PEER_CAPACITY peers of DEV_PEER_STRIDE bytes each.
 import {
-  DEV_PEERS, DEV_PEER_COUNT, PEERS_MAX, PEER_STRIDE, PEER_ID, PEER_NB_EVENTFDS, PEER_SLOTS,
-  PEER_VECTORS_MAX,
+  DEV_PEER_TABLE, DEV_PEER_CAPACITY, DEV_PEER_STRIDE, DEV_PEER_COUNT, PEER_ID, PEER_NB_EVENTFDS,
+  PEER_SLOTS,
 } from './layout';
 import { eventfdRef, eventfdUnref } from './eventfd';
 
+export function peerEntry(dev: u32, index: u32): u32 {
+  return <u32>load<i32>(dev + DEV_PEER_TABLE) + index * <u32>load<i32>(dev + DEV_PEER_STRIDE);
+}
+
 export function findPeer(dev: u32, id: u32): u32 {
   const count = <u32>load<i32>(dev + DEV_PEER_COUNT);
-  for (let i: u32 = 0; i < count; i++) {
-    const entry = dev + DEV_PEERS + i * PEER_STRIDE;
+  const stride = <u32>load<i32>(dev + DEV_PEER_STRIDE);
+  let entry = <u32>load<i32>(dev + DEV_PEER_TABLE);
+  for (let i: u32 = 0; i < count; i++, entry += stride) {
     if (<u32>load<i32>(entry + PEER_ID) == id) return entry;
   }
   return 0;
@@ -26,19 +33,19 @@ export function peerSlot(entry: u32, vector: u32): u32 {
 }
 
 // Appends the next vector's eventfd for peer id. Returns the vector, or -1 when the table has
-// no room (PEERS_MAX peers, PEER_VECTORS_MAX eventfds per peer).
+// no room (DEV_PEER_CAPACITY peers, as many eventfds per peer as an entry holds).
 export function peerAddEventfd(dev: u32, id: u32, slot: u32): i32 {
   let entry = findPeer(dev, id);
   if (entry == 0) {
     const count = <u32>load<i32>(dev + DEV_PEER_COUNT);
-    if (count >= <u32>PEERS_MAX) return -1;
-    entry = dev + DEV_PEERS + count * PEER_STRIDE;
+    if (count >= <u32>load<i32>(dev + DEV_PEER_CAPACITY)) return -1;
+    entry = peerEntry(dev, count);
     store<i32>(entry + PEER_ID, id);
     store<i32>(entry + PEER_NB_EVENTFDS, 0);
     store<i32>(dev + DEV_PEER_COUNT, count + 1);
   }
   const vector = load<i32>(entry + PEER_NB_EVENTFDS);
-  if (vector >= PEER_VECTORS_MAX) return -1;
+  if (vector >= (load<i32>(dev + DEV_PEER_STRIDE) - PEER_SLOTS) >> 2) return -1;
   eventfdRef(slot);
   store<i32>(entry + PEER_SLOTS + (vector << 2), slot);
   store<i32>(entry + PEER_NB_EVENTFDS, vector + 1);
@@ -52,11 +59,11 @@ export function peerRemove(dev: u32, id: u32): void {
   const n = <u32>load<i32>(entry + PEER_NB_EVENTFDS);
   for (let v: u32 = 0; v < n; v++) eventfdUnref(peerSlot(entry, v));
   const count = <u32>load<i32>(dev + DEV_PEER_COUNT) - 1;
-  const last = dev + DEV_PEERS + count * PEER_STRIDE;
-  if (last != entry) memory.copy(entry, last, PEER_STRIDE);
+  const last = peerEntry(dev, count);
+  if (last != entry) memory.copy(entry, last, <u32>load<i32>(dev + DEV_PEER_STRIDE));
   store<i32>(dev + DEV_PEER_COUNT, count);
 }
 
 export function peerIdAt(dev: u32, index: u32): i32 {
-  return load<i32>(dev + DEV_PEERS + index * PEER_STRIDE + PEER_ID);
+  return load<i32>(peerEntry(dev, index) + PEER_ID);
 }

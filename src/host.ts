@@ -4,7 +4,8 @@
 // blocks: guests wait, the host only looks.
 import * as L from '../assembly/layout.ts';
 import { compileCore, eventfdIsLive, instantiateCore, type CoreExports } from './core/core.ts';
-import { QemuError, checkString, show } from './errors.ts';
+import { QemuError, checkInteger, checkString, show } from './errors.ts';
+import { DEFAULT_MAX_PEERS, MAX_PEERS_LIMIT } from './device/peer-table.ts';
 import { MemoryBackend, parseBackend, type SharedFile } from './memory/backend.ts';
 import { RegionAllocator, type Region } from './memory/region-allocator.ts';
 import { parseSize, formatSize } from './options/size.ts';
@@ -23,6 +24,12 @@ export interface HostOptions {
   memory?: string | number;
   /** the machine type: 'pc' (root bus pci.0, the default) or 'q35' (root bus pcie.0) */
   machine?: Machine;
+  /**
+   * how many peers each device can track, itself included (default 1024, up to 65536); each
+   * takes 8 + 4 x min(vectors, 64) bytes of the device's peer table. A realize or spawn on a
+   * server that already has this many clients is refused.
+   */
+  maxPeers?: number;
 }
 
 /** An options argument: a plain object (undefined is for the caller's default to handle). */
@@ -70,7 +77,8 @@ export interface HostResources {
 interface Attachment {
   backend?: MemoryBackend;
   connection?: ServerConnection;
-  placement: Placement;
+  /** on the host's own machine (a VM's device is on the VM's) */
+  placement?: Placement;
   /** the device lives in this VM's worker; the host holds a view of it */
   vm?: Vm;
 }
@@ -95,6 +103,8 @@ export class Host implements RealizeHost {
     /** the compiled core, for VM workers to instantiate */
     readonly module: WebAssembly.Module,
     machine: Machine,
+    /** how many peers each device can track (HostOptions.maxPeers) */
+    readonly maxPeers: number,
   ) {
     this.topology = new Topology(machine);
     this.topology.onBridgeRemoved = (bridge) => {
@@ -103,7 +113,7 @@ export class Host implements RealizeHost {
     };
     this.allocator = new RegionAllocator(L.CONTROL_END, memory.buffer.byteLength);
     this.trace = new Tracer({ memory, core, allocate: (size, what) => this.allocate(size, what), release: (region) => this.allocator.release(region) });
-    this.blocks = new DeviceBlocks(memory, (size, what) => this.allocate(size, what));
+    this.blocks = new DeviceBlocks(memory, (size, what) => this.allocate(size, what), (region) => this.allocator.release(region));
     const view = new DataView(memory.buffer);
     view.setUint32(L.HEADER_MAGIC, L.MAGIC, true);
     view.setUint32(L.HEADER_VERSION, L.LAYOUT_VERSION, true);
@@ -113,10 +123,11 @@ export class Host implements RealizeHost {
   static async create(options: HostOptions = {}): Promise<Host> {
     checkOptions('Host.create', options);
     const machine = checkMachine(options.machine ?? 'pc');
+    const maxPeers = options.maxPeers === undefined ? DEFAULT_MAX_PEERS : checkInteger('maxPeers', options.maxPeers, 1, MAX_PEERS_LIMIT);
     const pages = memoryBytes(options.memory) / WASM_PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const module = await compileCore();
-    return new Host(memory, await instantiateCore(memory, module), module, machine);
+    return new Host(memory, await instantiateCore(memory, module), module, machine, maxPeers);
   }
 
   /** The whole shared memory as bytes (what every worker maps). */
@@ -220,7 +231,7 @@ export class Host implements RealizeHost {
     if (program !== undefined && typeof program !== 'string' && !(program instanceof URL)) {
       throw new QemuError(`spawn: program must be a module URL (a string or a URL), not ${show(program)}`);
     }
-    return spawnVm(this, options);
+    return spawnVm(this, options, options.machine === undefined ? this.topology.machine : checkMachine(options.machine));
   }
 
   /** The running VMs. */
@@ -284,8 +295,8 @@ export class Host implements RealizeHost {
     return this.objects.has(id);
   }
 
-  allocateDeviceBlock(): number {
-    return this.blocks.take();
+  allocateDeviceBlock(peerVectors?: number): number {
+    return this.blocks.take(peerVectors === undefined ? undefined : { capacity: this.maxPeers, vectors: peerVectors });
   }
 
   freeDeviceBlock(block: number): void {
@@ -317,37 +328,31 @@ export class Host implements RealizeHost {
 
   attach(device: Device, parts: Attachment): void {
     if (parts.backend) parts.backend.mappedBy = device;
-    this.topology.occupy(parts.placement, `${device.model}${device.id ? `,id=${device.id}` : ''}`, device);
+    if (parts.placement) this.topology.occupy(parts.placement, `${device.model}${device.id ? `,id=${device.id}` : ''}`, device);
     if (device.id) this.deviceIds.add(device.id);
     this.liveDevices.set(device, parts);
   }
 
+  /** Holds a VM's memdev while the VM starts (its bus and IDs are its own machine's); returns the undo. */
   reserve(resolved: ResolvedDevice): () => void {
-    const { spec, backend, placement } = resolved;
+    const { backend } = resolved;
     const holder = {};
     if (backend) backend.mappedBy = holder;
-    if (spec.id) this.deviceIds.add(spec.id);
-    const slot = { unrealize() {} };
-    this.topology.occupy(placement, `${spec.model} (starting)`, slot);
     return () => {
       if (backend?.mappedBy === holder) backend.mappedBy = undefined;
-      if (spec.id) this.deviceIds.delete(spec.id);
-      this.topology.vacate(placement, slot);
     };
   }
 
-  attachVm(device: Device, parts: { placement: Placement; backend?: MemoryBackend; vm: Vm }): void {
-    this.attach(device, parts);
-    this.liveDevices.get(device)!.vm = parts.vm;
+  attachVm(device: Device, parts: { backend?: MemoryBackend; vm: Vm }): void {
+    if (parts.backend) parts.backend.mappedBy = device;
+    this.liveDevices.set(device, { backend: parts.backend, vm: parts.vm });
   }
 
   detachVm(device: Device): void {
     const parts = this.liveDevices.get(device);
     if (!parts) return;
     this.liveDevices.delete(device);
-    if (device.id) this.deviceIds.delete(device.id);
     if (parts.backend) parts.backend.mappedBy = undefined;
-    this.topology.vacate(parts.placement, device);
     this.freeDeviceBlock(device.block);
     device.unrealize();
   }
@@ -362,7 +367,7 @@ export class Host implements RealizeHost {
     this.liveDevices.delete(device);
     if (device.id) this.deviceIds.delete(device.id);
     if (parts.backend) parts.backend.mappedBy = undefined;
-    this.topology.vacate(parts.placement, device);
+    if (parts.placement) this.topology.vacate(parts.placement, device);
     device.client?.close();
     parts.connection?.close();
     this.freeDeviceBlock(device.block);

@@ -9,6 +9,7 @@ import type { DeviceSpec } from './models.ts';
 import type { BarLayout, PciLayout } from './pci-layout.ts';
 import type { ServerClient } from './server-client.ts';
 import { loadState, saveState } from './migration.ts';
+import { readPeers } from './peer-table.ts';
 
 export interface Region32 {
   read(offset: number, size: 1 | 2 | 4): number;
@@ -136,14 +137,7 @@ export class Device {
   /** Peers this device knows from its server, with how many vectors each can be rung on. */
   peers(): { id: number; vectors: number }[] {
     this.checkPlugged();
-    const view = this.view;
-    const count = view.getInt32(this.block + L.DEV_PEER_COUNT, true);
-    const peers = [];
-    for (let i = 0; i < count; i++) {
-      const entry = this.block + L.DEV_PEERS + i * L.PEER_STRIDE;
-      peers.push({ id: view.getInt32(entry + L.PEER_ID, true), vectors: view.getInt32(entry + L.PEER_NB_EVENTFDS, true) });
-    }
-    return peers.sort((a, b) => a.id - b.id);
+    return readPeers(this.view, this.block).sort((a, b) => a.id - b.id);
   }
 
   /** System reset of the device: registers and PCI state, not peers, ID or memory. */

@@ -16,6 +16,7 @@ import { Device, modelId, type DeviceHost } from './device.ts';
 import { checkVectors, parseDeviceSpec, type DeviceSpec } from './models.ts';
 import { pciLayout, writeConfigSpace, type PciLayout } from './pci-layout.ts';
 import { ServerClient } from './server-client.ts';
+import { readPeers } from './peer-table.ts';
 import type { Placement, Topology } from '../pci/topology.ts';
 
 export interface RealizeHost extends DeviceHost {
@@ -25,7 +26,10 @@ export interface RealizeHost extends DeviceHost {
   deviceIds: Set<string>;
   topology: Topology;
   allocate(size: number, what: string): Region;
-  allocateDeviceBlock(): number;
+  /** a device block, with a peer table for a device that has a server (`peerVectors` eventfds per peer) */
+  allocateDeviceBlock(peerVectors?: number): number;
+  /** how many peers a device can track */
+  readonly maxPeers: number;
   freeDeviceBlock(block: number): void;
   eventfdIsLive(slot: number): boolean;
   attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection; placement: Placement }): void;
@@ -59,15 +63,21 @@ function legacySizeCheck(requested: number, available: number): void {
   }
 }
 
-export function resolveDevice(host: RealizeHost, text: string): ResolvedDevice {
+/** Where a device is plugged: the host's own machine, or a VM's (its own QEMU process). */
+export interface MachineContext {
+  topology: Topology;
+  deviceIds: Set<string>;
+}
+
+export function resolveDevice(host: RealizeHost, text: string, machine: MachineContext = host): ResolvedDevice {
   let backend: MemoryBackend | undefined;
   let server: ServerEndpoint | undefined;
   const spec = parseDeviceSpec(text, {
     id(id) {
-      if (host.deviceIds.has(id)) throw new QemuError(`Duplicate ID '${id}' for device`);
+      if (machine.deviceIds.has(id)) throw new QemuError(`Duplicate ID '${id}' for device`);
     },
     bus(name) {
-      if (!host.topology.hasBus(name)) throw new QemuError(`Bus '${name}' not found`);
+      if (!machine.topology.hasBus(name)) throw new QemuError(`Bus '${name}' not found`);
     },
     memdev(id) {
       backend = host.objects.get(id);
@@ -81,7 +91,7 @@ export function resolveDevice(host: RealizeHost, text: string): ResolvedDevice {
       if (!server && model !== 'ivshmem-2010') throw new QemuError(`Property '${model}.chardev' can't find value '${id}'`);
     },
   });
-  const placement = host.topology.place(spec.model, spec.bus, spec.addr);
+  const placement = machine.topology.place(spec.model, spec.bus, spec.addr);
   if (backend) {
     // QEMU 7.2 aborts here (pci_register_bar asserts); the project refuses with the assertion's words
     if (!isPowerOfTwo(backend.size)) throw new QemuError("pci_register_bar: Assertion `is_power_of_2(size)' failed.");
@@ -89,6 +99,12 @@ export function resolveDevice(host: RealizeHost, text: string): ResolvedDevice {
   }
   if (spec.chardev !== undefined) {
     server ??= findServer(host, spec);
+    // Every device's table holds every peer, itself included: past the limit a device would be
+    // deaf to the others (or they to it), so it is refused here rather than realized.
+    const peers = server.peerIds?.length ?? 0;
+    if (server.isRunning && peers >= host.maxPeers) {
+      throw new QemuError(`${spec.model}: server '${server.id}' has ${peers} peers, as many as a device here can track (Host.create({ maxPeers }), now ${host.maxPeers})`);
+    }
     if (spec.master === 'on' && server.isRunning && server.nextId() !== 0) {
       throw new QemuError('master must connect to the server before any peers');
     }
@@ -115,7 +131,7 @@ export function memoryWithoutServer(host: RealizeHost, resolved: ResolvedDevice)
 
 /** A fresh device block with the device's identity. */
 export function allocateBlock(host: RealizeHost, spec: DeviceSpec): number {
-  const block = host.allocateDeviceBlock();
+  const block = host.allocateDeviceBlock(spec.chardev !== undefined ? spec.vectors : undefined);
   const view = new DataView(host.memory.buffer);
   view.setInt32(block + L.DEV_MODEL, modelId(spec.model), true);
   view.setInt32(block + L.DEV_VECTORS, spec.vectors, true);
@@ -132,10 +148,7 @@ function writeBlock(view: DataView, block: number, layout: PciLayout, spec: Devi
 }
 
 export function peersOf(view: DataView, block: number): number[] {
-  const count = view.getInt32(block + L.DEV_PEER_COUNT, true);
-  const ids: number[] = [];
-  for (let i = 0; i < count; i++) ids.push(view.getInt32(block + L.DEV_PEERS + i * L.PEER_STRIDE + L.PEER_ID, true));
-  return ids;
+  return readPeers(view, block).map((p) => p.id);
 }
 
 /** QEMU >= 2.6 takes the server's setup messages in realize; older devices as they came. */

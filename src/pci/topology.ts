@@ -47,6 +47,14 @@ function formatAddress(slot: number, fn: number): string {
   return `${slot.toString(16).padStart(2, '0')}.${fn}`;
 }
 
+// What a fresh `qemu-system-x86_64 -M pc|q35` puts on its root bus before any -device (QEMU 7.2,
+// `info pci`): the chipset, the default VGA and the default NIC. A VM's device goes after them:
+// 00:04.0 on pc, 00:03.0 on q35, as in that QEMU.
+const DEFAULT_DEVICES: Record<Machine, [number, string][]> = {
+  pc: [[0, 'i440FX'], [1, 'PIIX3'], [2, 'VGA'], [3, 'e1000']],
+  q35: [[0, 'mch'], [1, 'VGA'], [2, 'e1000e'], [31, 'ICH9-LPC']],
+};
+
 export class Topology {
   private readonly buses = new Map<string, Bus>();
   /** devices placed on each bus, to unplug with their bridge */
@@ -57,6 +65,14 @@ export class Topology {
   constructor(readonly machine: Machine) {
     const root = machine === 'q35' ? 'pcie.0' : 'pci.0';
     this.buses.set(root, { name: root, express: machine === 'q35', slots: 32, used: new Map() });
+  }
+
+  /** The machine of a freshly started QEMU (one per VM): its default devices hold their slots. */
+  static fresh(machine: Machine): Topology {
+    const topology = new Topology(machine);
+    const root = topology.buses.get(topology.rootBus)!;
+    for (const [slot, name] of DEFAULT_DEVICES[machine]) root.used.set(formatAddress(slot, 0), name);
+    return topology;
   }
 
   get rootBus(): string {

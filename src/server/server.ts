@@ -41,6 +41,8 @@ export interface ServerEndpoint {
   readonly isRunning: boolean;
   /** the ID the next client would get, if the server can tell (changes nothing) */
   nextId(): number | undefined;
+  /** the connected clients' IDs, if the server can tell */
+  readonly peerIds?: number[];
   connect(sink: MessageSink): ServerConnection;
 }
 

@@ -12,7 +12,8 @@ import {
 import type { MemoryBackend } from '../memory/backend.ts';
 import { closePeerTable } from '../device/server-client.ts';
 import { InboxWriter } from '../server/inbox.ts';
-import type { Placement } from '../pci/topology.ts';
+import { Topology, type Machine, type Placement } from '../pci/topology.ts';
+import type { ServerConnection } from '../server/server.ts';
 import type { VmApi, VmInspection, VmStarted } from './protocol.ts';
 import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 import type { Tracer } from '../trace/tracer.ts';
@@ -24,6 +25,12 @@ export interface SpawnOptions {
   program?: string | URL;
   /** passed to the program (structured clone) */
   arg?: unknown;
+  /**
+   * The VM's own machine, as `-M` of its QEMU: 'pc' or 'q35' (default: the host's). Each VM is its
+   * own QEMU process with its own PCI bus, so `addr=` and `id=` in `device` are the VM's business;
+   * without `addr=` the device gets the slot a fresh QEMU gives it (00:04.0 on pc, 00:03.0 on q35).
+   */
+  machine?: Machine;
 }
 
 export interface VmCounters {
@@ -38,16 +45,19 @@ export interface VmCounters {
 export interface SpawnHost extends RealizeHost {
   module: WebAssembly.Module;
   trace: Tracer;
-  /** holds the memdev, the ID and the bus slot while the VM starts; returns the undo */
+  /** holds the memdev while the VM starts; returns the undo */
   reserve(resolved: ResolvedDevice): () => void;
-  attachVm(device: Device, parts: { placement: Placement; backend?: MemoryBackend; vm: Vm }): void;
-  /** the VM is gone: its device block and slot on the bus are free */
+  attachVm(device: Device, parts: { backend?: MemoryBackend; vm: Vm }): void;
+  /** the VM is gone: its device block is free */
   detachVm(device: Device): void;
 }
 
 /** How a Vm reaches its worker; made by spawnVm. */
 interface VmLink {
   thread: WorkerThread;
+  /** the VM's own machine and where its device sits on it */
+  machine: Machine;
+  placement: Placement;
   /** the VM's thread number in the trace */
   traceThread: number;
   api: Comlink.Remote<VmApi>;
@@ -91,6 +101,16 @@ export class Vm {
   /** The device's IVPosition: its peer ID, or 0 without a server. */
   get id(): number {
     return this.ivPosition;
+  }
+
+  /** The VM's machine type ('pc' or 'q35'): its own, as its own QEMU process has. */
+  get machine(): Machine {
+    return this.link.machine;
+  }
+
+  /** Where its device sits on the VM's PCI bus, as `info pci` would say: bus and slot.function. */
+  get address(): { bus: string; address: string } {
+    return { ...this.link.placement };
   }
 
   /** True once the VM has ended (terminated, or its worker died): its device is gone. */
@@ -166,13 +186,21 @@ export class Vm {
   }
 }
 
-export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<Vm> {
-  const resolved = resolveDevice(host, options.device);
+export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineType: Machine): Promise<Vm> {
+  // A VM is a QEMU process of its own: a fresh machine, its own bus and device IDs.
+  const machine = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
+  const resolved = resolveDevice(host, options.device, machine);
   const { spec, server } = resolved;
-  const unreserve = host.reserve(resolved);
   const block = allocateBlock(host, spec);
+  const unreserve = host.reserve(resolved);
   const inbox = server ? new InboxWriter(host.memory, block) : undefined;
-  const connection = server ? connect(host, server, inbox!, block) : undefined;
+  let connection: ServerConnection | undefined;
+  try {
+    connection = server ? connect(host, server, inbox!, block) : undefined;
+  } catch (error) {
+    unreserve();
+    throw error;
+  }
   const memoryPlace = server ? undefined : memoryWithoutServer(host, resolved);
   const traceThread = host.trace.openThread();
   const cleanUp = () => {
@@ -224,6 +252,8 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
   device.mapMemory(offset, size);
   const vm = new Vm(device, host.memory, {
     thread,
+    machine: machineType,
+    placement: resolved.placement,
     traceThread,
     api,
     lines,
@@ -234,6 +264,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions): Promise<V
     },
   }, options);
   unreserve();
-  host.attachVm(device, { placement: resolved.placement, backend: resolved.backend, vm });
+  machine.topology.occupy(resolved.placement, `${spec.model}${spec.id ? `,id=${spec.id}` : ''}`, device);
+  host.attachVm(device, { backend: resolved.backend, vm });
   return vm;
 }

@@ -65,7 +65,7 @@ const api: VmApi = {
     if (!vm) throw new Error('the VM has not started');
     running = program;
     try {
-      const module = await import(/* @vite-ignore */ program);
+      const module = await importProgram(program);
       if (typeof module.default !== 'function') {
         throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);
       }
@@ -84,6 +84,19 @@ const api: VmApi = {
     return { program: running, lines: guest.lines.length, spinBudgetUs: guest.spinBudgetNs / 1000, peers: guest.peers() };
   },
 };
+
+// In Node a TypeScript guest program needs tsx, registered in this worker the first time one runs
+// (the worker itself is plain JavaScript: src/vm/worker-thread.ts bundles it).
+let typescript: Promise<void> | undefined;
+
+async function importProgram(program: string): Promise<{ default?: unknown }> {
+  if (program.startsWith('file:') && /\.[cm]?tsx?$/.test(program)) {
+    const api = 'tsx/esm/api';
+    typescript ??= import(/* @vite-ignore */ api).then(({ register }) => { register(); });
+    await typescript;
+  }
+  return import(/* @vite-ignore */ program);
+}
 
 async function expose(): Promise<void> {
   if ('WorkerGlobalScope' in globalThis) {

@@ -1,9 +1,9 @@
-// Starting a VM worker: a module Web Worker in the browser, a worker_threads Worker in Node (run
-// through tsx when the sources are TypeScript, as under the test runner).
+// Starting a VM worker: a module Web Worker in the browser, a worker_threads Worker in Node (from
+// a bundle of the sources when they are TypeScript, as under the test runner).
 //
 // Most of a VM's start-up is the worker's own: a new JavaScript realm, the runtime's bootstrap
 // and the VM's modules (in Node, ~40 ms on an idle machine and several times that loaded, plus
-// tsx's registration when running from TypeScript). So once a VM has been started, the next
+// a TypeScript loader's registration when running from TypeScript, which bundling avoids). So once a VM has been started, the next
 // worker is started in the background and kept ready: the next spawn takes it and only sends it
 // its device. The spare holds no host and no memory until then, and in Node it does not keep the
 // process alive.
@@ -25,6 +25,35 @@ interface Spare extends WorkerThread {
 const inNode = typeof process !== 'undefined' && !!process.versions?.node && !('WorkerGlobalScope' in globalThis) && typeof window === 'undefined';
 
 let spare: Promise<Spare> | undefined;
+
+// TypeScript sources (the test runner): registering tsx in every worker costs a few hundred
+// milliseconds of CPU each, which 256 VMs cannot afford. The worker is bundled into one JavaScript
+// module once per process (esbuild, which tsx brings), next to node_modules so that what it leaves
+// out still resolves; a worker registers tsx only when it runs a .ts guest program (vm-worker.ts).
+let bundle: Promise<URL> | undefined;
+
+function bundledWorker(): Promise<URL> {
+  bundle ??= (async () => {
+    const [{ build }, { mkdir, writeFile, rename }, { createHash }] = await Promise.all([
+      import(/* @vite-ignore */ 'esbuild'), import('node:fs/promises'), import('node:crypto'),
+    ]);
+    const source = new URL('./vm-worker.ts', import.meta.url);
+    const result = await build({
+      entryPoints: [source.pathname], bundle: true, format: 'esm', platform: 'node', write: false,
+      external: ['tsx', 'tsx/*'], logLevel: 'silent',
+    });
+    const code = result.outputFiles[0].contents;
+    const dir = new URL('../../node_modules/.cache/ivshmem-wasm/', import.meta.url);
+    await mkdir(dir, { recursive: true });
+    const file = new URL(`vm-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`, dir);
+    // Several test processes may write it at once: each writes its own file and renames it.
+    const temporary = new URL(`${file.pathname}.${process.pid}`, 'file://');
+    await writeFile(temporary, code);
+    await rename(temporary, file);
+    return file;
+  })();
+  return bundle;
+}
 
 /** A started VM worker: the spare if one is ready, and another spare is started behind it. */
 export async function startWorkerThread(): Promise<WorkerThread> {
@@ -50,15 +79,11 @@ async function newThread(): Promise<Spare> {
   const threads = 'node:worker_threads';
   const { Worker: NodeWorker } = await import(/* @vite-ignore */ threads);
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
-  const source = new URL(import.meta.url.endsWith('.ts') ? './vm-worker.ts' : './vm-worker.js', import.meta.url);
-  // Node 20 does not apply --import hooks to a worker's entry module, so TypeScript sources are
-  // loaded by registering tsx inside the worker first.
   // A worker inherits the parent's Node flags; those about the parent's own entry (--input-type,
   // --eval) would stop the worker from starting.
   const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b/.test(flag));
-  const worker = source.pathname.endsWith('.ts')
-    ? new NodeWorker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source.href)}); })`, { eval: true, execArgv })
-    : new NodeWorker(source, { execArgv });
+  const entry = import.meta.url.endsWith('.ts') ? await bundledWorker() : new URL('./vm-worker.js', import.meta.url);
+  const worker = new NodeWorker(entry, { execArgv });
   worker.unref();
   let terminating = false;
   const endpoint = nodeEndpoint(worker);
