@@ -15,6 +15,8 @@ export interface VmInit {
   log: MessagePort;
   /** this VM's thread in the trace (src/trace/) */
   thread: number;
+  /** the first program, loaded while the VM starts so that it runs as soon as spawn returns */
+  program?: string;
 }
 
 export interface VmStarted {

@@ -238,6 +238,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
       memoryPlace,
       log: channel.port2,
       thread: traceThread,
+      program: options.program === undefined ? undefined : String(options.program),
     }, [channel.port2]))]);
   } catch (error) {
     await thread.terminate();

@@ -57,6 +57,8 @@ const api: VmApi = {
     }
     const log = init.log;
     guest = new Guest(device, core, init.memory, pump, (line) => log.postMessage(line));
+    // A module that fails to load fails its run(), as it would have anyway.
+    if (init.program !== undefined) await importProgram(init.program).catch(() => {});
     return { id: device.ivPosition, memory: device.sharedMemory! };
   },
 

@@ -57,9 +57,11 @@ function bundledWorker(): Promise<URL> {
 
 /** A started VM worker: the spare if one is ready, and another spare is started behind it. */
 export async function startWorkerThread(): Promise<WorkerThread> {
-  const ready = spare ? await spare.catch(() => undefined) : undefined;
+  // Taken before any await: spawns started together must never share one spare.
+  const taken = spare;
   spare = newThread();
   spare.catch(() => {});
+  const ready = taken ? await taken.catch(() => undefined) : undefined;
   const thread = ready && !ready.dead ? ready : await newThread();
   thread.claim();
   return thread;
