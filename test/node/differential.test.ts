@@ -46,6 +46,18 @@ const named: Record<string, Scenario> = {
       { op: 'barRead', pick: 1, bar: 2, width: 8, offset: 8 },
     ],
   },
+  // A ring while the function is masked waits in the PBA; clearing Function Mask sends it.
+  'clearing the function mask sends what is pending': {
+    serverVectors: 1,
+    ops: [
+      { op: 'realize', kind: 'doorbell', vectors: 1, master: false },
+      { op: 'bringUp', pick: 0 },
+      { op: 'configWrite', pick: 0, width: 2, offset: 0x42, value: 0xc000 },
+      { op: 'barWrite', pick: 0, bar: 0, width: 4, offset: 12, value: 0 },
+      { op: 'configWrite', pick: 0, width: 2, offset: 0x42, value: 0x8000 },
+      { op: 'take', pick: 0 },
+    ],
+  },
 };
 
 describe('differential: named cases from shrunk failures', () => {

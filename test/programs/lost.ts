@@ -91,8 +91,9 @@ export default async function main(vm: Guest, arg: LostArg): Promise<LostResult>
   // Rings are over once every VM has said so; then unmask, and take what is left.
   Atomics.add(words, WORD_DONE, 1);
   while (Atomics.load(words, WORD_DONE) < arg.vms) await new Promise((r) => setTimeout(r, 1));
+  // Only what is masked is unmasked: a pending bit must go out on the very write that unmasks
   vm.driver.enableMsix(vm.device, { functionMask: false });
-  for (let v = 0; v < arg.vectors; v++) vm.driver.unmaskVector(vm.device, v);
+  for (let v = 0; v < arg.vectors; v++) if (masked[v]) vm.driver.unmaskVector(vm.device, v);
   take();
   return { id: vm.id, rings, maskToggles, takes, lastSnapshot, unjustified };
 }
