@@ -7,6 +7,7 @@ import type { CoreExports } from '../core/core.ts';
 import type { Device } from '../device/device.ts';
 import * as driver from '../driver/pci-driver.ts';
 import { SpinBudget } from './wait-policy.ts';
+import { AccessError } from '../errors.ts';
 
 export type WaitMode = 'block' | 'poll' | 'spin';
 
@@ -21,6 +22,18 @@ export interface WaitOptions {
 export const STOPPED = L.WAIT_STOPPED;
 
 const FOREVER = 1n << 62n;
+
+/** Wait options a guest program got wrong are its mistake to see, not a hang or a RangeError. */
+function checkWaitOptions(options: WaitOptions): void {
+  if (typeof options !== 'object' || options === null) throw new AccessError(`wait: options must be an object, not ${String(options)}`);
+  const { mode, timeoutMs } = options;
+  if (mode !== undefined && mode !== 'block' && mode !== 'poll' && mode !== 'spin') {
+    throw new AccessError(`wait: mode must be 'block', 'poll' or 'spin', not ${String(mode)}`);
+  }
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs))) {
+    throw new AccessError(`wait: timeoutMs must be a finite number of milliseconds (or absent, or negative, to wait for ever), not ${String(timeoutMs)}`);
+  }
+}
 
 export class Guest {
   readonly driver = driver;
@@ -72,6 +85,7 @@ export class Guest {
 
   /** Blocks until an interrupt: returns its vector, -1 on timeout, STOPPED if the host stops the VM. */
   wait(options: WaitOptions = {}): number {
+    checkWaitOptions(options);
     this.pump();
     const mode = options.mode ?? 'spin';
     const timeoutNs = this.nanoseconds(options.timeoutMs);
@@ -109,6 +123,7 @@ export class Guest {
    * (comlink listens on it for the whole life of the VM).
    */
   async waitAsync(options: { timeoutMs?: number } = {}): Promise<number> {
+    checkWaitOptions(options);
     const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
     for (;;) {
       this.pump();
@@ -151,7 +166,8 @@ export class Guest {
    * take first, BAR0 not decoded, a peer or vector out of range) the full path handles it.
    */
   ring(peer: number, vector = 0): void {
-    if (this.fastRing && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff
+    // typeof first: `>>>` throws a raw TypeError on a bigint; anything odd goes to driver.ring's checks
+    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff
       && this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0) === 0) return;
     driver.ring(this.device, peer, vector);
   }
