@@ -22,8 +22,6 @@ export class VmEntry {
   private logRead = 0;
   /** the VM has ended (killed, or its worker died) */
   readonly ended = signal(false);
-  /** events read from the control block so far */
-  eventsRead = 0;
 
   /** the program running now, if any */
   readonly running = signal<Program | undefined>(undefined);

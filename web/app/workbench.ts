@@ -35,7 +35,7 @@ export class Workbench {
   readonly paused = signal(false);
   /** how long scenario handlers hold an interrupt before passing it on (ms), so people can follow */
   readonly pace = signal(250);
-  /** the recorded trace (oldest dropped past HISTORY) and how many events fell off */
+  /** the recorded trace, times in ms since the page opened (oldest dropped past HISTORY) */
   readonly events = signal<TraceEvent[]>([]);
   traceDropped = 0;
   private source: TraceSource | undefined;
@@ -57,7 +57,7 @@ export class Workbench {
     // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
     host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
     this.client = host.connectClient('srv');
-    this.source = traceSource(host, this.server, () => this.vms.value);
+    this.source = traceSource(host);
     this.events.value = [];
     this.traceDropped = 0;
     this.paused.value = false;
@@ -172,6 +172,9 @@ export class Workbench {
     }
     const fresh = this.source?.drain() ?? [];
     if (fresh.length) {
+      // Events carry one clock for all threads (timeOrigin + now); the page draws in its own.
+      const origin = performance.timeOrigin;
+      for (const e of fresh) e.time -= origin;
       const all = this.events.value.concat(fresh);
       this.traceDropped = (this.source?.dropped ?? 0) + Math.max(0, all.length - HISTORY);
       this.events.value = all.length > HISTORY ? all.slice(all.length - HISTORY) : all;

@@ -20,8 +20,15 @@ function describe(e: TraceEvent, clientId: number): string {
     case 'server': return `server to ${who(e.device)}: ${e.text ?? ''}`;
     case 'deliver': return `${who(e.device)} vector ${e.vector} delivered${e.value > 1 ? ` x${e.value}` : ''}`;
     case 'pending': return `${who(e.device)} vector ${e.vector} pending (masked)`;
-    default: return `${who(e.device)} ${e.kind}${e.vector >= 0 ? ` vector ${e.vector}` : ''}${e.text ? `: ${e.text}` : ''}`;
+    default: return `${who(e.device)} ${markLabel(e)}${e.text ? `: ${e.text}` : ''}`;
   }
+}
+
+function markLabel(e: TraceEvent): string {
+  if ((e.kind === 'mask' || e.kind === 'unmask') && e.vector < 0) return `function ${e.kind}`;
+  const vector = e.vector >= 0 ? ` v${e.vector}` : '';
+  const times = (e.kind === 'deliver' || e.kind === 'lost' || e.kind === 'dropped') && e.value > 1 ? ` x${e.value}` : '';
+  return `${e.kind}${vector}${times}`;
 }
 
 export function SequenceChart({ wb }: { wb: Workbench }) {
@@ -122,7 +129,7 @@ export function SequenceChart({ wb }: { wb: Workbench }) {
               <g key={i} {...common} data-kind={e.kind}>
                 <circle cx={x} cy={y} r="5" />
                 <rect class="hit" x={x - 8} y={y - ROW_H / 2} width="120" height={ROW_H} />
-                <text x={x + 9} y={y + 4}>{e.kind} {e.vector >= 0 ? `v${e.vector}` : ''}{e.value > 1 ? ` x${e.value}` : ''}</text>
+                <text x={x + 9} y={y + 4}>{markLabel(e)}</text>
                 <text class="time" x="4" y={y + 4}>{label}</text>
               </g>
             );

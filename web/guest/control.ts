@@ -2,16 +2,14 @@
 // runner program in the VM's worker. The page never drives a VM's device itself (that would race
 // the guest): it leaves a command here and the guest's own code carries it out through its device
 // registers, between waits. The runner also says what it is doing (waiting how, running, paused)
-// and records the doorbells it rings and the round trips its program measures.
+// and counts the round trips its program measures.
 //
 //   Int32 words
 //   0  command sequence (page increments after writing op/a/b)   1  acknowledged sequence (runner)
 //   2  op   3  a   4  b                                           5  result (0 ok, 1 error)
 //   6  paused (page)   7  wait-mode override (page: 0 none, 1 block, 2 poll, 3 spin)
-//   8  state (runner: RunnerState)   9  events written (runner)  10 events dropped (runner)
-//   11 stop requested (page)
+//   8  state (runner: RunnerState)   11 stop requested (page)
 //   16..16+HISTOGRAM_BUCKETS  round-trip histogram: bucket b counts trips of [2^b, 2^(b+1)) us
-//   Float64 from EVENTS_AT: EVENT_SLOTS x { time (ms since timeOrigin), kind, peer, vector }
 
 export const WORD_CMD_SEQ = 0;
 export const WORD_ACK_SEQ = 1;
@@ -22,29 +20,23 @@ export const WORD_RESULT = 5;
 export const WORD_PAUSED = 6;
 export const WORD_MODE = 7;
 export const WORD_STATE = 8;
-export const WORD_EVENTS = 9;
-export const WORD_EVENTS_DROPPED = 10;
 export const WORD_STOP = 11;
 export const HISTOGRAM_AT = 16;
 export const HISTOGRAM_BUCKETS = 24;
-export const EVENTS_AT = 64; // in Float64 units (byte 512)
-export const EVENT_FIELDS = 4;
-export const EVENT_SLOTS = 4096;
-export const CONTROL_BYTES = (EVENTS_AT + EVENT_SLOTS * EVENT_FIELDS) * 8;
+export const CONTROL_WORDS = 64;
+export const CONTROL_BYTES = CONTROL_WORDS * 4;
 
 export enum Op { None, Ring, Mask, Unmask, Reset, IntrMask, Broadcast2010, Ring2010, FunctionMask, MsixEnable, BringUp }
 export enum RunnerState { Starting, Running, Block, Poll, Spin, Paused, Done, Failed }
-export enum EventKind { Doorbell = 1, Mask, Unmask, Reset }
 
 export const MODES = ['', 'block', 'poll', 'spin'] as const;
 
 export interface Control {
   words: Int32Array;
-  floats: Float64Array;
 }
 
 export function controlOf(buffer: SharedArrayBuffer): Control {
-  return { words: new Int32Array(buffer, 0, EVENTS_AT * 2), floats: new Float64Array(buffer) };
+  return { words: new Int32Array(buffer, 0, CONTROL_WORDS) };
 }
 
 export function newControl(): SharedArrayBuffer {

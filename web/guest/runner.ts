@@ -6,9 +6,8 @@
 // here: the page stops it by terminating the worker.
 import { STOPPED, type Guest, type WaitOptions } from '../../src/index.ts';
 import {
-  EVENTS_AT, EVENT_FIELDS, EVENT_SLOTS, EventKind, HISTOGRAM_AT, MODES, Op, RunnerState, WORD_A, WORD_ACK_SEQ, WORD_B,
-  WORD_CMD_SEQ, WORD_EVENTS, WORD_MODE, WORD_OP, WORD_PAUSED, WORD_RESULT, WORD_STATE, WORD_STOP, bucketOf, controlOf,
-  type Control,
+  HISTOGRAM_AT, MODES, Op, RunnerState, WORD_A, WORD_ACK_SEQ, WORD_B, WORD_CMD_SEQ, WORD_MODE, WORD_OP, WORD_PAUSED,
+  WORD_RESULT, WORD_STATE, WORD_STOP, bucketOf, controlOf, type Control,
 } from './control.ts';
 
 export interface RunnerArg {
@@ -39,16 +38,6 @@ class Runner {
     return Atomics.load(this.c.words, WORD_STOP) !== 0;
   }
 
-  record(kind: EventKind, peer: number, vector: number): void {
-    const n = Atomics.load(this.c.words, WORD_EVENTS);
-    const at = EVENTS_AT + (n % EVENT_SLOTS) * EVENT_FIELDS;
-    this.c.floats[at] = performance.timeOrigin + performance.now();
-    this.c.floats[at + 1] = kind;
-    this.c.floats[at + 2] = peer;
-    this.c.floats[at + 3] = vector;
-    Atomics.store(this.c.words, WORD_EVENTS, n + 1);
-  }
-
   /** Carries out a command the page left, and parks while paused. */
   service(): void {
     const w = this.c.words;
@@ -76,12 +65,12 @@ class Runner {
     const dev = vm.device;
     switch (op) {
       case Op.Ring: this.ring(a, b); break;
-      case Op.Mask: vm.driver.maskVector(dev, a); this.record(EventKind.Mask, vm.id, a); break;
-      case Op.Unmask: vm.driver.unmaskVector(dev, a); this.record(EventKind.Unmask, vm.id, a); break;
-      case Op.Reset: dev.reset(); this.record(EventKind.Reset, vm.id, 0); break;
+      case Op.Mask: vm.driver.maskVector(dev, a); break;
+      case Op.Unmask: vm.driver.unmaskVector(dev, a); break;
+      case Op.Reset: dev.reset(); break;
       case Op.BringUp: vm.bringUp(); break;
       case Op.IntrMask: dev.bar(0).write(0, dev.model === 'ivshmem-2010' ? 2 : 4, a >>> 0); break;
-      case Op.Ring2010: dev.bar(0).write(4, 2, ((a & 0xff) << 8) | (b & 0xff)); this.record(EventKind.Doorbell, a, b); break;
+      case Op.Ring2010: dev.bar(0).write(4, 2, ((a & 0xff) << 8) | (b & 0xff)); break;
       case Op.FunctionMask: this.msixFlags(0x4000, a !== 0); break;
       case Op.MsixEnable: this.msixFlags(0x8000, a !== 0); break;
       default: throw new Error(`unknown command ${op}`);
@@ -96,8 +85,7 @@ class Runner {
   }
 
   ring(peer: number, vector: number): void {
-    this.vm.driver.ring(this.vm.device, peer, vector);
-    this.record(EventKind.Doorbell, peer, vector);
+    this.vm.ring(peer, vector);
   }
 
   wait(original: (options?: WaitOptions) => number, options: WaitOptions = {}): number {
