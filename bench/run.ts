@@ -4,6 +4,7 @@
 //   fanout     figure 2: doorbell rate one way, broadcast to N parked VMs
 //   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
 //   rings      figure 3: the message ring worker to worker beside ringbuf.js and memcpy (rings.json)
+//   framerelay figure 5: the workbench's frame relay at 1080p, fps and GB/s
 import { quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
@@ -11,6 +12,7 @@ import { roundTripFigure } from './figures/roundtrip.ts';
 import { coreFigure } from './figures/core.ts';
 import { fanOutFigure } from './figures/fan-out.ts';
 import { ringsFigure } from './figures/rings.ts';
+import { frameRelayFigure } from './figures/frame-relay.ts';
 import { stat } from 'node:fs/promises';
 
 const quick = quickFlag();
@@ -55,6 +57,12 @@ const figures: Record<string, () => Promise<void>> = {
   async rings() {
     const report = new Report('rings', 'The message ring, worker to worker, beside ringbuf.js and memcpy (Node)', { quick });
     for (const table of await ringsFigure({ quick, progress })) report.add(table);
+    await report.write();
+  },
+  async framerelay() {
+    const report = new Report('node-framerelay', 'Frame relay at 1080p (Node)', { quick });
+    const tables = await frameRelayFigure({ programUrl: new URL('../web/scenarios/frame-relay.guest.ts', import.meta.url).href, quick, progress });
+    for (const table of tables) report.add(table);
     await report.write();
   },
 };

@@ -50,7 +50,7 @@ export function SequenceChart({ wb }: { wb: Workbench }) {
     .filter((id) => id >= 0 && id !== clientId).sort((a, b) => a - b);
   const columns = [SERVER, clientId, ...ids];
   const width = Math.max(360, columns.length * 110 + 60);
-  const colX = (id: number) => 55 + columns.indexOf(id) * ((width - 170) / Math.max(1, columns.length - 1));
+  const colX = (id: number) => (columns.includes(id) ? 55 + columns.indexOf(id) * ((width - 170) / Math.max(1, columns.length - 1)) : NaN);
   const height = TOP + ROWS * ROW_H + 10;
   const t0 = shown[0]?.time ?? 0;
   const toggleKind = (k: TraceKind) => {

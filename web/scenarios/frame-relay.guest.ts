@@ -7,7 +7,7 @@ import { H_BUFFER, H_CONSUMER, H_HEIGHT, H_MAGIC, H_PRODUCED, H_PRODUCER, H_TAKE
 
 export interface FrameRelayArg { role: 'producer' | 'consumer'; width: number; height: number; frames?: number; minFrameMs?: number }
 
-function render(pixels: Uint32Array, width: number, height: number, t: number): void {
+export function render(pixels: Uint32Array, width: number, height: number, t: number): void {
   // A moving interference pattern: cheap integer arithmetic, every pixel different each frame.
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -28,7 +28,7 @@ export default async function main(vm: Guest, arg: FrameRelayArg) {
   const { width, height } = arg;
   if (bufferOffset(2, width, height) > bytes.length) throw new RangeError(`two ${width}x${height} frames do not fit in ${bytes.length} bytes of shared memory`);
   if (arg.role === 'consumer') {
-    Atomics.store(header, H_CONSUMER / 4, vm.id);
+    Atomics.store(header, H_CONSUMER / 4, vm.id + 1);
     let taken = 0;
     for (;;) {
       const v = vm.wait({ timeoutMs: 1000 });
@@ -36,11 +36,11 @@ export default async function main(vm: Guest, arg: FrameRelayArg) {
       if (v < 0 || Atomics.load(header, H_MAGIC / 4) !== MAGIC) continue;
       taken = Atomics.load(header, H_PRODUCED / 4);
       Atomics.store(header, H_TAKEN / 4, taken);
-      vm.ring(Atomics.load(header, H_PRODUCER / 4), 0);
+      vm.ring(Atomics.load(header, H_PRODUCER / 4) - 1, 0);
       if (arg.frames && taken >= arg.frames) return taken;
     }
   }
-  Atomics.store(header, H_PRODUCER / 4, vm.id);
+  Atomics.store(header, H_PRODUCER / 4, vm.id + 1);
   Atomics.store(header, H_WIDTH / 4, width);
   Atomics.store(header, H_HEIGHT / 4, height);
   Atomics.store(header, H_TAKEN / 4, 0);
@@ -48,20 +48,19 @@ export default async function main(vm: Guest, arg: FrameRelayArg) {
   Atomics.store(header, H_MAGIC / 4, MAGIC);
   const buffers = [0, 1].map((i) => new Uint32Array(bytes.buffer, bytes.byteOffset + bufferOffset(i, width, height), width * height));
   let frame = 0;
-  while (Atomics.load(header, H_CONSUMER / 4) === 0 && vm.peers().length < 2) if (await vm.waitAsync({ timeoutMs: 50 }) === -2) return 0;
+  while (Atomics.load(header, H_CONSUMER / 4) === 0) if (await vm.waitAsync({ timeoutMs: 50 }) === -2) return 0;
   for (;;) {
     const started = performance.now();
     frame++;
     render(buffers[frame % 2], width, height, frame);
     Atomics.store(header, H_BUFFER / 4, frame % 2);
     Atomics.store(header, H_PRODUCED / 4, frame);
-    const consumer = Atomics.load(header, H_CONSUMER / 4);
-    vm.ring(consumer, 0);
+    vm.ring(Atomics.load(header, H_CONSUMER / 4) - 1, 0);
     // Wait for the consumer to take this frame: then the other buffer is free.
     while (Atomics.load(header, H_TAKEN / 4) < frame) {
       const v = vm.wait({ timeoutMs: 1000 });
       if (v === -2) return frame;
-      if (v === -1 && Atomics.load(header, H_TAKEN / 4) < frame) vm.ring(Atomics.load(header, H_CONSUMER / 4), 0);
+      if (v === -1 && Atomics.load(header, H_TAKEN / 4) < frame) vm.ring(Atomics.load(header, H_CONSUMER / 4) - 1, 0);
     }
     if (arg.frames && frame >= arg.frames) return frame;
     const rest = (arg.minFrameMs ?? 0) - (performance.now() - started);

@@ -2,7 +2,7 @@
 // buffers), drawn here once:
 //
 //   0x000  header: magic 'FRLY', width, height, frames produced, buffer of the last frame,
-//          frames taken by the consumer, the consumer's ID, the producer's ID
+//          frames taken by the consumer, the consumer's ID + 1, the producer's ID + 1 (0: not there)
 //   0x1000 buffer 0: width x height RGBA
 //   0x1000 + width * height * 4: buffer 1
 //

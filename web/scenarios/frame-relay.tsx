@@ -76,7 +76,7 @@ export const frameRelay: Scenario = {
       fields: [
         { name: 'magic', value: "'FRLY'" }, { name: 'width', value: u(H_WIDTH) }, { name: 'height', value: u(H_HEIGHT) },
         { name: 'produced', value: u(H_PRODUCED) }, { name: 'buffer', value: u(H_BUFFER) }, { name: 'taken', value: u(H_TAKEN) },
-        { name: 'consumer ID', value: u(H_CONSUMER) }, { name: 'producer ID', value: u(H_PRODUCER) },
+        { name: 'consumer ID + 1', value: u(H_CONSUMER) }, { name: 'producer ID + 1', value: u(H_PRODUCER) },
       ],
     }];
   },
