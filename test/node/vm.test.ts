@@ -1,6 +1,7 @@
 // Guest VMs in worker_threads: spawning, the guest API, ping-pong, killing a VM mid-run.
 import { describe, expect, test } from 'vitest';
 import { Host, QemuError, driver } from '../../src/index.ts';
+import { until } from '../cases/helpers.ts';
 
 const program = (name: string) => new URL(`../programs/${name}.ts`, import.meta.url).href;
 
@@ -39,11 +40,9 @@ describe('VM workers in Node', () => {
     driver.bringUpDoorbell(local);
     const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv,vectors=2', program: program('echo'), arg: { replyTo: 0 } });
     expect(vm.id).toBe(1);
-    while (!vm.log.some((l) => l.includes('ready'))) await new Promise((r) => setTimeout(r, 5));
-    local.bar(2).bytes; // the VM announced readiness in shared memory; the host view sees the same bytes
+    await until(() => vm.log.some((l) => l.includes('ready')), 'the VM being ready', 60_000);
     driver.ring(local, vm.id, 1);
-    const deadline = Date.now() + 5000;
-    while (local.interrupts.delivered(1) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    await until(() => local.interrupts.delivered(1) > 0, 'the echo', 60_000);
     expect(local.interrupts.delivered(1)).toBe(1);
     expect(vm.counters.delivered).toEqual([0, 1]);
     vm.stop();
@@ -56,7 +55,7 @@ describe('VM workers in Node', () => {
     host.addServer({ id: 'srv', size: '1M', vectors: 1 });
     const asyncVm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: { async: true } });
     const blockingVm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: {} });
-    while (asyncVm.log.length === 0 || blockingVm.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await until(() => asyncVm.log.length > 0 && blockingVm.log.length > 0, 'both VMs starting', 60_000);
     const inspection = await asyncVm.inspect();
     expect(inspection.program).toBe(program('echo'));
     expect(inspection.peers.map((p) => p.id)).toEqual([0, 1]);
@@ -86,7 +85,7 @@ describe('VM workers in Node', () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 64 });
     const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv,vectors=64', program: program('echo'), arg: {} });
-    while (vm.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await until(() => vm.log.length > 0, 'the VM starting', 60_000);
     const quiet = { receive() {}, hangup() {} };
     // 24 newcomers x 64 eventfds = 1536 messages for the parked VM, more than its 1024-entry inbox.
     for (let i = 0; i < 24; i++) server.connect(quiet);
@@ -111,11 +110,9 @@ describe('VM workers in Node', () => {
     const victim = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('echo'), arg: {} });
     const local = host.realize('ivshmem-doorbell,chardev=srv');
     driver.bringUpDoorbell(local);
-    while (!victim.log.some((l) => l.includes('ready')) || !survivor.log.some((l) => l.includes('ready'))) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await until(() => victim.log.some((l) => l.includes('ready')) && survivor.log.some((l) => l.includes('ready')), 'both VMs being ready', 60_000);
     driver.ring(local, victim.id, 0);
-    while (victim.counters.delivered[0] === 0) await new Promise((r) => setTimeout(r, 1));
+    await until(() => victim.counters.delivered[0] > 0, 'the victim taking its doorbell', 60_000);
     const victimId = victim.id;
     await victim.terminate();
     expect(server.peerIds).not.toContain(victimId);
@@ -123,7 +120,7 @@ describe('VM workers in Node', () => {
     expect(local.peers().map((p) => p.id)).not.toContain(victimId);
     driver.ring(local, victimId, 0);
     driver.ring(local, survivor.id, 0);
-    while (survivor.counters.delivered[0] === 0) await new Promise((r) => setTimeout(r, 1));
+    await until(() => survivor.counters.delivered[0] > 0, 'the survivor taking its doorbell', 60_000);
     expect(survivor.counters.delivered[0]).toBe(1);
     survivor.stop();
     expect(await survivor.result).toBe(1);
@@ -149,8 +146,7 @@ describe('VM workers in Node', () => {
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
     const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: program('crash') });
     await expect(vm.result).rejects.toThrow(/crashed/);
-    const deadline = Date.now() + 5000;
-    while (host.devices.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await until(() => host.devices.length === 0, 'the dead VM\'s device being freed', 60_000);
     expect(host.devices).toEqual([]);
     expect(server.peerIds).toEqual([]);
   }, 20_000);

@@ -10,10 +10,11 @@ import newcomer from '../../test/programs/newcomer.ts?program';
 import ringStream from '../../test/programs/ring-stream.ts?program';
 import ringVirtqueue from '../../test/programs/ring-virtqueue.ts?program';
 import ringHostile from '../../test/programs/ring-hostile.ts?program';
+import waitOnce from '../../test/programs/wait-once.mjs?program';
 
 const programs: Record<string, string> = {
   pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails, 'intx-ping-pong': intxPingPong, newcomer,
-  'ring-stream': ringStream, 'ring-virtqueue': ringVirtqueue, 'ring-hostile': ringHostile,
+  'ring-stream': ringStream, 'ring-virtqueue': ringVirtqueue, 'ring-hostile': ringHostile, 'wait-once': waitOnce,
 };
 
 export function programUrl(name: string): string {
