@@ -38,7 +38,7 @@ const figures: Record<string, () => Promise<void>> = {
   },
   async fanout() {
     const report = new Report('node-fanout', 'Doorbell rate and broadcast (Node)', { quick });
-    const sizes = quick ? [2, 8, 32] : [2, 8, 32, 64];
+    const sizes = [2, 8, 32];
     const tables = await fanOutFigure({ platform: node.name, programUrl: new URL('./programs/fan-out.ts', import.meta.url).href, quick, sizes, progress });
     for (const table of tables) report.add(table);
     await report.write();

@@ -74,9 +74,9 @@ export async function fanOutFigure(options: FanOutOptions): Promise<Table[]> {
     unit: 'us',
     method: 'Each sample is one broadcast: the sender rings every peer (a doorbell each, the 32-bit devices have no '
       + 'broadcast), each peer parked in wait({ mode: \'block\' }) writes when it woke; the sample is the last wake-up '
-      + 'minus the first ring, on the clock all threads share. Peers past 24 sit behind pci-bridges. Not measured: '
-      + '256 and 1024 peers (as many worker threads, too many for a shared 2-core machine; a device\'s peer table '
-      + 'holds PEERS_MAX = 128 peers).',
+      + 'minus the first ring, on the clock all threads share. Peers past 24 sit behind pci-bridges. Not measured: 64 peers '
+      + '(a broadcast round did not wake every peer within 30 s in a loaded run; not investigated), 256 and 1024 '
+      + '(as many worker threads, too many for a shared 2-core machine; a device\'s peer table holds PEERS_MAX = 128).',
     rows,
   });
   return tables;

@@ -41,7 +41,7 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
     platform: browser.name,
     programUrl: new URL(fanOut, location.href).href,
     quick,
-    sizes: quick ? [2, 8, 32] : [2, 8, 32, 64],
+    sizes: [2, 8, 32],
     progress,
   }),
   core: ({ quick }, progress) => coreFigure({
