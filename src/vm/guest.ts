@@ -7,6 +7,7 @@ import type { CoreExports } from '../core/core.ts';
 import type { Device } from '../device/device.ts';
 import * as driver from '../driver/pci-driver.ts';
 import { SpinBudget } from './wait-policy.ts';
+import { GuestSdm } from '../sdm/guest-sdm.ts';
 
 export type WaitMode = 'block' | 'poll' | 'spin';
 
@@ -25,6 +26,8 @@ const FOREVER = 1n << 62n;
 export class Guest {
   readonly driver = driver;
   readonly lines: string[] = [];
+  /** virtio-sdm: the device's driver (signal, irq, boot, next); undefined on other models */
+  readonly sdm: GuestSdm | undefined;
   private readonly budget = new SpinBudget();
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
@@ -41,6 +44,7 @@ export class Guest {
     this.seq = new Int32Array(memory.buffer, device.block + L.DEV_IRQ_SEQ, 2);
     this.words = new Int32Array(memory.buffer, device.block, L.LINE * 3 / 4);
     this.fastRing = device.model !== 'ivshmem-2010';
+    this.sdm = device.model === 'virtio-sdm' ? new GuestSdm(device, core, memory, this) : undefined;
   }
 
   /** IVPosition: this VM's peer ID (0 without a server). */
