@@ -23,6 +23,17 @@ function crossOriginIsolationFallback(): Plugin {
   };
 }
 
+// The SDM relay (src/relay/), served by the dev and preview servers at /sdm-relay for virtio-sdm's
+// socket channel; browsers are let in only from the server's own origin.
+function sdmRelay(): Plugin {
+  const attach = async (server: { httpServer: unknown }) => {
+    if (!server.httpServer) return;
+    const { attachRelay } = await import('./src/relay/server.ts');
+    attachRelay(server.httpServer as import('node:http').Server, '/sdm-relay');
+  };
+  return { name: 'sdm-relay', configureServer: attach, configurePreviewServer: attach };
+}
+
 // SharedArrayBuffer (the shared WebAssembly.Memory) needs a cross-origin isolated page.
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -59,7 +70,7 @@ function guestPrograms(): Plugin {
 
 export default defineConfig({
   root: 'web',
-  plugins: [crossOriginIsolationFallback(), guestPrograms()],
+  plugins: [crossOriginIsolationFallback(), guestPrograms(), sdmRelay()],
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   worker: { format: 'es' },

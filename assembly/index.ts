@@ -23,3 +23,8 @@ export {
   ringFormat, ringAttach, ringReserve, ringCommit, ringWrite, ringPublish, ringPrepareSpaceWait, ringPeek,
   ringConsume, ringRead, ringRelease, ringPrepareWait,
 } from './ring';
+// virtio-sdm: the virtio-mmio window (bar(0)) and the group and signal entry points the host uses.
+export { virtioMmioRead, virtioMmioWrite } from './virtio-mmio';
+export {
+  sdmInit, sdmAttach, sdmSetRemoteSlave, sdmLeave, sdmSetRemoteMaster, sdmSend, sdmReceive,
+} from './sdm';

@@ -242,3 +242,137 @@ export const REG_X_NAME = 0xc0;
 export const PCI_COMMAND_SERR = 0x100;
 export const PCI_CONFIG_HEADER_SIZE = 0x40;
 export const PCI_CAP_MSIX_SIZEOF = 12;
+
+// ---- virtio-sdm (owned by assembly/virtio-mmio.ts and assembly/sdm.ts; drawn in assembly/sdm.ts) ----
+// An SDM device is not a PCI function: it has no MSI-X table, peer table or inbox, so its block
+// reuses that space for its own state (from DEV_MSIX_TABLE) and its guest RAM (from SDM_RAM).
+export const MODEL_SDM = 5;
+// virtio-mmio register window (virtio 1.x, 4.2.2), exposed as bar(0).
+export const VIRTIO_MMIO_SIZE = 0x200;
+export const VIRTIO_MMIO_MAGIC_VALUE = 0x000;
+export const VIRTIO_MMIO_VERSION = 0x004;
+export const VIRTIO_MMIO_DEVICE_ID = 0x008;
+export const VIRTIO_MMIO_VENDOR_ID = 0x00c;
+export const VIRTIO_MMIO_DEVICE_FEATURES = 0x010;
+export const VIRTIO_MMIO_DEVICE_FEATURES_SEL = 0x014;
+export const VIRTIO_MMIO_DRIVER_FEATURES = 0x020;
+export const VIRTIO_MMIO_DRIVER_FEATURES_SEL = 0x024;
+export const VIRTIO_MMIO_QUEUE_SEL = 0x030;
+export const VIRTIO_MMIO_QUEUE_NUM_MAX = 0x034;
+export const VIRTIO_MMIO_QUEUE_NUM = 0x038;
+export const VIRTIO_MMIO_QUEUE_READY = 0x044;
+export const VIRTIO_MMIO_QUEUE_NOTIFY = 0x050;
+export const VIRTIO_MMIO_INTERRUPT_STATUS = 0x060;
+export const VIRTIO_MMIO_INTERRUPT_ACK = 0x064;
+export const VIRTIO_MMIO_STATUS = 0x070;
+export const VIRTIO_MMIO_QUEUE_DESC_LOW = 0x080;
+export const VIRTIO_MMIO_QUEUE_DESC_HIGH = 0x084;
+export const VIRTIO_MMIO_QUEUE_DRIVER_LOW = 0x090;
+export const VIRTIO_MMIO_QUEUE_DRIVER_HIGH = 0x094;
+export const VIRTIO_MMIO_QUEUE_DEVICE_LOW = 0x0a0;
+export const VIRTIO_MMIO_QUEUE_DEVICE_HIGH = 0x0a4;
+export const VIRTIO_MMIO_SHM_LEN_LOW = 0x0b0;
+export const VIRTIO_MMIO_SHM_LEN_HIGH = 0x0b4;
+export const VIRTIO_MMIO_CONFIG_GENERATION = 0x0fc;
+export const VIRTIO_MMIO_CONFIG = 0x100;
+export const VIRT_MAGIC = 0x74726976; // "virt"
+export const VIRT_VERSION = 2;
+export const VIRTIO_ID_SDM = 21;
+export const SDM_VENDOR_ID = 0x57535649; // "IVSW", this project's MAGIC
+export const VIRTIO_QUEUE_MAX = 1024; // QueueSel values QEMU accepts
+// Device status bits.
+export const VIRTIO_STATUS_ACKNOWLEDGE = 1;
+export const VIRTIO_STATUS_DRIVER = 2;
+export const VIRTIO_STATUS_DRIVER_OK = 4;
+export const VIRTIO_STATUS_FEATURES_OK = 8;
+export const VIRTIO_STATUS_NEEDS_RESET = 64;
+export const VIRTIO_STATUS_FAILED = 128;
+// InterruptStatus bits.
+export const VIRTIO_ISR_VRING = 1;
+export const VIRTIO_ISR_CONFIG = 2;
+// Feature bits offered, as (low word, high word): VIRTIO_RING_F_EVENT_IDX is bit 29,
+// VIRTIO_F_VERSION_1 bit 32.
+export const VIRTIO_RING_F_EVENT_IDX = 1 << 29;
+export const SDM_FEATURES_LOW = VIRTIO_RING_F_EVENT_IDX;
+export const SDM_FEATURES_HIGH = 1;
+// Virtqueues: 0 hg_vq (host to guest), 1 gh_vq (guest to host).
+export const SDM_QUEUES = 2;
+export const SDM_HG_VQ = 0;
+export const SDM_GH_VQ = 1;
+export const SDM_QUEUE_NUM_MAX = 64;
+// Config space (from VIRTIO_MMIO_CONFIG): struct virtio_sdm_config, natural alignment.
+export const SDM_CFG_MASTER = 0;
+export const SDM_CFG_MAX_SLAVES = 2;
+export const SDM_CFG_CURRENT_SLAVES = 4;
+export const SDM_CFG_SIZE = 6;
+// Signals: struct SDMSignalData { u32 type; u32 slave; u32 payload[2]; }.
+export const SDM_IRQ = 0;
+export const SDM_BOOT = 1;
+export const SDM_SIGNAL_SIZE = 16;
+export const SDM_SLAVES_MAX = 64;
+// A slave-table entry or a slave's master link that is on the other side of a socket channel.
+export const SDM_REMOTE = 1;
+// Why a signal was rejected (index into the rejection counters).
+export const SDM_REJECT_TYPE = 0;
+export const SDM_REJECT_RANGE = 1;
+export const SDM_REJECT_SLAVE_TO_SLAVE = 2;
+export const SDM_REJECT_BEYOND_MAX = 3;
+export const SDM_REJECT_ABSENT = 4;
+export const SDM_REJECT_BUFFER = 5;
+export const SDM_REJECT_REASONS = 6;
+// SDM state, from the block's base.
+export const SDM_BASE = DEV_MSIX_TABLE;
+// transport line
+export const SDM_STATUS = SDM_BASE;
+export const SDM_DEVICE_FEATURES_SEL = SDM_BASE + 4;
+export const SDM_DRIVER_FEATURES_SEL = SDM_BASE + 8;
+export const SDM_DRIVER_FEATURES = SDM_BASE + 12; // two words
+export const SDM_QUEUE_SEL = SDM_BASE + 20;
+export const SDM_GENERATION = SDM_BASE + 24;
+// config line: the config bytes as the driver reads them, then the group
+export const SDM_CONFIG = SDM_BASE + 64;
+export const SDM_MASTER_LINK = SDM_BASE + 72; // slave: master's block, SDM_REMOTE, or 0
+export const SDM_CHANNEL_SOCKET = SDM_BASE + 76; // 1: the group is reached through the relay
+// counters line (read by the host)
+export const SDM_SENT = SDM_BASE + 128;
+export const SDM_RECEIVED = SDM_BASE + 132;
+export const SDM_DROPPED = SDM_BASE + 136; // pending queue full, or discarded by a reset
+export const SDM_BOOTED = SDM_BASE + 140;
+export const SDM_BOOT_PAYLOAD = SDM_BASE + 144; // two words
+export const SDM_BOOTS = SDM_BASE + 152;
+export const SDM_REJECTED = SDM_BASE + 160; // SDM_REJECT_REASONS words
+// queue registers, SDM_QUEUES x SDM_QUEUE_STRIDE
+export const SDM_QUEUE_STATE = SDM_BASE + 256;
+export const SDM_QUEUE_STRIDE = 64;
+export const SDMQ_NUM = 0;
+export const SDMQ_READY = 4;
+export const SDMQ_DESC = 8; // u64
+export const SDMQ_DRIVER = 16; // u64
+export const SDMQ_DEVICE = 24; // u64
+// each queue's device-side ring state (assembly/virtqueue.ts: vqStateBytes(SDM_QUEUE_NUM_MAX))
+export const SDM_VQ_STATE_BYTES = 128 + SDM_QUEUE_NUM_MAX * 24;
+export const SDM_VQ_DEVICE = SDM_QUEUE_STATE + SDM_QUEUES * SDM_QUEUE_STRIDE;
+// incoming signals, one lane per sender id (0 the master, 1..SDM_SLAVES_MAX the slaves): each lane
+// has one producer (the sender's thread, or the host thread for the relay) and one consumer (this
+// device's own thread, which moves them into hg_vq), so no lock is needed (docs/architecture.md)
+export const SDM_LANE_WRITE = 0;
+export const SDM_LANE_READ = 4;
+export const SDM_LANE_ENTRIES_AT = 8;
+export const SDM_LANE_ENTRIES = 16;
+export const SDM_LANE_STRIDE = SDM_LANE_ENTRIES_AT + SDM_LANE_ENTRIES * SDM_SIGNAL_SIZE;
+export const SDM_LANES = SDM_VQ_DEVICE + SDM_QUEUES * SDM_VQ_STATE_BYTES;
+// signals for the socket channel (the device's own thread writes, the host thread takes them)
+export const SDM_OUTBOX = SDM_LANES + (SDM_SLAVES_MAX + 1) * SDM_LANE_STRIDE;
+export const SDM_OUTBOX_WRITE = SDM_OUTBOX;
+export const SDM_OUTBOX_READ = SDM_OUTBOX + 4;
+export const SDM_OUTBOX_ENTRIES_AT = SDM_OUTBOX + LINE;
+export const SDM_OUTBOX_ENTRIES = 256;
+// master: the slave table, one word per id 0..SDM_SLAVES_MAX (a block, SDM_REMOTE, or 0)
+export const SDM_SLAVES = SDM_OUTBOX_ENTRIES_AT + SDM_OUTBOX_ENTRIES * SDM_SIGNAL_SIZE;
+// the guest driver's private ring state (vm.sdm's driver side), out of the device's reach
+export const SDM_VQ_DRIVER = SDM_SLAVES + (SDM_SLAVES_MAX + 1) * 4;
+export const SDM_STATE_END = SDM_VQ_DRIVER + SDM_QUEUES * SDM_VQ_STATE_BYTES;
+// The guest RAM the driver's rings and buffers live in: guest address 0 is block + SDM_RAM.
+export const SDM_RAM = (SDM_STATE_END + PAGE - 1) & ~(PAGE - 1);
+// It ends where the guest rings' private states begin (DEV_RING_STATES), so they stay out of its reach.
+export const SDM_RAM_SIZE = DEV_RING_STATES - SDM_RAM;

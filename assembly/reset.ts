@@ -6,12 +6,13 @@
 // touched. A doorbell racing a reset lands before or after it (msix.ts).
 import {
   DEV_CONFIG, DEV_WMASK, DEV_W1CMASK, PCI_CONFIG_HEADER_SIZE, MSIX_FLAGS, DEV_INTRMASK, DEV_INTRSTATUS,
-  DEV_FEATURES, FEATURE_MSIX, FEATURE_INTX,
+  DEV_FEATURES, FEATURE_MSIX, FEATURE_INTX, DEV_MODEL, MODEL_SDM,
 } from './layout';
 import { configByteUpdate } from './pci-config';
 import { msixReset } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
+import { sdmReset } from './sdm';
 import { TRACE_RESET } from './layout';
 
 function clearWritable(dev: u32, offset: u32): void {
@@ -20,6 +21,11 @@ function clearWritable(dev: u32, offset: u32): void {
 }
 
 export function deviceReset(dev: u32): void {
+  // virtio-sdm is no PCI function: its reset is the virtio one (writing 0 to Status).
+  if (load<i32>(dev + DEV_MODEL) == MODEL_SDM) {
+    sdmReset(dev);
+    return;
+  }
   traceDevice(TRACE_RESET, dev, -1);
   for (let i: u32 = 0; i < <u32>PCI_CONFIG_HEADER_SIZE; i++) clearWritable(dev, i);
   const features = atomic.load<i32>(dev + DEV_FEATURES);

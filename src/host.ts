@@ -18,6 +18,7 @@ import { BusDevice, Topology, type Machine, type Placement } from './pci/topolog
 import { spawnVm, type SpawnOptions, Vm } from './vm/spawn.ts';
 import { IvshmemClient } from './server/ivshmem-client.ts';
 import { Tracer } from './trace/tracer.ts';
+import { checkSdmSocket, type SdmSocketOptions } from './sdm/socket-channel.ts';
 
 export interface HostOptions {
   /** size of the shared memory, QEMU style ('64M', '1G'; a bare number is MiB as for -m); default 64M */
@@ -79,6 +80,8 @@ interface Attachment {
   connection?: ServerConnection;
   /** on the host's own machine (a VM's device is on the VM's) */
   placement?: Placement;
+  /** what else to undo when the device goes (virtio-sdm: leave its group) */
+  cleanup?: () => void;
   /** the device lives in this VM's worker; the host holds a view of it */
   vm?: Vm;
 }
@@ -86,6 +89,8 @@ interface Attachment {
 export class Host implements RealizeHost {
   readonly objects = new Map<string, MemoryBackend>();
   readonly servers = new Map<string, ServerEndpoint>();
+  /** SDM socket chardevs (addSdmSocket), for virtio-sdm's chardev= */
+  readonly sdmSockets = new Map<string, SdmSocketOptions>();
   readonly files = new Map<string, SharedFile>();
   readonly deviceIds = new Set<string>();
   readonly topology: Topology;
@@ -197,8 +202,21 @@ export class Host implements RealizeHost {
     this.servers.set(endpoint.id, endpoint);
   }
 
+  /**
+   * A chardev to the SDM relay: `virtio-sdm,...,chardev=ID` then joins `room` with `token` at
+   * `url` (ws://127.0.0.1:8765 from `npx ivshmem-wasm sdm-relay`, or the dev server's /sdm-relay).
+   */
+  addSdmSocket(options: SdmSocketOptions): SdmSocketOptions {
+    checkOptions('addSdmSocket', options);
+    this.checkChardev(options.id, undefined);
+    const chardev = checkSdmSocket(options);
+    this.sdmSockets.set(chardev.id, chardev);
+    return chardev;
+  }
+
   private checkChardev(id: unknown, socket: string | undefined): void {
     checkId(id);
+    if (this.sdmSockets.has(id as string)) throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`);
     if (this.servers.has(id as string)) throw new QemuError(`attempt to add duplicate property '${id}' to object (type 'container')`);
     // A chardev without a socket path (a server of one's own) binds nothing.
     if (socket !== undefined && [...this.servers.values()].some((s) => s.isRunning && s.socket === socket)) {
@@ -207,7 +225,8 @@ export class Host implements RealizeHost {
   }
 
   /**
-   * `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...`, `-ivshmem <size>,[unix:]name`;
+   * `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...`, `-ivshmem <size>,[unix:]name`,
+   * `virtio-sdm,...` (a virtio-mmio device: its registers are bar(0));
    * also `pcie-root-port`, `pcie-pci-bridge` and `pci-bridge`, whose ids are buses for `bus=`.
    */
   realize(text: `${'pcie-root-port' | 'pcie-pci-bridge' | 'pci-bridge'},${string}`): BusDevice;
@@ -368,6 +387,7 @@ export class Host implements RealizeHost {
     if (device.id) this.deviceIds.delete(device.id);
     if (parts.backend) parts.backend.mappedBy = undefined;
     if (parts.placement) this.topology.vacate(parts.placement, device);
+    parts.cleanup?.();
     device.client?.close();
     parts.connection?.close();
     this.freeDeviceBlock(device.block);

@@ -20,3 +20,7 @@ export * as ringLayout from '../assembly/ring-layout.ts';
 export { MessageProducer, MessageConsumer, formatMessageRing, messageRingBytes, type MessageRingOptions } from './ring/message-ring.ts';
 export { futexDoorbell, vmDoorbell, type Doorbell } from './ring/doorbell.ts';
 export { guestRings, GuestRings, type GuestRingOptions } from './ring/guest-rings.ts';
+export { SdmDriver, SdmError, SDM_IRQ, SDM_BOOT, type SdmSignal, type SdmSetupOptions } from './sdm/driver.ts';
+export type { GuestSdm, NextOptions } from './sdm/guest-sdm.ts';
+export type { SdmView, SdmCounters, RejectReason } from './sdm/view.ts';
+export type { SdmSocketChannel, SdmSocketOptions, ChannelState } from './sdm/socket-channel.ts';

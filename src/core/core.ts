@@ -35,6 +35,16 @@ export interface CoreExports extends RingCore {
   /** this instance's thread in the trace (0, the host, until set) */
   traceThread(thread: number): void;
   traceEmit(kind: number, device: number, peer: number, vector: number, value: number): void;
+  // virtio-sdm (assembly/virtio-mmio.ts, assembly/sdm.ts)
+  virtioMmioRead(dev: number, offset: number, size: number): number;
+  virtioMmioWrite(dev: number, offset: number, size: number, value: number): void;
+  sdmInit(dev: number, master: number, maxSlaves: number, booted: number, socket: number): void;
+  sdmAttach(master: number, slave: number, requested: number): number;
+  sdmSetRemoteSlave(master: number, id: number, present: number): void;
+  sdmLeave(dev: number): void;
+  sdmSetRemoteMaster(slave: number, id: number, present: number, maxSlaves: number, currentSlaves: number): void;
+  sdmSend(dev: number, type: number, slave: number, p0: number, p1: number): number;
+  sdmReceive(dev: number, type: number, from: number, p0: number, p1: number): number;
 }
 
 function refsWord(memory: WebAssembly.Memory, slot: number): Int32Array {

@@ -10,6 +10,8 @@ import type { BarLayout, PciLayout } from './pci-layout.ts';
 import type { ServerClient } from './server-client.ts';
 import { loadState, saveState } from './migration.ts';
 import { readPeers } from './peer-table.ts';
+import { noConfigSpace, virtioMmioHandlers, VIRTIO_MMIO_OPS } from '../sdm/mmio-window.ts';
+import { SdmView } from '../sdm/view.ts';
 
 export interface Region32 {
   read(offset: number, size: 1 | 2 | 4): number;
@@ -56,6 +58,7 @@ const MODEL_IDS: Record<DeviceSpec['model'], number> = {
   'ivshmem-doorbell': L.MODEL_DOORBELL,
   ivshmem: L.MODEL_LEGACY,
   'ivshmem-2010': L.MODEL_2010,
+  'virtio-sdm': L.MODEL_SDM,
 };
 
 export function modelId(model: DeviceSpec['model']): number {
@@ -82,7 +85,7 @@ export class Device {
     this.ready = ready;
     ready.catch(() => {});
     this.view = new DataView(host.memory.buffer);
-    this.config = this.region(
+    this.config = layout.transport === 'virtio-mmio' ? noConfigSpace(this.name) : this.region(
       { name: `${this.name} config space`, size: L.CONFIG_SIZE, widths: [1, 2, 4], widthReason: 'PCI configuration accesses are 1, 2 or 4 bytes' },
       (offset, width) => this.core.configRead(block, offset, width) >>> 0,
       (offset, width, value) => this.core.configWrite(block, offset, width, Number(value)),
@@ -100,6 +103,14 @@ export class Device {
   get hostCore(): CoreExports { return this.host.core; }
   // The memory never grows (its maximum is its size), so one view serves for the device's life.
   private readonly view: DataView;
+
+  /** virtio-sdm: its id, group, counters and boot state; undefined on other models. */
+  get sdm(): SdmView | undefined {
+    if (this.spec.model !== 'virtio-sdm') return undefined;
+    this.sdmView ??= new SdmView(this.view, this.block);
+    return this.sdmView;
+  }
+  private sdmView: SdmView | undefined;
 
   /** IVPosition as a signed number: the peer ID, 0 without a server, -1 while not ready. */
   get ivPosition(): number {
@@ -176,6 +187,7 @@ export class Device {
 
   private decoded(bar: BarLayout): void {
     this.checkPlugged();
+    if (this.layout.transport === 'virtio-mmio') return;
     const command = this.core.configRead(this.block, L.PCI_COMMAND, 2);
     if ((command & L.PCI_COMMAND_MEMORY) === 0) {
       throw new AccessError(`${this.name} BAR${bar.index} is not decoded: Memory Space Enable (bit 1 of the Command register) is clear`);
@@ -225,6 +237,9 @@ export class Device {
           this.host.beforeRegisterAccess?.();
           before();
         });
+    } else if (bar.kind === 'virtio-mmio') {
+      const { read, write } = virtioMmioHandlers(this.core, this.block);
+      region = this.mmioRegion(name, bar, VIRTIO_MMIO_OPS, read, write, before);
     } else if (bar.kind === 'msix') {
       region = this.mmioRegion(name, bar, MSIX_MMIO, (at) => this.msixRead(at), (at, _size, value) => this.msixWrite(at, value), before);
     } else {

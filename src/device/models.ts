@@ -5,8 +5,9 @@ import { checkId, parseBool, parseOnOffAuto, parseOptionString, parseUint32, qdi
 import { isPowerOfTwo, parseSize } from '../options/size.ts';
 import { VECTORS_MAX } from '../../assembly/layout.ts';
 import { parseAddr } from '../pci/topology.ts';
+import { parseSdmSpec, SDM_PROPERTIES, type SdmSpec } from '../sdm/options.ts';
 
-export type ModelName = 'ivshmem-plain' | 'ivshmem-doorbell' | 'ivshmem' | 'ivshmem-2010';
+export type ModelName = 'ivshmem-plain' | 'ivshmem-doorbell' | 'ivshmem' | 'ivshmem-2010' | 'virtio-sdm';
 
 const COMMON = ['id', 'bus', 'addr'];
 // x- properties: opt-in extensions no real device has (see the README); off by default.
@@ -15,6 +16,7 @@ const PROPERTIES: Record<ModelName, string[]> = {
   'ivshmem-doorbell': ['chardev', 'vectors', 'ioeventfd', 'master', 'x-poll', 'x-peers', 'x-name', ...COMMON],
   ivshmem: ['chardev', 'size', 'vectors', 'ioeventfd', 'msi', 'shm', 'role', 'use64', ...COMMON],
   'ivshmem-2010': ['size', 'name', ...COMMON],
+  'virtio-sdm': SDM_PROPERTIES,
 };
 
 /** The options of one device, parsed and checked, before realization. */
@@ -40,6 +42,8 @@ export interface DeviceSpec {
   xPeers: boolean;
   /** x-name: BAR0 0xc0..0xff hold this name, so a guest can tell its devices apart */
   xName?: string;
+  /** virtio-sdm: role and max_slaves (src/sdm/options.ts) */
+  sdm?: SdmSpec;
 }
 
 /** `-ivshmem <size in MB>,[unix:]name`, the 2010 command line, as an ivshmem-2010 string. */
@@ -111,6 +115,7 @@ export function parseDeviceSpec(text: string, refs: PropertyRefs = {}): DeviceSp
     checkId(id);
     refs.id?.(id);
   }
+  if (model === 'virtio-sdm') return parseSdmSpec(props);
   const bus = props.get('bus');
   if (bus !== undefined) refs.bus?.(bus);
   const spec: DeviceSpec = {

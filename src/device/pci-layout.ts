@@ -5,7 +5,7 @@
 import * as L from '../../assembly/layout.ts';
 import type { DeviceSpec } from './models.ts';
 
-export type BarKind = 'registers' | 'msix' | 'memory';
+export type BarKind = 'registers' | 'msix' | 'memory' | 'virtio-mmio';
 
 export interface BarLayout {
   index: number;
@@ -23,6 +23,8 @@ export interface PciLayout {
   bars: BarLayout[];
   /** MSI-X: where the PBA starts in BAR1 */
   pbaOffset: number;
+  /** 'virtio-mmio': no PCI function at all, its register window shown as bar(0) (virtio-sdm) */
+  transport?: 'virtio-mmio';
 }
 
 function pow2ceil(n: number): number {
@@ -38,6 +40,10 @@ export function msixBar(vectors: number): { size: number; pbaOffset: number } {
 }
 
 export function pciLayout(spec: DeviceSpec, memorySize: number): PciLayout {
+  if (spec.model === 'virtio-sdm') {
+    const bars: BarLayout[] = [{ index: 0, kind: 'virtio-mmio', size: L.VIRTIO_MMIO_SIZE, type: 0 }];
+    return { revision: 0, interruptPin: 0, msix: false, intx: false, bars, pbaOffset: 0, transport: 'virtio-mmio' };
+  }
   const hasServer = spec.chardev !== undefined;
   const msix = spec.msi && hasServer;
   const intx = !spec.msi && hasServer;

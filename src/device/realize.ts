@@ -18,6 +18,7 @@ import { pciLayout, writeConfigSpace, type PciLayout } from './pci-layout.ts';
 import { ServerClient } from './server-client.ts';
 import { readPeers } from './peer-table.ts';
 import type { Placement, Topology } from '../pci/topology.ts';
+import { buildSdmDevice, realizeSdm, resolveSdm, type SdmLink } from '../sdm/realize.ts';
 
 export interface RealizeHost extends DeviceHost {
   objects: Map<string, MemoryBackend>;
@@ -32,13 +33,17 @@ export interface RealizeHost extends DeviceHost {
   readonly maxPeers: number;
   freeDeviceBlock(block: number): void;
   eventfdIsLive(slot: number): boolean;
-  attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection; placement: Placement }): void;
+  attach(device: Device, parts: { backend?: MemoryBackend; connection?: ServerConnection; placement?: Placement; cleanup?: () => void }): void;
+  devices: Device[];
 }
 
 /** A device whose options and references all check out, not yet allocated. */
 export interface ResolvedDevice {
   spec: DeviceSpec;
-  placement: Placement;
+  /** where on the PCI topology (none for virtio-sdm, a virtio-mmio device) */
+  placement?: Placement;
+  /** virtio-sdm: what its chardev names */
+  sdm?: SdmLink;
   backend?: MemoryBackend;
   server?: ServerEndpoint;
 }
@@ -91,6 +96,7 @@ export function resolveDevice(host: RealizeHost, text: string, machine: MachineC
       if (!server && model !== 'ivshmem-2010') throw new QemuError(`Property '${model}.chardev' can't find value '${id}'`);
     },
   });
+  if (spec.model === 'virtio-sdm') return resolveSdm(host, spec);
   const placement = machine.topology.place(spec.model, spec.bus, spec.addr);
   if (backend) {
     // QEMU 7.2 aborts here (pci_register_bar asserts); the project refuses with the assertion's words
@@ -166,6 +172,7 @@ export function buildDevice(
   dh: DeviceHost, spec: DeviceSpec, block: number,
   source: { memory: MemoryPlace } | { client: ServerClient; ready: Promise<void> },
 ): Device {
+  if (spec.model === 'virtio-sdm') return buildSdmDevice(dh, spec, block);
   const view = new DataView(dh.memory.buffer);
   const client = 'client' in source ? source.client : undefined;
   const memory = 'memory' in source ? source.memory : client!.sharedMemory;
@@ -228,6 +235,7 @@ export function checkMaster(spec: DeviceSpec, client: ServerClient): void {
 /** host.realize: the whole of it, on the host. */
 export function realizeDevice(host: RealizeHost, text: string): Device {
   const resolved = resolveDevice(host, text);
+  if (resolved.spec.model === 'virtio-sdm') return realizeSdm(host, resolved);
   const { spec, server, backend, placement } = resolved;
   if (!server) {
     const memory = memoryWithoutServer(host, resolved);

@@ -8,6 +8,7 @@ import type { Device } from '../device/device.ts';
 import * as driver from '../driver/pci-driver.ts';
 import { SpinBudget } from './wait-policy.ts';
 import { AccessError } from '../errors.ts';
+import { GuestSdm } from '../sdm/guest-sdm.ts';
 
 export type WaitMode = 'block' | 'poll' | 'spin';
 
@@ -38,6 +39,8 @@ function checkWaitOptions(options: WaitOptions): void {
 export class Guest {
   readonly driver = driver;
   readonly lines: string[] = [];
+  /** virtio-sdm: the device's driver (signal, irq, boot, next); undefined on other models */
+  readonly sdm: GuestSdm | undefined;
   private readonly budget = new SpinBudget();
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
@@ -54,6 +57,7 @@ export class Guest {
     this.seq = new Int32Array(memory.buffer, device.block + L.DEV_IRQ_SEQ, 2);
     this.words = new Int32Array(memory.buffer, device.block, L.LINE * 3 / 4);
     this.fastRing = device.model !== 'ivshmem-2010';
+    this.sdm = device.model === 'virtio-sdm' ? new GuestSdm(device, core, memory, this) : undefined;
   }
 
   /** IVPosition: this VM's peer ID (0 without a server). */

@@ -14,6 +14,7 @@ import { closePeerTable } from '../device/server-client.ts';
 import { InboxWriter } from '../server/inbox.ts';
 import { Topology, type Machine, type Placement } from '../pci/topology.ts';
 import type { ServerConnection } from '../server/server.ts';
+import { joinSdm, type SdmMembership } from '../sdm/realize.ts';
 import type { VmApi, VmInspection, VmStarted } from './protocol.ts';
 import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 import type { Tracer } from '../trace/tracer.ts';
@@ -31,6 +32,11 @@ export interface SpawnOptions {
    * without `addr=` the device gets the slot a fresh QEMU gives it (00:04.0 on pc, 00:03.0 on q35).
    */
   machine?: Machine;
+  /**
+   * virtio-sdm: 'sdm' holds the program back until the VM's device receives an SDM_BOOT (as a
+   * remoteproc-managed core waits for its master); by default it starts at once
+   */
+  boot?: 'sdm';
 }
 
 export interface VmCounters {
@@ -191,6 +197,9 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
   const machine = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
   const resolved = resolveDevice(host, options.device, machine);
   const { spec, server } = resolved;
+  if (options.boot !== undefined && (options.boot !== 'sdm' || spec.model !== 'virtio-sdm')) {
+    throw new QemuError(`boot: '${options.boot}' is only for a virtio-sdm device, as boot: 'sdm'`);
+  }
   const block = allocateBlock(host, spec);
   const unreserve = host.reserve(resolved);
   const inbox = server ? new InboxWriter(host.memory, block) : undefined;
@@ -201,7 +210,16 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
     unreserve();
     throw error;
   }
-  const memoryPlace = server ? undefined : memoryWithoutServer(host, resolved);
+  let sdm: SdmMembership | undefined;
+  try {
+    if (spec.model === 'virtio-sdm') sdm = joinSdm(host, resolved, block, options.boot !== 'sdm');
+  } catch (error) {
+    connection?.close();
+    host.freeDeviceBlock(block);
+    unreserve();
+    throw error;
+  }
+  const memoryPlace = server ? undefined : sdm ? { offset: block + L.SDM_RAM, size: L.SDM_RAM_SIZE } : memoryWithoutServer(host, resolved);
   const traceThread = host.trace.openThread();
   const cleanUp = () => {
     host.trace.closeThread(traceThread);
@@ -209,6 +227,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
     closePeerTable(peerTableOf(host, block), new DataView(host.memory.buffer).getInt32(block + L.DEV_VM_ID, true));
     inbox?.close();
     connection?.close();
+    sdm?.leave();
   };
 
   let thread: WorkerThread;
@@ -218,6 +237,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
     host.trace.closeThread(traceThread);
     inbox?.close();
     connection?.close();
+    sdm?.leave();
     host.freeDeviceBlock(block);
     unreserve();
     throw error;
@@ -254,7 +274,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
   const vm = new Vm(device, host.memory, {
     thread,
     machine: machineType,
-    placement: resolved.placement,
+    placement: resolved.placement ?? { bus: 'virtio-mmio', address: '' },
     traceThread,
     api,
     lines,
@@ -265,7 +285,7 @@ export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineTyp
     },
   }, options);
   unreserve();
-  machine.topology.occupy(resolved.placement, `${spec.model}${spec.id ? `,id=${spec.id}` : ''}`, device);
+  if (resolved.placement) machine.topology.occupy(resolved.placement, `${spec.model}${spec.id ? `,id=${spec.id}` : ''}`, device);
   host.attachVm(device, { backend: resolved.backend, vm });
   return vm;
 }

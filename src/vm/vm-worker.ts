@@ -37,7 +37,7 @@ const api: VmApi = {
       beforeRegisterAccess: pump,
     };
     let device: Device;
-    if (init.spec.chardev === undefined) {
+    if (init.spec.chardev === undefined || init.spec.model === 'virtio-sdm') {
       device = buildDevice(dh, init.spec, init.block, { memory: init.memoryPlace! });
     } else {
       inbox = new InboxReader(init.memory, init.block);
@@ -67,6 +67,7 @@ const api: VmApi = {
     if (!vm) throw new Error('the VM has not started');
     running = program;
     try {
+      await vm.sdm?.booted();
       const module = await importProgram(program);
       if (typeof module.default !== 'function') {
         throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);

@@ -11,10 +11,13 @@ import ringStream from '../../test/programs/ring-stream.ts?program';
 import ringVirtqueue from '../../test/programs/ring-virtqueue.ts?program';
 import ringHostile from '../../test/programs/ring-hostile.ts?program';
 import waitOnce from '../../test/programs/wait-once.mjs?program';
+import sdmMaster from '../../test/programs/sdm-master.ts?program';
+import sdmSlave from '../../test/programs/sdm-slave.ts?program';
 
 const programs: Record<string, string> = {
   pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails, 'intx-ping-pong': intxPingPong, newcomer,
   'ring-stream': ringStream, 'ring-virtqueue': ringVirtqueue, 'ring-hostile': ringHostile, 'wait-once': waitOnce,
+  'sdm-master': sdmMaster, 'sdm-slave': sdmSlave,
 };
 
 export function programUrl(name: string): string {

@@ -1,0 +1,57 @@
+// `npx ivshmem-wasm sdm-relay --port N [--host H] [--origin URL]... [--max-clients N] [--max-fps N]`
+import { listenRelay } from './server.ts';
+
+const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--origin URL]... [--max-clients N] [--max-fps N] [--quiet]
+  --port N         port to listen on (default 8765; 0 picks a free one)
+  --host ADDRESS   address to listen on (default 127.0.0.1: this machine only)
+  --origin URL     a web origin allowed to connect (repeatable; default http://localhost:5173 and
+                   http://127.0.0.1:5173, the dev server); clients without an Origin (Node) are allowed
+  --max-clients N  clients per room, the master included (default 64)
+  --max-fps N      frames per second per client (default 2000)`;
+
+function fail(message: string): never {
+  console.error(`ivshmem-wasm sdm-relay: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function number(name: string, text: string | undefined): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isInteger(n) || n < 0) fail(`${name} expects a whole number`);
+  return n;
+}
+
+export async function main(args: string[]): Promise<void> {
+  if (args[0] !== 'sdm-relay') fail(args[0] === undefined ? 'no command' : `unknown command '${args[0]}'`);
+  let port = 8765;
+  let host = '127.0.0.1';
+  const origins: string[] = [];
+  let maxClientsPerRoom: number | undefined;
+  let maxFramesPerSecond: number | undefined;
+  let quiet = false;
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--port') port = number('--port', args[++i]);
+    else if (arg === '--host') host = args[++i] ?? fail('--host expects an address');
+    else if (arg === '--origin') origins.push(args[++i] ?? fail('--origin expects a URL'));
+    else if (arg === '--max-clients') maxClientsPerRoom = number('--max-clients', args[++i]);
+    else if (arg === '--max-fps') maxFramesPerSecond = number('--max-fps', args[++i]);
+    else if (arg === '--quiet') quiet = true;
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      return;
+    } else fail(`unknown option '${arg}'`);
+  }
+  const relay = await listenRelay({
+    port, host, maxClientsPerRoom, maxFramesPerSecond,
+    origins: origins.length > 0 ? origins : ['http://localhost:5173', 'http://127.0.0.1:5173'],
+    log: quiet ? undefined : (line) => console.log(line),
+  });
+  // The first line says where it listens: tests and scripts read it.
+  console.log(`sdm-relay listening on ws://${relay.host}:${relay.port}`);
+  const stop = () => void relay.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const invoked = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (invoked) await main(process.argv.slice(2));

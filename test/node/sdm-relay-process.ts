@@ -1,0 +1,107 @@
+// A real relay process for the tests: `node bin/ivshmem-wasm.mjs sdm-relay ...`, as a user runs it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const bin = fileURLToPath(new URL('../../bin/ivshmem-wasm.mjs', import.meta.url));
+
+export interface RelayProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [bin, 'sdm-relay', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`the relay did not start within ${budgetMs / 1000} s: ${output.join('\n')}`));
+    }, budgetMs);
+    const onLine = (line: string) => {
+      output.push(line);
+      const match = /^sdm-relay listening on (ws:\/\/[^:]+:(\d+))$/.exec(line);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve({
+        url: match[1],
+        port: Number(match[2]),
+        child,
+        output,
+        stop: () => new Promise<void>((done) => {
+          if (child.exitCode !== null) return done();
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        }),
+      });
+    };
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      lines.forEach(onLine);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the relay exited (${code}): ${output.join('\n')}`));
+    });
+  });
+}
+
+/** A raw WebSocket client of the relay, recording what it gets. */
+export interface RawClient {
+  ws: WebSocket;
+  text: Record<string, unknown>[];
+  signals: Uint8Array[];
+  opened: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  /** the HTTP status when the relay refused the upgrade */
+  refusedWith: Promise<number>;
+  send(frame: unknown): void;
+}
+
+export function client(url: string, origin?: string): RawClient {
+  const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+  const text: Record<string, unknown>[] = [];
+  const signals: Uint8Array[] = [];
+  let refused!: (status: number) => void;
+  const refusedWith = new Promise<number>((resolve) => { refused = resolve; });
+  ws.on('unexpected-response', (_req, res) => {
+    refused(res.statusCode ?? 0);
+    ws.terminate();
+  });
+  ws.on('error', () => {});
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) signals.push(new Uint8Array(data));
+    else text.push(JSON.parse(data.toString()));
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('close', () => reject(new Error('closed before opening')));
+  });
+  opened.catch(() => {});
+  return {
+    ws,
+    text,
+    signals,
+    opened,
+    closed: new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() }))),
+    refusedWith,
+    send: (frame) => ws.send(frame instanceof Uint8Array ? frame : JSON.stringify(frame)),
+  };
+}
+
+export function signal(type: number, slave: number, p0 = 0, p1 = 0): Uint8Array {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, type, true);
+  view.setUint32(4, slave, true);
+  view.setUint32(8, p0, true);
+  view.setUint32(12, p1, true);
+  return bytes;
+}

@@ -1,0 +1,146 @@
+// The SDM relay's security and validation, tried from real WebSocket clients (ws) against a real
+// relay process started the way a user starts it (`ivshmem-wasm sdm-relay`).
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { until } from '../cases/helpers.ts';
+import { client, signal, startRelay, type RawClient, type RelayProcess } from './sdm-relay-process.ts';
+
+let relay: RelayProcess;
+let rated: RelayProcess;
+beforeAll(async () => {
+  [relay, rated] = await Promise.all([startRelay(['--max-clients', '3']), startRelay(['--max-fps', '50'])]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([relay?.stop(), rated?.stop()]);
+});
+
+let rooms = 0;
+const room = () => `room-${++rooms}`;
+
+async function joined(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  await c.opened;
+  c.send({ type: 'join', ...frame });
+  await until(() => c.text.some((t) => t.type === 'welcome' || t.type === 'error'), 'an answer to join', 20_000);
+  return c.text.find((t) => t.type === 'welcome' || t.type === 'error')!;
+}
+
+async function group(url: string, name = room(), slaves = 1) {
+  const master = client(url);
+  expect(await joined(master, { room: name, token: 't0ken', role: 'master', maxSlaves: 4 })).toMatchObject({ type: 'welcome', id: 0 });
+  const list: RawClient[] = [];
+  for (let i = 0; i < slaves; i++) {
+    const s = client(url);
+    expect(await joined(s, { room: name, token: 't0ken', role: 'slave' })).toMatchObject({ type: 'welcome', id: i + 1 });
+    list.push(s);
+  }
+  return { master, slaves: list, name };
+}
+
+const payloadOf = (bytes: Uint8Array) => Array.from(new Uint32Array(bytes.slice().buffer));
+
+describe('sdm-relay: security and validation (real clients, real relay process)', () => {
+  test('listens on 127.0.0.1 only by default', async () => {
+    expect(relay.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (!external) return; // no other address on this machine to try from: the URL above is the check
+    const c = client(`ws://${external.address}:${relay.port}`);
+    await expect(c.opened).rejects.toThrow();
+  }, 30_000);
+
+  test('browser Origins: only the allow-list (the dev server) gets in; clients without an Origin do', async () => {
+    expect(await client(relay.url, 'http://evil.example').refusedWith).toBe(403);
+    expect(await client(relay.url, 'http://localhost:5174').refusedWith).toBe(403);
+    await client(relay.url, 'http://localhost:5173').opened;
+    await client(relay.url, 'http://127.0.0.1:5173').opened;
+    await client(relay.url).opened;
+  }, 30_000);
+
+  test('a room is joined with its token; signals stay inside their room', async () => {
+    const a = await group(relay.url);
+    const b = await group(relay.url);
+    const intruder = client(relay.url);
+    expect(await joined(intruder, { room: a.name, token: 'guess', role: 'slave' })).toMatchObject({ type: 'error', message: `wrong token for room '${a.name}'` });
+    expect((await intruder.closed).code).toBe(4403);
+    a.master.send(signal(0, 1, 0xaaaa, 1));
+    b.master.send(signal(0, 1, 0xbbbb, 2));
+    await until(() => a.slaves[0].signals.length === 1 && b.slaves[0].signals.length === 1, 'both signals', 20_000);
+    expect(payloadOf(a.slaves[0].signals[0])).toEqual([0, 0, 0xaaaa, 1]);
+    expect(payloadOf(b.slaves[0].signals[0])).toEqual([0, 0, 0xbbbb, 2]);
+    // The relay names the sender to the master; a slave cannot pretend to be another.
+    a.slaves[0].send(signal(0, 0, 5, 5));
+    await until(() => a.master.signals.length === 1, 'the slave signal', 20_000);
+    expect(payloadOf(a.master.signals[0])).toEqual([0, 1, 5, 5]);
+    expect(b.master.signals).toEqual([]);
+  }, 30_000);
+
+  test('a slave id is held by one client at a time; a room refuses slaves beyond max_slaves and without a master', async () => {
+    const name = room();
+    const nobody = client(relay.url);
+    expect(await joined(nobody, { room: name, token: 'x', role: 'slave' })).toMatchObject({ type: 'error', message: `no master in room '${name}' yet`, final: false });
+    const master = client(relay.url);
+    await joined(master, { room: name, token: 'x', role: 'master', maxSlaves: 1 });
+    const first = client(relay.url);
+    expect(await joined(first, { room: name, token: 'x', role: 'slave', slave: 1 })).toMatchObject({ type: 'welcome', id: 1 });
+    const second = client(relay.url);
+    expect(await joined(second, { room: name, token: 'x', role: 'slave', slave: 1 })).toMatchObject({ type: 'error', message: `slave id 1 is taken in room '${name}'` });
+    const third = client(relay.url);
+    expect(await joined(third, { room: name, token: 'x', role: 'slave' })).toMatchObject({ type: 'error', message: `room '${name}' is full: max_slaves is 1` });
+    const another = client(relay.url);
+    expect(await joined(another, { room: name, token: 'x', role: 'master', maxSlaves: 1 })).toMatchObject({ type: 'error', message: `room '${name}' already has a master` });
+    // Once slave 1 leaves, its id is free again.
+    first.ws.close();
+    await until(() => master.text.some((t) => t.type === 'members' && (t.slaves as number[]).length === 0), 'the departure', 20_000);
+    const fourth = client(relay.url);
+    expect(await joined(fourth, { room: name, token: 'x', role: 'slave', slave: 1 })).toMatchObject({ type: 'welcome', id: 1 });
+  }, 30_000);
+
+  test('clients per room are bounded (--max-clients 3)', async () => {
+    const { name } = await group(relay.url, room(), 2);
+    const fourth = client(relay.url);
+    expect(await joined(fourth, { room: name, token: 't0ken', role: 'slave' })).toMatchObject({ type: 'error', message: `room '${name}' has the maximum of 3 clients` });
+  }, 30_000);
+
+  test.each([
+    ['a signal frame of 17 bytes', (c: RawClient) => c.send(new Uint8Array(17)), 4400],
+    ['a 5000-byte frame', (c: RawClient) => c.send(new Uint8Array(5000)), 1009],
+    ['an unknown signal type', (c: RawClient) => c.send(signal(2, 0)), 4400],
+    ['a slave naming a slave', (c: RawClient) => c.send(signal(0, 2)), 4400],
+    ['a control frame that is not JSON', (c: RawClient) => c.ws.send('{nope'), 4400],
+    ['an unexpected control frame', (c: RawClient) => c.send({ type: 'max_slaves', value: 9 }), 4400],
+  ])('%s drops that client and nobody else', async (_what, misbehave, code) => {
+    const { master, slaves } = await group(relay.url, room(), 2);
+    misbehave(slaves[0]);
+    expect((await slaves[0].closed).code).toBe(code);
+    master.send(signal(0, 2, 42, 0));
+    await until(() => slaves[1].signals.length === 1, 'the other slave still served', 20_000);
+    slaves[1].send(signal(1, 0, 7, 0));
+    await until(() => master.signals.length === 1, 'the master still served', 20_000);
+    expect(payloadOf(master.signals[0])).toEqual([1, 2, 7, 0]);
+  }, 30_000);
+
+  test('a master naming slave 0 or beyond 1024 is dropped; frames before joining are refused', async () => {
+    const { master, slaves } = await group(relay.url, room(), 1);
+    master.send(signal(0, 0));
+    expect((await master.closed).code).toBe(4400);
+    const early = client(relay.url);
+    await early.opened;
+    early.send(signal(0, 0));
+    expect((await early.closed).code).toBe(4400);
+    const bad = client(relay.url);
+    await bad.opened;
+    bad.send({ type: 'join', room: '../etc', token: 'x', role: 'master', maxSlaves: 1 });
+    expect(await bad.closed).toEqual({ code: 4400, reason: 'a room name is 1 to 64 of A-Z a-z 0-9 . _ -' });
+    expect(slaves[0].ws.readyState).toBe(WebSocket.OPEN);
+  }, 30_000);
+
+  test('frames per second are bounded (--max-fps 50): a flood drops the flooder only', async () => {
+    const { master, slaves } = await group(rated.url, room(), 2);
+    for (let i = 0; i < 200; i++) slaves[0].send(signal(0, 0, i, 0));
+    expect((await slaves[0].closed).code).toBe(4429);
+    const before = master.signals.length;
+    expect(before).toBeLessThanOrEqual(51);
+    slaves[1].send(signal(0, 0, 1, 2));
+    await until(() => master.signals.length === before + 1, 'the other slave still served', 20_000);
+  }, 30_000);
+});
