@@ -376,3 +376,11 @@ export const SDM_STATE_END = SDM_VQ_DRIVER + SDM_QUEUES * SDM_VQ_STATE_BYTES;
 export const SDM_RAM = (SDM_STATE_END + PAGE - 1) & ~(PAGE - 1);
 // It ends where the guest rings' private states begin (DEV_RING_STATES), so they stay out of its reach.
 export const SDM_RAM_SIZE = DEV_RING_STATES - SDM_RAM;
+
+// --- the host's accelerator (Host.create({ accel })), in the header ---
+// KVM (the default) hands a vector's eventfd to an irqfd once the guest enables MSI-X; until then
+// the eventfd keeps counting and QEMU's PBA poll turns it into a pending bit: an event before
+// MSI-X is enabled stays pending. TCG reads the eventfd itself and drops the event.
+export const HEADER_ACCEL = HEADER_BASE + 12;
+export const ACCEL_KVM = 1;
+export const ACCEL_TCG = 2;
