@@ -242,3 +242,11 @@ export const REG_X_NAME = 0xc0;
 export const PCI_COMMAND_SERR = 0x100;
 export const PCI_CONFIG_HEADER_SIZE = 0x40;
 export const PCI_CAP_MSIX_SIZEOF = 12;
+
+// --- the host's accelerator (Host.create({ accel })), in the header ---
+// KVM (the default) hands a vector's eventfd to an irqfd once the guest enables MSI-X; until then
+// the eventfd keeps counting and QEMU's PBA poll turns it into a pending bit: an event before
+// MSI-X is enabled stays pending. TCG reads the eventfd itself and drops the event.
+export const HEADER_ACCEL = HEADER_BASE + 12;
+export const ACCEL_KVM = 1;
+export const ACCEL_TCG = 2;

@@ -1,13 +1,17 @@
 // The receiving side of a doorbell (QEMU's ivshmem_vector_notify): an event on one of the
 // device's own vectors becomes an MSI-X message, or sets IntrStatus on a pin-based device.
-// With MSI-X disabled the event is dropped, as QEMU drops it. Lock-free: see msix.ts and intx.ts.
+// With MSI-X disabled, under TCG the event is dropped (ivshmem_vector_notify checks
+// msix_enabled); under KVM nobody reads the eventfd until the guest enables MSI-X, and then the
+// irqfd fires for an unmasked vector, or ivshmem_vector_poll makes a masked one pending: so here
+// the event goes to msixNotify, which keeps it in the PBA while MSI-X is off (a disabled function
+// counts as masked) and sends it when enabled and unmasked. Lock-free: see msix.ts and intx.ts.
 import {
   DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, FEATURE_X_POLL, MODEL_2010,
 } from './layout';
 import { msixEnabled, msixNotify } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
-import { TRACE_DELIVER, TRACE_DROPPED_EVENT } from './layout';
+import { TRACE_DELIVER, TRACE_DROPPED_EVENT, HEADER_ACCEL, ACCEL_KVM } from './layout';
 
 export function vectorNotify(dev: u32, vector: u32, value: u32): void {
   const features = atomic.load<i32>(dev + DEV_FEATURES);
@@ -15,7 +19,7 @@ export function vectorNotify(dev: u32, vector: u32, value: u32): void {
   // MSI-X state, and reading it clears it, so a guest can poll without interrupts.
   if ((features & FEATURE_X_POLL) != 0 && vector < 32) atomic.or<i32>(dev + DEV_INTRSTATUS, 1 << vector);
   if ((features & FEATURE_MSIX) != 0) {
-    if (msixEnabled(dev)) msixNotify(dev, vector);
+    if (msixEnabled(dev) || atomic.load<i32>(HEADER_ACCEL) == ACCEL_KVM) msixNotify(dev, vector);
     else {
       atomic.add<i32>(dev + DEV_IRQ_DROPPED, 1);
       traceDevice(TRACE_DROPPED_EVENT, dev, vector);

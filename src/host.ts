@@ -30,6 +30,19 @@ export interface HostOptions {
    * server that already has this many clients is refused.
    */
   maxPeers?: number;
+  /**
+   * The accelerator the VMs run under, for what it changes in ivshmem-doorbell: 'kvm' (the
+   * default, how ivshmem is run) keeps a doorbell that arrives before the guest enables MSI-X
+   * pending (irqfd); 'tcg' drops it.
+   */
+  accel?: 'kvm' | 'tcg';
+}
+
+const ACCELS = { kvm: L.ACCEL_KVM, tcg: L.ACCEL_TCG } as const;
+
+function checkAccel(accel: unknown): 'kvm' | 'tcg' {
+  if (accel === 'kvm' || accel === 'tcg') return accel;
+  throw new QemuError(`invalid accelerator ${String(accel)}`);
 }
 
 /** An options argument: a plain object (undefined is for the caller's default to handle). */
@@ -124,10 +137,18 @@ export class Host implements RealizeHost {
     checkOptions('Host.create', options);
     const machine = checkMachine(options.machine ?? 'pc');
     const maxPeers = options.maxPeers === undefined ? DEFAULT_MAX_PEERS : checkInteger('maxPeers', options.maxPeers, 1, MAX_PEERS_LIMIT);
+    const accel = checkAccel(options.accel ?? 'kvm');
     const pages = memoryBytes(options.memory) / WASM_PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const module = await compileCore();
-    return new Host(memory, await instantiateCore(memory, module), module, machine, maxPeers);
+    const host = new Host(memory, await instantiateCore(memory, module), module, machine, maxPeers);
+    new DataView(memory.buffer).setUint32(L.HEADER_ACCEL, ACCELS[accel], true);
+    return host;
+  }
+
+  /** The accelerator given to Host.create ('kvm' unless said otherwise). */
+  get accel(): 'kvm' | 'tcg' {
+    return new DataView(this.memory.buffer).getUint32(L.HEADER_ACCEL, true) === L.ACCEL_TCG ? 'tcg' : 'kvm';
   }
 
   /** The whole shared memory as bytes (what every worker maps). */

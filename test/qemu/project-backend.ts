@@ -14,7 +14,8 @@ export class ProjectBackend implements Backend {
   private taken: number[] = [];
 
   async start(scenario: Scenario): Promise<void> {
-    const host = await Host.create({ memory: '32M' });
+    // qtest runs QEMU without KVM: its doorbells behave as under TCG
+    const host = await Host.create({ memory: '32M', accel: 'tcg' });
     this.host = host;
     if (scenario.server) host.addServer({ id: 'srv', size: scenario.server.size, vectors: scenario.server.vectors });
     for (const [i, device] of scenario.devices.entries()) {
