@@ -2,7 +2,9 @@
 // learns every peer's eventfds, rings them (`int <peer> <vector>`, `int <peer> all`, `int all`)
 // and hears its own (`receive notification from peer_id=P vector=V`, P being its own ID: an
 // eventfd does not say who wrote it). It is how the host talks to guests, and what
-// `client.command()` offers as the sample client's `cmd>` prompt.
+// `client.command()` offers as the sample client's `cmd>` prompt: the same commands, parsed the
+// same way (strsep on "\n\r;", strcmp, sscanf), printing the same words (main.c and
+// ivshmem-client.c); `fd=` in `dump` shows the eventfd slot.
 import { QemuError, checkInteger, checkString } from '../errors.ts';
 import type { CoreExports } from '../core/core.ts';
 import * as L from '../../assembly/layout.ts';
@@ -17,12 +19,31 @@ export interface Notification {
   count: number;
 }
 
-const HELP = `available commands:
-  help / ?             show this help
-  dump                 dump peers (including ourself)
-  int <peer> <vector>  notify one vector on a peer
-  int <peer> all       notify all vectors of a peer
-  int all              notify all peers (excluding ourself)`;
+// ivshmem_client_cmdline_help
+const HELP = `dump: dump peers (including us)
+int <peer> <vector>: notify one vector on a peer
+int <peer> all: notify all vectors of a peer
+int all: notify all vectors of all peers (excepting us)`;
+
+/** IVSHMEM_CLIENT_MAX_VECTORS: more vectors for one peer and the client fails */
+const MAX_VECTORS = 64;
+
+// sscanf's %d: optional white space, an optional sign, at least one digit.
+function scanInt(text: string, at: number): { value: number; end: number } | undefined {
+  const m = /^\s*([+-]?\d+)/.exec(text.slice(at));
+  return m ? { value: Number(m[1]) | 0, end: at + m[0].length } : undefined;
+}
+
+// sscanf(token, "int %d <rest>"): the conversions that succeed, in order.
+function scanIntCommand(token: string, second: 'int' | 'all'): number[] {
+  const m = /^int/.exec(token);
+  if (!m) return [];
+  const peer = scanInt(token, 3);
+  if (!peer) return [];
+  if (second === 'all') return [peer.value];
+  const vector = scanInt(token, peer.end);
+  return vector ? [peer.value, vector.value] : [peer.value];
+}
 
 export class IvshmemClient implements MessageSink {
   /** the ID the server gave this client (-1 until it has) */
@@ -60,26 +81,33 @@ export class IvshmemClient implements MessageSink {
       if (handle || value < 0n || value > 65535n) return this.fail('bad ID message');
       this.id = Number(value);
       this.phase = 'memory';
-    } else if (value === SHM_MESSAGE) {
-      if (handle?.kind !== 'memory') return this.fail('no memory with the shared memory message');
+    } else if (this.phase === 'memory') {
+      if (value !== SHM_MESSAGE || handle?.kind !== 'memory') return this.fail('no shared memory message');
       this.memory = { offset: handle.offset, size: handle.size };
       this.phase = 'running';
     } else if (handle?.kind === 'eventfd') {
       const id = Number(value);
       const slots = this.peers.get(id) ?? [];
+      if (slots.length >= MAX_VECTORS) return this.fail('Too many vectors received');
       this.core.eventfdRef(handle.slot);
       slots.push(handle.slot);
       this.peers.set(id, slots);
       if (id === this.id) this.watch(handle.slot, slots.length - 1);
     } else {
-      const slots = this.peers.get(Number(value));
-      for (const slot of slots ?? []) this.core.eventfdUnref(slot);
-      this.peers.delete(Number(value));
+      // ivshmem_client_handle_server_msg: a delete for an unknown peer, or for ourselves, fails
+      const id = Number(value);
+      const slots = this.peers.get(id);
+      if (!slots || id === this.id) return this.fail(`receive delete for invalid peer ${id}`);
+      for (const slot of slots) this.core.eventfdUnref(slot);
+      this.peers.delete(id);
     }
   }
 
+  /** The server hung up (it exited): main.c says so and frees every peer. */
   hangup(): void {
-    this.output.push('server disconnected');
+    if (this.phase === 'closed') return;
+    this.output.push('disconnected from server');
+    this.close();
   }
 
   /** The shared memory as the client maps it. */
@@ -97,38 +125,47 @@ export class IvshmemClient implements MessageSink {
     return true;
   }
 
-  /** One line of the sample client's prompt; returns what it printed. */
+  /**
+   * What the sample client does with a line typed at its `cmd>` prompt
+   * (ivshmem_client_handle_stdin_command); returns what it printed.
+   */
   command(line: string): string {
     checkString('command: the line', line);
-    const words = line.trim().split(/\s+/);
-    const out = (text: string) => { this.output.push(text); return text; };
-    if (words[0] === 'help' || words[0] === '?') return out(HELP);
-    if (words[0] === 'dump' && words.length === 1) return out(this.dump());
-    if (words[0] === 'int' && words.length === 2 && words[1] === 'all') {
-      for (const [id, slots] of this.peers) if (id !== this.id) slots.forEach((_, v) => this.notify(id, v));
-      return out('');
+    const printed: string[] = [];
+    const out = (text: string) => { printed.push(text); this.output.push(text); };
+    for (const token of line.split(/[\n\r;]/)) {
+      if (token === '') continue;
+      if (token === '?') out(HELP);
+      // '?' printed the help above and, being no command below, also "invalid command"
+      if (token === 'help') out(HELP);
+      else if (token === 'dump') out(this.dump());
+      else if (token === 'int all') {
+        for (const [id, slots] of this.peers) if (id !== this.id) slots.forEach((slot) => this.core.eventfdSignal(slot, 1));
+      } else if (scanIntCommand(token, 'int').length === 2) {
+        const [peer, vector] = scanIntCommand(token, 'int');
+        const slots = this.peers.get(peer);
+        if (!slots) out(`cannot find peer_id = ${peer}`);
+        // an invalid vector is only reported in verbose mode
+        else if (vector >= 0 && vector < slots.length) this.core.eventfdSignal(slots[vector], 1);
+      } else if (scanIntCommand(token, 'all').length === 1) {
+        const [peer] = scanIntCommand(token, 'all');
+        const slots = this.peers.get(peer);
+        if (!slots) out(`cannot find peer_id = ${peer}`);
+        else slots.forEach((slot) => this.core.eventfdSignal(slot, 1));
+      } else out('invalid command, type help');
     }
-    if (words[0] === 'int' && words.length === 3) {
-      const peer = Number(words[1]);
-      const slots = Number.isInteger(peer) ? this.peers.get(peer) : undefined;
-      if (!slots) return out(`cannot find peer_id = ${words[1]}`);
-      if (words[2] === 'all') {
-        slots.forEach((_, v) => this.notify(peer, v));
-        return out('');
-      }
-      const vector = Number(words[2]);
-      if (!Number.isInteger(vector) || vector < 0 || vector > 0xffff || !this.notify(peer, vector)) return out(`cannot notify peer_id = ${peer} vector = ${words[2]}`);
-      return out('');
-    }
-    return out('invalid command, type help');
+    return printed.join('\n');
   }
 
-  /** `dump`: our ID and every peer's vectors. */
+  /** `dump` (ivshmem_client_dump): our ID and vectors, then every peer's, in the order they came. */
   dump(): string {
     const lines = [`our_id = ${this.id}`];
-    for (const [id, slots] of [...this.peers].sort(([a], [b]) => a - b)) {
-      lines.push(id === this.id ? '  (ourself)' : `peer_id = ${id}`);
-      slots.forEach((slot, v) => lines.push(`  vector ${v} is enabled (eventfd slot ${slot})`));
+    const vectors = (slots: number[]) => slots.forEach((slot, v) => lines.push(`  vector ${v} is enabled (fd=${slot})`));
+    vectors(this.peers.get(this.id) ?? []);
+    for (const [id, slots] of this.peers) {
+      if (id === this.id) continue;
+      lines.push(`peer_id = ${id}`);
+      vectors(slots);
     }
     return lines.join('\n');
   }
@@ -144,8 +181,11 @@ export class IvshmemClient implements MessageSink {
   }
 
   // Never throws into the server that is sending: the connection is dropped once it returns.
+  // What main.c prints: during setup it cannot connect (and would retry); afterwards
+  // ivshmem_client_handle_fds() fails and it is disconnected.
   private fail(why: string): void {
-    this.output.push(`server message error: ${why}`);
+    if (this.phase === 'running') this.output.push('ivshmem_client_handle_fds() failed', 'disconnected from server');
+    else this.output.push('cannot connect to server, retry in 1 second');
     this.error ??= why;
     if (this.connection) this.close();
     else this.phase = 'closed';

@@ -273,14 +273,19 @@ export class Server implements ServerEndpoint {
     for (const slot of peer.slots) this.host.releaseEventfd(slot);
   }
 
-  /** The server process exits: clients keep what they have, nobody new can join. */
+  /**
+   * The server process exits (ivshmem_server_close): it frees its clients in connection order,
+   * each one hung up on and the remaining ones told it is gone, as contrib/ivshmem-server does.
+   * So the first client keeps every peer it had, the last one none; eventfds they hold keep
+   * working between them, and nobody new can join.
+   */
   stop(): void {
     if (!this.running) return;
     this.running = false;
     this.record('stopped', -1, 'server stopped');
-    for (const peer of this.peerList.splice(0)) {
-      for (const slot of peer.slots) this.host.releaseEventfd(slot);
+    for (const peer of this.peerList.slice()) {
       peer.sink.hangup();
+      this.drop(peer);
     }
   }
 }

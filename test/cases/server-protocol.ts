@@ -137,17 +137,27 @@ export const serverProtocol: CaseGroup = {
       },
     },
     {
-      name: 'when the server stops, clients keep ringing each other and nobody new can join',
+      name: 'when the server stops it frees its clients in connection order, telling the remaining ones each time; nobody new can join',
       async run(env) {
+        // contrib/ivshmem-server's ivshmem_server_close: ivshmem_server_free_peer for each peer in
+        // list order (hang up, then "peer N" without an fd to every one still connected)
         const host = await env.host();
         const server = host.addServer({ id: 'srv', size: '1M' });
         const a = host.realize('ivshmem-doorbell,chardev=srv');
         const b = host.realize('ivshmem-doorbell,chardev=srv');
+        const client = host.connectClient('srv');
         driver.bringUpDoorbell(a);
+        driver.bringUpDoorbell(b);
         server.stop();
-        driver.enableDevice(b);
+        expect(a.peers().map((p) => p.id), 'a went first: it still lists everyone').to.deep.equal([0, 1, 2]);
+        expect(b.peers().map((p) => p.id), 'b was told a is gone').to.deep.equal([1, 2]);
+        expect(client.output.slice(-1), 'the sample client says so and frees its peers').to.deep.equal(['disconnected from server']);
+        expect(client.peers.size).to.equal(0);
+        driver.ring(a, b.ivPosition, 0);
+        expect(b.interrupts.delivered(0), 'a still holds b\'s eventfd').to.equal(1);
         driver.ring(b, a.ivPosition, 0);
-        expect(a.interrupts.delivered(0)).to.equal(1);
+        expect(a.interrupts.delivered(0), 'b let go of a\'s').to.equal(0);
+        expect(server.log.filter((e) => e.event === 'disconnect').map((e) => e.peer)).to.deep.equal([0, 1, 2]);
         expect(() => host.realize('ivshmem-doorbell,chardev=srv')).to.throw(QemuError, /Connection refused/);
         expect(a.client!.serverGone).to.equal(true);
       },
