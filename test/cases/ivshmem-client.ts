@@ -12,13 +12,13 @@ export const ivshmemClient: CaseGroup = {
       name: 'dump, help, int errors and unknown commands read as the sample client prints them',
       async run(env) {
         const host = await env.host();
-        host.addServer({ id: 'srv', size: '1M', vectors: 2 });
+        const server = host.addServer({ id: 'srv', size: '1M', vectors: 2 });
         host.realize('ivshmem-doorbell,chardev=srv,vectors=2');
         const client = host.connectClient('/tmp/ivshmem_socket');
         expect(client.id).to.equal(1);
         // contrib/ivshmem-client: ivshmem_client_dump, ivshmem_client_cmdline_help, main.c's parser
-        const [a0, a1] = host.servers.get('srv')!.eventfdsOf(0)!;
-        const [own0, own1] = host.servers.get('srv')!.eventfdsOf(1)!;
+        const [a0, a1] = server.eventfdsOf(0)!;
+        const [own0, own1] = server.eventfdsOf(1)!;
         expect(client.command('dump')).to.equal([
           'our_id = 1', `  vector 0 is enabled (fd=${own0})`, `  vector 1 is enabled (fd=${own1})`,
           'peer_id = 0', `  vector 0 is enabled (fd=${a0})`, `  vector 1 is enabled (fd=${a1})`,
