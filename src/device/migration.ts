@@ -48,6 +48,36 @@ export function saveState(device: Device, memory: WebAssembly.Memory): Uint8Arra
   return state;
 }
 
+// pci_init_cmask + pci_add_capability: the bytes a migration stream must agree on (identity,
+// the capability list bit and pointer, the capabilities themselves), unless software can write them.
+function checkedMask(device: Device): Uint8Array {
+  const cmask = new Uint8Array(L.CONFIG_SIZE);
+  cmask.fill(0xff, L.PCI_VENDOR_ID, L.PCI_VENDOR_ID + 4);
+  cmask[L.PCI_STATUS] = L.PCI_STATUS_CAP_LIST;
+  cmask.fill(0xff, L.PCI_REVISION_ID, L.PCI_REVISION_ID + 4);
+  cmask[L.PCI_HEADER_TYPE] = 0xff;
+  cmask[L.PCI_CAPABILITY_LIST] = 0xff;
+  if (device.layout.msix) cmask.fill(0xff, L.MSIX_CAP, L.MSIX_CAP + L.PCI_CAP_MSIX_SIZEOF);
+  return cmask;
+}
+
+// get_pci_config_device: a byte that differs where it is checked and not writable fails the load.
+function checkConfig(device: Device, memory: WebAssembly.Memory, config: Uint8Array): void {
+  const bytes = new Uint8Array(memory.buffer);
+  const at = (base: number, i: number) => bytes[device.block + base + i];
+  const cmask = checkedMask(device);
+  const x = (n: number) => n.toString(16);
+  for (let i = 0; i < L.CONFIG_SIZE; i++) {
+    const own = at(L.DEV_CONFIG, i);
+    const wmask = at(L.DEV_WMASK, i);
+    const w1cmask = at(L.DEV_W1CMASK, i);
+    if ((config[i] ^ own) & cmask[i] & ~wmask & ~w1cmask) {
+      throw new QemuError(`get_pci_config_device: Bad config data: i=0x${x(i)} read: ${x(config[i])} device: ${x(own)} `
+        + `cmask: ${x(cmask[i])} wmask: ${x(wmask)} w1cmask:${x(w1cmask)}`);
+    }
+  }
+}
+
 export function loadState(device: Device, memory: WebAssembly.Memory, state: Uint8Array): void {
   if (!isMaster(device)) throw new QemuError("'peer' devices are not migratable");
   if (!(state instanceof Uint8Array) || state.byteLength < HEADER) throw new QemuError('ivshmem: migration state is truncated');
@@ -69,6 +99,7 @@ export function loadState(device: Device, memory: WebAssembly.Memory, state: Uin
   if (state.byteLength !== HEADER + L.CONFIG_SIZE + PBA_BYTES + tableBytes + memoryBytes) {
     throw new QemuError('ivshmem: migration state is truncated');
   }
+  checkConfig(device, memory, state.subarray(HEADER, HEADER + L.CONFIG_SIZE));
   const bytes = new Uint8Array(memory.buffer);
   bytes.set(state.subarray(HEADER, HEADER + L.CONFIG_SIZE), block + L.DEV_CONFIG);
   bytes.set(state.subarray(HEADER + L.CONFIG_SIZE, HEADER + L.CONFIG_SIZE + PBA_BYTES), block + L.DEV_PBA);

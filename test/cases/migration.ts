@@ -67,5 +67,28 @@ export const migration: CaseGroup = {
         expect(b.config.read(0x04, 2)).to.equal(0x7);
       },
     },
+    {
+      name: 'a stream whose read-only config bytes differ fails as QEMU\'s does, with the offset, and changes nothing',
+      async run(env) {
+        const host = await env.host();
+        host.addObject('memory-backend-ram,id=m1,size=1M');
+        host.addObject('memory-backend-ram,id=m2,size=1M');
+        const a = host.realize('ivshmem-plain,memdev=m1,master=on');
+        const b = host.realize('ivshmem-plain,memdev=m2,master=on');
+        a.config.write(0x50, 4, 0x12345678);
+        const state = a.save();
+        const config = 32; // where the stream carries config space (src/device/migration.ts)
+        const tampered = state.slice();
+        tampered[config + 0x08] = 0; // revision 1 -> 0: checked (pci_init_cmask) and read-only
+        expect(() => b.load(tampered)).to.throw(QemuError,
+          'get_pci_config_device: Bad config data: i=0x8 read: 0 device: 1 cmask: ff wmask: 0 w1cmask:0');
+        expect(b.config.read(0x50, 4), 'nothing loaded').to.equal(0);
+        const status = state.slice();
+        status[config + 0x06] |= 0x10; // Capabilities List on a device without capabilities
+        expect(() => b.load(status)).to.throw(QemuError, 'Bad config data: i=0x6 read: 10 device: 0 cmask: 10 wmask: 0 w1cmask:0');
+        b.load(state);
+        expect(b.config.read(0x50, 4), 'device-specific bytes are writable, so they load').to.equal(0x12345678);
+      },
+    },
   ],
 };
