@@ -95,6 +95,48 @@ describe('faults', () => {
     sameHolding(host, before);
   }, 120_000);
 
+  test('a VM killed mid-ring-transfer: the other pair on the server streams on intact, its partner gives up cleanly, nothing leaks', async () => {
+    const seed = seedFor('faults: killed mid-ring-transfer');
+    const rand = rng(seed);
+    const host = await Host.create({ memory: '32M' });
+    const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
+    const before = host.resources();
+    const memory = new Uint8Array(host.memory.buffer, server.file.region.offset, 1 << 20);
+    const canary = (i: number) => (i * 13 + 5) & 0xff;
+    for (let i = 0; i < CANARY_BYTES; i++) memory[CANARY + i] = canary(i);
+    const stream = new URL('../programs/ring-stream.ts', import.meta.url).href;
+    const [a1, a2, b1, b2] = await Promise.all([0, 1, 2, 3].map(() => host.spawn({ device: 'ivshmem-doorbell,chardev=srv' })));
+    // Pair A streams far more than it will finish; pair B a whole stream, in rings away from the
+    // ready flags (BAR2 + 4 x ID) and from the canary.
+    const pair = (producer: Vm, consumer: Vm, at: number, count: number, stallMs: number) => [
+      producer.run(stream, { role: 'producer', count, capacity: 4096, at, peer: consumer.id, stallMs }),
+      consumer.run(stream, { role: 'consumer', count, capacity: 4096, at, peer: producer.id, stallMs }),
+    ];
+    const [aProducer, aConsumer] = pair(a1, a2, 0x10000, 1_000_000, 3_000);
+    const [bProducer, bConsumer] = pair(b1, b2, 0x20000, 5_000, 60_000);
+    const aSides = [aProducer, aConsumer];
+    for (const p of aSides) p.catch(() => {});
+    // mid-transfer: once pair A has moved messages, after a random few milliseconds more
+    await until(() => a2.counters.delivered[0] + a1.counters.delivered[0] > 0, 'pair A streaming', 30_000);
+    await sleep(rand(30));
+    const victim = rand(2) === 0 ? a1 : a2;
+    const survivor = victim === a1 ? a2 : a1;
+    await victim.terminate();
+    type Stream = { moved: number; corrupt: number; broken: number; stalled: boolean };
+    const [bp, bc] = await Promise.all([bProducer, bConsumer]) as Stream[];
+    expect([bp.moved, bc.moved, bc.corrupt, bp.broken, bc.broken], 'pair B on the same server').toEqual([5_000, 5_000, 0, 0, 0]);
+    // the partner of the killed VM waits for a doorbell that never comes and gives up: no throw
+    const left = await (victim === a1 ? aConsumer : aProducer) as Stream;
+    expect([left.stalled, left.corrupt, left.broken], 'the killed VM\'s partner').toEqual([true, 0, 0]);
+    await expect(victim === a1 ? aProducer : aConsumer).rejects.toThrow('the VM was terminated');
+    for (let i = 0; i < CANARY_BYTES; i++) if (memory[CANARY + i] !== canary(i)) throw new Error(`shared memory byte ${CANARY + i} changed`);
+    // The programs have returned, so the VMs no longer take the server's messages: the server's side.
+    expect([...server.peerIds].sort((x, y) => x - y)).toEqual([survivor.id, b1.id, b2.id].sort((x, y) => x - y));
+    await Promise.all([survivor, b1, b2].map((vm) => vm.terminate()));
+    expect(server.peerIds).toEqual([]);
+    sameHolding(host, before);
+  }, 180_000);
+
   test('a device unplugged while peers ring it and newcomers join: no interrupt reaches the wrong device', async () => {
     const seed = seedFor('faults: unplug under fire');
     const rand = rng(seed);

@@ -18,6 +18,8 @@ export interface RingStreamArg {
   stallMs?: number;
   /** BAR2 offset of a counter of finished sides (the hostile peer stops when it reaches 2) */
   doneAt?: number;
+  /** the other side's ID; default: the first other peer (enough when only two VMs share the server) */
+  peer?: number;
 }
 
 export interface RingStreamResult {
@@ -44,7 +46,7 @@ export default async function main(vm: Guest, arg: RingStreamArg): Promise<RingS
   vm.bringUp();
   const rings = guestRings(vm);
   const stallMs = arg.stallMs ?? 20_000;
-  const peer = await someOtherPeer(vm);
+  const peer = arg.peer ?? await someOtherPeer(vm);
   const result: RingStreamResult = { role: arg.role, moved: 0, corrupt: 0, broken: 0, violations: 0, stalled: false, notifies: 0, suppressed: 0, sleeps: 0 };
   let side: MessageProducer | MessageConsumer;
   if (arg.role === 'producer') {
