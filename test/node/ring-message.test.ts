@@ -181,8 +181,8 @@ describe('message ring: sleeping with the futex doorbell', () => {
     const consumer = new MessageConsumer(ctx, { region: REGION, state: STATE_B });
     expect(await consumer.popAsync({ timeoutMs: 20 })).toBeNull();
     const pending = consumer.popAsync({ timeoutMs: 60_000 });
-    // The consumer announced its sleep: data_event is its tail, and the push below rings it.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // popAsync announces its sleep before its first await: data_event is already its tail, and
+    // the push below rings it.
     expect(dv.getUint32(R.RING_H_DATA_EVENT, true)).toBe(dv.getUint32(R.RING_H_TAIL, true));
     producer.push(msg(7, 7));
     expect(await pending).toEqual(msg(7, 7));
