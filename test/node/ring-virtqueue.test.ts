@@ -101,6 +101,7 @@ describe('virtqueue: against a model (random add / publish / pop / push / get se
     fc.assert(fc.property(fc.constantFrom(1, 2, 4, 8), fc.boolean(), fc.array(opArb, { maxLength: 150 }), (size, eventIdx, ops) => {
       const { driver, device } = pair(size, eventIdx);
       let serial = 0;
+      let tableSerial = 0;
       const added: { head: number; out: VqBuffer[]; in: VqBuffer[]; descs: number }[] = [];
       let published = 0; // added[0..published) are visible
       const popped: { head: number; writable: number; descs: number }[] = [];
@@ -116,9 +117,10 @@ describe('virtqueue: against a model (random add / publish / pop / push / get se
           const out = Array.from({ length: o.out }, mk);
           const into = Array.from({ length: o.in }, mk);
           const descs = o.indirect ? 1 : n;
-          // an indirect table per descriptor index, so a live table is never reused
+          // a fresh 128-byte table per chain (up to 6 descriptors of 16 bytes), recycled only after
+          // 512 chains, so a live table is never reused or overlapped by the next one
           const free = size - inFlightDescs;
-          const head = driver.add(out, into, o.indirect ? { indirect: 0x20000 + (serial % 1024) * 64 } : {});
+          const head = driver.add(out, into, o.indirect ? { indirect: 0x20000 + (tableSerial++ % 512) * 128 } : {});
           if (descs > free) { expect(head).toBeNull(); continue; }
           expect(head).not.toBeNull();
           if (o.indirect) tables.add(head!);
