@@ -121,7 +121,13 @@ function observeModel(m: ModelDevice): unknown {
     peers: [...m.peers.entries()].map(([id, vectors]) => ({ id, vectors })).sort((a, b) => a.id - b.id),
     delivered: vectors.map((v) => m.delivered[v]),
     pending: vectors.map((v) => m.pending(v)),
-    masked: vectors.map((v) => m.masked(v)),
+    // Documented divergence (README, "Where it differs from QEMU"): msix_reset leaves QEMU's cached
+    // msix_function_masked as it was until the guest next writes Message Control, so right after a
+    // reset of an enabled device QEMU can call a vector unmasked while MSI-X is off. The project
+    // computes the function mask from the register: with MSI-X off every vector is masked. ivshmem
+    // drops events while MSI-X is off (TCG), so only this view differs; it is compared while
+    // MSI-X is enabled, where both agree.
+    masked: vectors.map((v) => (m.msix && !m.msix.enabled ? true : m.masked(v))),
     intx: m.intx,
     lost: m.lost,
     dropped: m.dropped,
