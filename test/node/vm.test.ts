@@ -91,7 +91,8 @@ describe('VM workers in Node', () => {
     for (let i = 0; i < 24; i++) server.connect(quiet);
     vm.stop();
     expect(await vm.result).toBe(0);
-    const deadline = Date.now() + 5000;
+    // the VM takes its inbox as its event loop runs: wait for that, with a budget a loaded machine meets
+    const deadline = Date.now() + 60_000;
     let peers = (await vm.inspect()).peers;
     const complete = () => peers.length === 25 && peers.every((p) => p.vectors === 64);
     while (!complete() && Date.now() < deadline) {
@@ -101,7 +102,7 @@ describe('VM workers in Node', () => {
     expect(peers).toHaveLength(25);
     expect(peers.every((p) => p.vectors === 64)).toBe(true);
     await vm.terminate();
-  }, 20_000);
+  }, 150_000);
 
   test('killing a VM mid-run: the server announces it gone, doorbells to it are ignored, the rest runs on', async () => {
     const host = await Host.create({ memory: '32M' });
