@@ -20,10 +20,13 @@ export function doorbellPair(host: Host, vectors = 2, extraA = '') {
   return { a, b, idA: a.ivPosition, idB: b.ivPosition };
 }
 
-/** Resolves once `condition()` holds; fails after `budgetMs` (generous: a loaded machine is slow). */
-export async function until(condition: () => boolean, what = 'the condition', budgetMs = 20_000): Promise<void> {
+/**
+ * Resolves once `condition()` holds (it may be async: a question to a VM worker); fails after
+ * `budgetMs` (generous: a loaded machine is slow).
+ */
+export async function until(condition: () => boolean | Promise<boolean>, what = 'the condition', budgetMs = 20_000): Promise<void> {
   const deadline = performance.now() + budgetMs;
-  while (!condition()) {
+  while (!await condition()) {
     if (performance.now() > deadline) throw new Error(`${what} did not happen within ${budgetMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
