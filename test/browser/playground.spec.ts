@@ -4,13 +4,7 @@
 // nothing runs until Run; a damaged or oversized link gets a clear message and a working page.
 import { deflateRawSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  return errors;
-}
+import { watchErrors } from './workbench-helpers.ts';
 
 const program = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id} program` });
 

@@ -2,13 +2,7 @@
 // reaches the chosen VM, a masked vector holds it pending until unmasked, a killed VM makes the
 // server tell the others, a bad option string shows QEMU's error. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  return errors;
-}
+import { watchErrors } from './workbench-helpers.ts';
 
 const panel = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id}`, exact: true });
 const delivered = async (page: Page, id: number, vector = 0) =>

@@ -8,6 +8,7 @@ import type { Scenario } from '../scenarios/scenario.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { Topology } from '../components/Topology.tsx';
 import { VmPanel } from '../components/VmPanel.tsx';
+import { SdmPanel } from '../components/SdmPanel.tsx';
 import { AddVm } from '../components/AddVm.tsx';
 import { Toolbar } from '../components/Toolbar.tsx';
 import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
@@ -154,10 +155,12 @@ export function App() {
       <Toolbar wb={wb} onRestart={() => void start(scenario)} />
       {View ? <View wb={wb} /> : null}
       <section class="vms" aria-label="VMs">
-        {wb.vms.value.map((entry) => <VmPanel key={entry.vm.device.block} wb={wb} entry={entry} />)}
+        {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
+          ? <SdmPanel key={entry.vm.device.block} wb={wb} entry={entry} />
+          : <VmPanel key={entry.vm.device.block} wb={wb} entry={entry} />))}
       </section>
       <AddVm wb={wb} />
-      <SequenceChart wb={wb} />
+      <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
         <Figures wb={wb} />
         <HexView wb={wb} scenario={scenario} />

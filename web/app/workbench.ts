@@ -81,12 +81,15 @@ export class Workbench {
     return this.client?.bytes;
   }
 
-  /** Starts a VM with a -device string (QEMU's errors thrown as QemuError) and runs a program. */
-  async addVm(device: string, program?: Program): Promise<VmEntry> {
+  /**
+   * Starts a VM with a -device string (QEMU's errors thrown as QemuError) and runs a program.
+   * `boot: 'sdm'` (virtio-sdm) holds the program back until the VM's device receives an SDM_BOOT.
+   */
+  async addVm(device: string, program?: Program, options: { boot?: 'sdm' } = {}): Promise<VmEntry> {
     const host = this.host;
     if (!host) throw new QemuError('the workbench is not running');
     const text = device.trim();
-    const vm = await host.spawn({ device: text });
+    const vm = await host.spawn({ device: text, boot: options.boot });
     const entry = new VmEntry(vm, text);
     if (this.host !== host) {
       await vm.terminate();

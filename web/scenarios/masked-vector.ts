@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import driver from '../guest/idle.guest.ts?program';
 import { Op } from '../guest/control.ts';
 
@@ -13,8 +13,7 @@ export const maskedVector: Scenario = {
   ],
   setup: { vectors: 4 },
   async start(wb) {
-    const a = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=4', { kind: 'url', url: driver, name: 'driver.ts' });
-    const b = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=4', { kind: 'url', url: driver, name: 'driver.ts' });
+    const [a, b] = await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=4', driver, [{ name: 'driver.ts' }, { name: 'driver.ts' }]);
     await wb.untilWaiting([a, b]);
     b.send({ op: Op.Mask, a: 1 });
   },
