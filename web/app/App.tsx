@@ -3,7 +3,7 @@
 // everything from shared memory once per animation frame (Workbench.tick).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Workbench } from './workbench.ts';
-import { DEFAULT_SETUP } from './workbench.ts';
+import { DEFAULT_SETUP, type Accel } from './workbench.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { Topology } from '../components/Topology.tsx';
@@ -23,6 +23,12 @@ import type { VmEntry } from './vm-entry.ts';
 
 type Tab = 'workbench' | 'playground';
 
+/** The accelerator asked for in the page's address (?accel=kvm), else the default. */
+function accelInUrl(search: string): Accel {
+  const asked = new URLSearchParams(search).get('accel');
+  return asked === 'kvm' || asked === 'tcg' ? asked : DEFAULT_SETUP.accel;
+}
+
 /** The starter an editor opens with for a VM that has no program text yet. */
 function starterFor(entry: VmEntry): string {
   const id = /msi=off/.test(entry.device) ? 'intx' : 'driver';
@@ -36,19 +42,24 @@ export function App() {
   const [error, setError] = useState<string | undefined>();
   const [status, setStatus] = useState('starting');
   const current = useRef<Scenario | undefined>(undefined);
+  const starts = useRef(0);
   const [tab, setTab] = useState<Tab>('workbench');
   const [banner, setBanner] = useState<string | undefined>();
 
-  const start = async (next: Scenario) => {
+  const start = async (next: Scenario, accel: Accel = wb.setup.accel) => {
+    const run = ++starts.current;
     setStatus('starting');
     setError(undefined);
     try {
       await current.current?.stop?.(wb);
       current.current = next;
-      await wb.reset({ ...DEFAULT_SETUP, ...next.setup });
+      await wb.reset({ ...DEFAULT_SETUP, ...next.setup, accel });
       await next.start(wb);
-      setStatus('running');
+      if (run === starts.current) setStatus('running');
     } catch (e) {
+      // A start overtaken by another (a scenario picked while this one was starting) fails
+      // because the workbench was reset under it: only the latest one's outcome is shown.
+      if (run !== starts.current) return;
       setError(e instanceof Error ? e.message : String(e));
       setStatus('failed');
     }
@@ -63,7 +74,7 @@ export function App() {
       const from = SCENARIOS.find((x) => x.id === session.scenario);
       current.current = undefined;
       if (from) setScenario(from);
-      await wb.reset(session.setup);
+      await wb.reset({ ...session.setup, accel: session.setup.accel ?? DEFAULT_SETUP.accel });
       for (const vm of session.vms) {
         const entry = await wb.addVm(vm.device);
         entry.source.value = vm.source;
@@ -78,7 +89,7 @@ export function App() {
 
   const session = (): Session => ({
     version: 1,
-    setup: { vectors: wb.setup.vectors, size: wb.setup.size },
+    setup: { vectors: wb.setup.vectors, size: wb.setup.size, accel: wb.setup.accel },
     scenario: scenario.id,
     vms: wb.vms.value.map((e) => ({ device: e.device, source: e.source.value || starterFor(e) })),
   });
@@ -86,7 +97,7 @@ export function App() {
   useEffect(() => {
     const link = sessionInFragment(location.hash);
     if (link === undefined) {
-      void start(scenario);
+      void start(scenario, accelInUrl(location.search));
     } else {
       decodeSession(link).then(
         (s) => {
@@ -95,7 +106,7 @@ export function App() {
         },
         (e: Error) => {
           setBanner(`This link's session could not be loaded: ${e.message}. Showing the default scenario instead.`);
-          return start(scenario);
+          return start(scenario, accelInUrl(location.search));
         },
       );
     }
@@ -152,7 +163,13 @@ export function App() {
         <ScenarioPicker current={scenario} onPick={pick} />
         <Topology wb={wb} />
       </div>
-      <Toolbar wb={wb} onRestart={() => void start(scenario)} />
+      <Toolbar wb={wb} onRestart={() => void start(scenario)} onAccel={(accel) => {
+        // Kept in the address, so a reload (or the link) starts with the same accelerator.
+        const url = new URL(location.href);
+        url.searchParams.set('accel', accel);
+        history.replaceState(null, '', url);
+        void start(scenario, accel);
+      }} />
       {View ? <View wb={wb} /> : null}
       <section class="vms" aria-label="VMs">
         {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'

@@ -11,14 +11,22 @@ import { VmEntry, type Program } from './vm-entry.ts';
 import { traceSource, type TraceEvent, type TraceSource } from './trace.ts';
 import { transpile } from '../playground/transpile.ts';
 
+export type Accel = 'kvm' | 'tcg';
+
 export interface Setup {
   /** vectors per client on the server (-n) */
   vectors: number;
   /** the server's shared memory (-l) */
   size: string;
+  /**
+   * The accelerator (Host.create's accel, QEMU's -accel): with kvm a doorbell that arrives before
+   * the guest enables MSI-X waits in its eventfd and fires on enable (irqfd); with tcg QEMU drops it.
+   * Always passed explicitly, so the page does not follow Host.create's default.
+   */
+  accel: Accel;
 }
 
-export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M' };
+export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'tcg' };
 export const SOCKET = '/tmp/ivshmem_socket';
 /** How long a program asked to stop may take before its VM is terminated. */
 export const STOP_GRACE_MS = 1500;
@@ -47,7 +55,7 @@ export class Workbench {
     const generation = ++this.generation;
     await this.shutdown();
     this.setup = setup;
-    const host = await Host.create({ memory: '128M' });
+    const host = await Host.create({ memory: '128M', accel: setup.accel });
     if (generation !== this.generation) {
       await host.shutdown();
       return;

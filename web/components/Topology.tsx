@@ -52,7 +52,7 @@ export function Topology({ wb }: { wb: Workbench }) {
     <figure class="topology" aria-label="Topology: the host, the server, the shared memory and the VMs">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${vms.length} VMs on the server; recent doorbells shown as moving dots`}>
         <rect class="host" x="4" y="4" width={W - 8} height={H - 8} rx="14" />
-        <text class="label" x="18" y="24">host: this page's main thread</text>
+        <text class="label" x="18" y="24">host: this page's main thread · -accel {wb.setup.accel}</text>
         <g class="server">
           <rect x={SERVER.x - 100} y={SERVER.y - 24} width="200" height="48" rx="8" />
           <text x={SERVER.x} y={SERVER.y - 4} text-anchor="middle">ivshmem-server</text>
