@@ -12,8 +12,13 @@ import { readSdm, type SdmState } from './device-state.ts';
 export type ColumnKey = string;
 export const SERVER_KEY: ColumnKey = 'server';
 
-/** An event's place: one column (a mark), or two (an arrow from `from` to `to`). */
-export interface Place { from: ColumnKey; to?: ColumnKey }
+/**
+ * An event's place: one column (a mark), or two (an arrow from `from` to `to`); a 2010 broadcast
+ * (destination 255) goes from `from` to every other VM on the 2010 device (`fanOut`).
+ */
+export interface Place { from: ColumnKey; to?: ColumnKey; fanOut?: ColumnKey[] }
+
+const BROADCAST_2010 = 255;
 
 const ivshmemKey = (id: number): ColumnKey => `vm:${id}`;
 const sdmKey = (group: number, id: number): ColumnKey => `sdm:${group}:${id}`;
@@ -58,7 +63,14 @@ export class Columns {
   /** Where `e` is drawn, or undefined when it names nothing there is a column for. */
   place(e: TraceEvent): Place | undefined {
     switch (e.kind) {
-      case 'doorbell': return { from: ivshmemKey(e.device), to: ivshmemKey(e.peer) };
+      case 'doorbell': {
+        if (e.peer === BROADCAST_2010 && this.byThread.get(e.thread)?.model === 'ivshmem-2010') {
+          const from = ivshmemKey(e.device);
+          const fanOut = this.live.filter((c) => c.entry.model === 'ivshmem-2010' && c.key !== from).map((c) => c.key);
+          return { from, fanOut };
+        }
+        return { from: ivshmemKey(e.device), to: ivshmemKey(e.peer) };
+      }
       case 'server': return { from: SERVER_KEY, to: ivshmemKey(e.device) };
       case 'ring-push': case 'ring-pop': {
         const entry = this.byThread.get(e.thread);

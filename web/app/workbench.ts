@@ -8,7 +8,8 @@ import runnerUrl from '../guest/runner.ts?program';
 import type { RunnerArg } from '../guest/runner.ts';
 import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
 import { VmEntry, type Program } from './vm-entry.ts';
-import { traceSource, type TraceEvent, type TraceSource } from './trace.ts';
+import { TraceLog, traceSource, type TraceSource } from './trace.ts';
+import { Columns } from './columns.ts';
 import { transpile } from '../playground/transpile.ts';
 
 export type Accel = 'kvm' | 'tcg';
@@ -43,8 +44,10 @@ export class Workbench {
   readonly paused = signal(false);
   /** how long scenario handlers hold an interrupt before passing it on (ms), so people can follow */
   readonly pace = signal(250);
-  /** the recorded trace, times in ms since the page opened (oldest dropped past HISTORY) */
-  readonly events = signal<TraceEvent[]>([]);
+  /** the recorded trace, times in ms since the page opened (oldest forgotten past HISTORY); a new log at each reset */
+  trace = new TraceLog(HISTORY);
+  /** increments when events arrive (or the log is new): the timeline redraws then */
+  readonly traceVersion = signal(0);
   traceDropped = 0;
   private source: TraceSource | undefined;
   private generation = 0;
@@ -66,7 +69,8 @@ export class Workbench {
     host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
     this.client = host.connectClient('srv');
     this.source = traceSource(host);
-    this.events.value = [];
+    this.trace = new TraceLog(HISTORY);
+    this.traceVersion.value++;
     this.traceDropped = 0;
     this.paused.value = false;
   }
@@ -186,9 +190,10 @@ export class Workbench {
       // Events carry one clock for all threads (timeOrigin + now); the page draws in its own.
       const origin = performance.timeOrigin;
       for (const e of fresh) e.time -= origin;
-      const all = this.events.value.concat(fresh);
-      this.traceDropped = (this.source?.dropped ?? 0) + Math.max(0, all.length - HISTORY);
-      this.events.value = all.length > HISTORY ? all.slice(all.length - HISTORY) : all;
+      const columns = new Columns(this, new DataView(this.host.memory.buffer));
+      this.trace.append(fresh.map((event) => ({ event, place: columns.place(event) })));
+      this.traceDropped = (this.source?.dropped ?? 0) + this.trace.forgotten;
+      this.traceVersion.value++;
     }
     this.frame.value++;
   }

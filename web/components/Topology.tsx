@@ -44,7 +44,9 @@ export function Topology({ wb }: { wb: Workbench }) {
   const SERVER = { x: 130, y: 58 };
   xOf.set(columns.clientKey, CLIENT.x);
   const now = performance.now();
-  const flights = wb.events.value.slice(-200).filter((e) => now - e.time < FLIGHT_MS && (e.kind === 'doorbell' || e.kind === 'server' || e.kind === 'sdm-send')).slice(-24);
+  // One dot per destination: a 2010 broadcast fans out to every other VM.
+  const flights = wb.trace.last(200).filter(({ event: e }) => now - e.time < FLIGHT_MS && (e.kind === 'doorbell' || e.kind === 'server' || e.kind === 'sdm-send'))
+    .flatMap(({ event, place }) => (place?.fanOut ?? (place?.to ? [place.to] : [])).map((to) => ({ event, from: place!.from, to }))).slice(-48);
   const states = vms.map((e) => (columns.sdmOf(e) ? undefined : readDevice(e, view)));
   // Each SDM slave's master, by its group (the master's block).
   const masters = new Map(vms.filter((e) => columns.sdmOf(e)?.master).map((e) => [e.vm.device.block, vms.indexOf(e)]));
@@ -94,23 +96,21 @@ export function Topology({ wb }: { wb: Workbench }) {
             </g>
           );
         })}
-        {flights.map((f, i) => {
+        {flights.map(({ event: f, from: fromKey, to: toKey }, i) => {
           const p = Math.min(1, (now - f.time) / FLIGHT_MS);
-          const place = columns.place(f);
-          if (!place?.to) return null;
-          const fx = xOf.get(place.from);
-          const tx = xOf.get(place.to);
+          const fx = xOf.get(fromKey);
+          const tx = xOf.get(toKey);
           if (tx === undefined || (f.kind !== 'server' && fx === undefined)) return null;
           const yOf = (key: string) => (key === columns.clientKey ? CLIENT.y + 18 : VM_Y + 34);
-          const from = f.kind === 'server' ? SERVER : { x: fx!, y: yOf(place.from) };
-          const to = f.kind === 'server' ? { x: tx, y: place.to === columns.clientKey ? CLIENT.y : VM_Y - 34 } : { x: tx, y: yOf(place.to) };
+          const from = f.kind === 'server' ? SERVER : { x: fx!, y: yOf(fromKey) };
+          const to = f.kind === 'server' ? { x: tx, y: toKey === columns.clientKey ? CLIENT.y : VM_Y - 34 } : { x: tx, y: yOf(toKey) };
           // A quadratic curve bowing below the VMs for doorbells and signals, straight for server messages.
           const cx = (from.x + to.x) / 2;
           const cy = f.kind === 'server' ? (from.y + to.y) / 2 : H + 20;
           const q = 1 - p;
           const x = q * q * from.x + 2 * q * p * cx + p * p * to.x;
           const y = q * q * from.y + 2 * q * p * cy + p * p * to.y;
-          return <circle key={i} class={`flight ${f.kind}`} cx={x} cy={y} r="6" />;
+          return <circle key={i} class={`flight ${f.kind}`} data-to={toKey} cx={x} cy={y} r="6" />;
         })}
       </svg>
     </figure>
