@@ -107,3 +107,20 @@ test('a damaged or oversized link gets a clear message and the page still works'
   }
   expect(errors).toEqual([]);
 });
+
+test('a scenario VM opens with the program it runs (the scenario\'s own), and Run runs it again with its argument', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  // web/scenarios/token-ring.guest.ts, not a starter.
+  const editor = program(page, 2).locator('.cm-content');
+  await expect(editor).toContainText('function nextMember(vm: WorkbenchGuest)', { timeout: 30_000 });
+  await expect(editor).toContainText('export interface TokenRingArg { holdMs: number }');
+  await program(page, 2).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  const console2 = program(page, 2).getByLabel('VM 2 console');
+  await expect(console2).toContainText('--- run', { timeout: 30_000 });
+  await expect(console2.locator('div').filter({ hasText: 'VM 2 joined the ring' })).toHaveCount(2, { timeout: 30_000 });
+  expect(errors).toEqual([]);
+});

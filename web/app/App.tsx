@@ -19,6 +19,7 @@ import { HexView } from '../components/HexView.tsx';
 import { Playground } from '../components/Playground.tsx';
 import { STARTERS } from '../playground/starters.ts';
 import { decodeSession, sessionInFragment, type Session } from '../playground/session.ts';
+import { programSource } from '../playground/program-source.ts';
 import type { VmEntry } from './vm-entry.ts';
 
 type Tab = 'workbench' | 'playground';
@@ -33,6 +34,21 @@ function accelInUrl(search: string): Accel {
 function starterFor(entry: VmEntry): string {
   const id = /msi=off/.test(entry.device) ? 'intx' : 'driver';
   return STARTERS.find((s) => s.id === id)!.source;
+}
+
+/**
+ * Puts the program the VM runs into its editor: a scenario's own guest program (with the
+ * argument it was started with, for the next Run), else a starter.
+ */
+function showProgram(entry: VmEntry): void {
+  const running = entry.running.value;
+  const loading = running?.kind === 'url' ? programSource(running.url) : undefined;
+  if (!loading) {
+    entry.source.value = starterFor(entry);
+    return;
+  }
+  entry.programArg = running!.arg;
+  void loading.then((text) => { if (!entry.source.value) entry.source.value = text; });
 }
 
 export const wb = new Workbench();
@@ -129,7 +145,7 @@ export function App() {
   };
   const View = scenario.view;
   const openTab = (next: Tab) => {
-    if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) e.source.value = starterFor(e);
+    if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) showProgram(e);
     setTab(next);
   };
   const tabs = (

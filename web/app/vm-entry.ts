@@ -27,6 +27,8 @@ export class VmEntry {
   readonly running = signal<Program | undefined>(undefined);
   /** the playground's program text for this VM */
   readonly source = signal('');
+  /** what the playground passes as `arg` when it runs that text (a scenario program's argument) */
+  programArg: unknown;
 
   constructor(
     readonly vm: Vm,

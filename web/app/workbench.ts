@@ -159,6 +159,7 @@ export class Workbench {
     const fresh = await this.addVm(entry.device);
     fresh.console.value = entry.console.value;
     fresh.source.value = entry.source.value;
+    fresh.programArg = entry.programArg;
     if (index >= 0) {
       const list = this.vms.value.filter((v) => v !== fresh);
       list.splice(index, 0, fresh);
