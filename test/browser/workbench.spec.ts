@@ -131,12 +131,19 @@ test('every scenario runs', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-// Screenshots of the laptop and phone layouts, as test artifacts (test-results/); the README's
-// copy in docs/screenshots/ is refreshed from them by hand after looking at them.
-for (const [name, viewport] of [['laptop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+// Screenshots of the laptop and phone layouts, and the laptop in the dark theme (the app follows
+// prefers-color-scheme), as test artifacts (test-results/); the README's copies in
+// docs/screenshots/ are refreshed from them by hand after looking at them.
+const LAYOUTS = [
+  ['laptop', { width: 1366, height: 900 }, 'light'],
+  ['phone', { width: 390, height: 844 }, 'light'],
+  ['laptop-dark', { width: 1366, height: 900 }, 'dark'],
+] as const;
+for (const [name, viewport, colorScheme] of LAYOUTS) {
   test(`screenshots: ${name} layout, workbench and playground`, async ({ page }) => {
     test.setTimeout(120_000);
     const errors = watchErrors(page);
+    await page.emulateMedia({ colorScheme });
     await page.setViewportSize(viewport);
     await page.goto('/index.html');
     await expect(panel(page, 3)).toBeVisible({ timeout: 30_000 });
@@ -144,7 +151,7 @@ for (const [name, viewport] of [['laptop', { width: 1366, height: 900 }], ['phon
     // Nothing wider than the viewport but the scrollable chart and hex dump.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png`, fullPage: name === 'laptop' });
+    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png`, fullPage: viewport.width > 1000 });
     await page.getByRole('tab', { name: 'Playground' }).click();
     await expect(page.getByRole('region', { name: 'VM 1 program' }).locator('.cm-content')).toBeVisible();
     await page.screenshot({ path: `test-results/screenshots/${name}-playground.png` });
