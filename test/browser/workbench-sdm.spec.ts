@@ -3,14 +3,12 @@
 // timeline draws each signal as an arrow between the master's and a slave's column, whose
 // payload a click shows. No console or page errors.
 import { expect, test } from '@playwright/test';
-import { watchErrors } from './workbench-helpers.ts';
+import { openScenario, watchErrors } from './workbench-helpers.ts';
 
 test('SDM master/slaves: the slaves boot with their payloads, IRQ arrows carry payloads, a click shows one', async ({ page }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);
-  await page.goto('/index.html');
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('sdm');
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+  await openScenario(page, 'sdm');
   await expect(page.getByRole('region', { name: 'About this scenario' })).toContainText('SDM_BOOT');
 
   const master = page.getByRole('region', { name: 'SDM master', exact: true });

@@ -2,14 +2,12 @@
 // name no device; they go on the column of the VM whose thread made them) and a 2010 broadcast
 // (one doorbell to destination 255: an arrow to every other VM, and in the topology a dot to each).
 import { expect, test } from '@playwright/test';
-import { watchErrors } from './workbench-helpers.ts';
+import { openScenario, watchErrors } from './workbench-helpers.ts';
 
 test('ring pushes and pops are marks on the VM that made them', async ({ page }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);
-  await page.goto('/index.html');
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('ring-stream');
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+  await openScenario(page, 'ring-stream');
   for (const kind of ['ring-push', 'ring-pop']) {
     const mark = page.locator(`.sequence g[data-kind="${kind}"]`).first();
     await expect(mark).toBeVisible({ timeout: 60_000 });
@@ -23,9 +21,7 @@ test('ring pushes and pops are marks on the VM that made them', async ({ page })
 test('a 2010 broadcast fans out: one arrow to every other VM in the chart, a dot to each in the topology', async ({ page }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);
-  await page.goto('/index.html');
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('broadcast-storm');
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+  await openScenario(page, 'broadcast-storm');
   const broadcast = page.locator('.sequence g[data-kind="doorbell"][data-to="all"]').first();
   await expect(broadcast).toBeVisible({ timeout: 60_000 });
   // Four VMs: each broadcast reaches the three others.

@@ -2,7 +2,7 @@
 // reaches the chosen VM, a masked vector holds it pending until unmasked, a killed VM makes the
 // server tell the others, a bad option string shows QEMU's error. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
-import { watchErrors } from './workbench-helpers.ts';
+import { openScenario, watchErrors } from './workbench-helpers.ts';
 
 const panel = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id}`, exact: true });
 const delivered = async (page: Page, id: number, vector = 0) =>
@@ -91,9 +91,7 @@ test('add a VM from an option string; a bad one gets QEMU\'s error inline', asyn
 test('a doorbell rung by clicking shows in the counters, the hex view and the sequence chart', async ({ page }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);
-  await page.goto('/index.html');
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('masked-vector');
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+  await openScenario(page, 'masked-vector');
   await expect(panel(page, 2)).toBeVisible();
   const before = await delivered(page, 2, 0);
   const hexCell = page.getByRole('region', { name: 'Shared memory (BAR2)' }).locator('td[data-offset="136"]'); // 0x80 + 4 * 2
