@@ -69,7 +69,7 @@ test('a session opened from a link shows its programs and runs nothing until Run
   const errors = watchErrors(page);
   const session = {
     version: 1,
-    setup: { vectors: 2, size: '4M' },
+    setup: { vectors: 2, size: '4M', accel: 'kvm' },
     vms: [
       { device: 'ivshmem-doorbell,chardev=srv,vectors=2', source: 'export default async function main(vm: any) {\n  vm.log("first program ran");\n}\n' },
       { device: 'ivshmem,chardev=srv,msi=off', source: '// second\nexport default async function main(vm: any) {\n  vm.log("second program ran");\n}\n' },
@@ -86,6 +86,10 @@ test('a session opened from a link shows its programs and runs nothing until Run
   await program(page, 1).getByRole('button', { name: 'Run' }).click();
   await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('first program ran', { timeout: 30_000 });
   await expect(program(page, 2).getByLabel('VM 2 console')).toBeEmpty();
+  // The session's accelerator is the host's.
+  await page.getByRole('tab', { name: 'Workbench' }).click();
+  await expect(page.getByLabel('accelerator', { exact: true })).toHaveValue('kvm');
+  await expect(page.locator('.topology')).toContainText('-accel kvm');
   expect(errors).toEqual([]);
 });
 

@@ -8,6 +8,7 @@ import uPlot from 'uplot';
 import type { Workbench } from '../app/workbench.ts';
 import type { VmEntry } from '../app/vm-entry.ts';
 import { HISTOGRAM_AT, HISTOGRAM_BUCKETS } from '../guest/control.ts';
+import { sdmLabel } from '../app/columns.ts';
 
 const SAMPLE_MS = 250;
 const HISTORY = 120;
@@ -88,7 +89,7 @@ export function Figures({ wb }: { wb: Workbench }) {
           legend: { live: false },
           scales: { x: { time: false } },
           axes: [{ ...themedAxis(), label: 'seconds' }, { ...themedAxis(), size: 60 }],
-          series: [{ label: 's' }, ...entries.map((e, i) => ({ label: `VM ${e.id}`, stroke: colour(i), width: 2, spanGaps: false }))],
+          series: [{ label: 's' }, ...entries.map((e, i) => ({ label: e.model === 'virtio-sdm' ? sdmLabel(e.vm.device.sdm!.id) : `VM ${e.id}`, stroke: colour(i), width: 2, spanGaps: false }))],
         }, data, rates.current!);
       } else {
         state.plot.setData(data);
