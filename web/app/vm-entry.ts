@@ -34,6 +34,8 @@ export class VmEntry {
     readonly vm: Vm,
     /** the -device string it was started with */
     readonly device: string,
+    /** virtio-sdm: spawned held back until an SDM_BOOT (boot: 'sdm') */
+    readonly heldForBoot = false,
   ) {}
 
   get id(): number { return this.vm.id; }

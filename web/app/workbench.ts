@@ -102,7 +102,7 @@ export class Workbench {
     if (!host) throw new QemuError('the workbench is not running');
     const text = device.trim();
     const vm = await host.spawn({ device: text, boot: options.boot });
-    const entry = new VmEntry(vm, text);
+    const entry = new VmEntry(vm, text, options.boot === 'sdm');
     if (this.host !== host) {
       await vm.terminate();
       throw new QemuError('the workbench was reset');

@@ -28,7 +28,8 @@ export function SdmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
         <dd>{hex(s.status, 2)} {STATUS_BITS.map(([bit, label]) => <span key={label} class={s.status & bit ? 'bit on' : 'bit'}>{label}</span>)}</dd>
         <dt>boot</dt>
         <dd data-booted={s.booted ? 'yes' : 'no'} class={s.booted ? '' : 'hot'}>
-          {!s.booted ? 'held: waiting for SDM_BOOT' : c.boots ? `booted by the master with [${s.bootPayload.map(word).join(', ')}]` : 'running (not held back)'}
+          {!entry.heldForBoot ? `running (not held back)${c.boots ? `; SDM_BOOT counted ${c.boots}x` : ''}`
+            : s.booted ? `booted by the master with [${s.bootPayload.map(word).join(', ')}]` : 'held: waiting for SDM_BOOT'}
         </dd>
         <dt>signals</dt>
         <dd data-received={c.received}>sent {c.sent} · received {c.received} · boots {c.boots}</dd>
