@@ -71,6 +71,8 @@ export const TRACE_DEVICE = 12;
 export const TRACE_PEER = 16;
 export const TRACE_VECTOR = 20;
 export const TRACE_VALUE = 24;
+/** a second value (virtio-sdm: payload[1]) */
+export const TRACE_VALUE2 = 28;
 // Event kinds; a server message carries its sub-kind in bits 8..15 of the kind word.
 export const TRACE_DOORBELL = 1;
 export const TRACE_DELIVER = 2;
@@ -83,6 +85,13 @@ export const TRACE_DROPPED_EVENT = 8;
 export const TRACE_SERVER = 9;
 export const TRACE_RING_PUSH = 10;
 export const TRACE_RING_POP = 11;
+// virtio-sdm signals (device, peer: SDM ids; vector: the signal type; value, value2: payload):
+// sent by a driver, put in the receiver's hg_vq, a boot that started a held-back VM, a rejection
+// (vector: the SDM_REJECT_* reason).
+export const TRACE_SDM_SEND = 12;
+export const TRACE_SDM_DELIVER = 13;
+export const TRACE_SDM_BOOT = 14;
+export const TRACE_SDM_REJECT = 15;
 export const TRACE_SERVER_VERSION = 1;
 export const TRACE_SERVER_ID = 2;
 export const TRACE_SERVER_SHM = 3;

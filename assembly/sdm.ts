@@ -46,8 +46,9 @@ import {
   SDM_STATUS, SDM_QUEUE_STATE, SDM_QUEUE_STRIDE, SDMQ_READY, SDMQ_NUM, SDMQ_DESC, SDMQ_DRIVER,
   SDMQ_DEVICE, SDM_VQ_DEVICE, SDM_VQ_STATE_BYTES, SDM_DRIVER_FEATURES, SDM_RAM, SDM_RAM_SIZE,
   SDM_HG_VQ, SDM_GH_VQ, VIRTIO_RING_F_EVENT_IDX, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_NEEDS_RESET,
-  VIRTIO_ISR_CONFIG, VIRTIO_ISR_VRING,
+  VIRTIO_ISR_CONFIG, VIRTIO_ISR_VRING, TRACE_SDM_SEND, TRACE_SDM_DELIVER, TRACE_SDM_BOOT, TRACE_SDM_REJECT,
 } from './layout';
+import { traceSdm } from './trace';
 import { needsReset, raiseIsr, transportReset } from './virtio-mmio';
 import { vqInit, vqDevicePop, vqDevicePush, vqDevicePublish } from './virtqueue';
 import { RING_EMPTY, VQ_EVENT_IDX, VQ_STATE_HEADER, VQ_SCRATCH_SIZE, VQ_S_OUT_NUM, VQ_S_IN_NUM } from './ring-layout';
@@ -228,6 +229,7 @@ export function sdmSetRemoteMaster(slave: u32, id: i32, present: u32, max: u32, 
 
 function reject(dev: u32, reason: u32): i32 {
   atomic.add<i32>(dev + SDM_REJECTED + (reason << 2), 1);
+  traceSdm(TRACE_SDM_REJECT, load<i32>(dev + DEV_VM_ID), -1, reason, 0, 0);
   return <i32>reason + 1;
 }
 
@@ -261,6 +263,7 @@ export function sdmSend(dev: u32, type: u32, slave: u32, p0: u32, p1: u32): i32 
 // destination's hg_vq shows. A local destination is acted on only while the link still names it.
 function forward(dev: u32, link: u32, dest: u32, type: u32, to: u32, from: u32, p0: u32, p1: u32): i32 {
   atomic.add<i32>(dev + SDM_SENT, 1);
+  traceSdm(TRACE_SDM_SEND, <i32>from, <i32>to, type, p0, p1);
   if (dest == <u32>SDM_REMOTE) {
     outboxPush(dev, type, to, p0, p1);
     return 0;
@@ -298,7 +301,10 @@ function deliver(dest: u32, type: u32, from: u32, p0: u32, p1: u32): void {
     if (atomic.load<i32>(dest + SDM_BOOTED) != 0) return;
     atomic.store<u32>(dest + SDM_BOOT_PAYLOAD, p0);
     atomic.store<u32>(dest + SDM_BOOT_PAYLOAD + 4, p1);
-    if (atomic.cmpxchg<i32>(dest + SDM_BOOTED, 0, 1) == 0) atomic.notify(dest + SDM_BOOTED);
+    if (atomic.cmpxchg<i32>(dest + SDM_BOOTED, 0, 1) == 0) {
+      traceSdm(TRACE_SDM_BOOT, atomic.load<i32>(dest + DEV_VM_ID), <i32>from, type, p0, p1);
+      atomic.notify(dest + SDM_BOOTED);
+    }
     return;
   }
   const lane = laneAt(dest, from);
@@ -424,7 +430,9 @@ export function sdmTakeIncoming(dev: u32): void {
         vqDevicePush(q, <u32>chain, 0);
         continue;
       }
-      memory.copy(dev + SDM_RAM + load<u32>(buffer), lane + SDM_LANE_ENTRIES_AT + (read % SDM_LANE_ENTRIES) * SDM_SIGNAL_SIZE, SDM_SIGNAL_SIZE);
+      const entry = lane + SDM_LANE_ENTRIES_AT + (read % SDM_LANE_ENTRIES) * SDM_SIGNAL_SIZE;
+      memory.copy(dev + SDM_RAM + load<u32>(buffer), entry, SDM_SIGNAL_SIZE);
+      traceSdm(TRACE_SDM_DELIVER, load<i32>(dev + DEV_VM_ID), <i32>from, load<u32>(entry), load<u32>(entry + 8), load<u32>(entry + 12));
       vqDevicePush(q, <u32>chain, SDM_SIGNAL_SIZE);
       read++;
       atomic.store<u32>(lane + SDM_LANE_READ, read);

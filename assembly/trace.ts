@@ -15,7 +15,7 @@
 //             +8 kind (TRACE_DOORBELL..; server messages: TRACE_SERVER | sub-kind << 8)
 //             +12 device (IVPosition of the device concerned, or -1)
 //             +16 peer (the other end: a doorbell's destination, a delivery's source, or -1)
-//             +20 vector   +24 value
+//             +20 vector   +24 value   +28 value2 (virtio-sdm: payload[1])
 // A full ring drops the new event and counts it; nothing waits for the reader.
 //
 // Which thread is which is this instance's own: traceThread() sets it once when the worker
@@ -28,7 +28,7 @@
 // and from TypeScript, through the export traceEmit(kind, device, peer, vector, value).
 import {
   TRACE_ON, TRACE_DIR, TRACE_WRITE, TRACE_DROPPED, TRACE_READ, TRACE_ENTRIES_AT, TRACE_ENTRY_SIZE,
-  TRACE_CAPACITY, TRACE_TIME, TRACE_KIND, TRACE_DEVICE, TRACE_PEER, TRACE_VECTOR, TRACE_VALUE,
+  TRACE_CAPACITY, TRACE_TIME, TRACE_KIND, TRACE_DEVICE, TRACE_PEER, TRACE_VECTOR, TRACE_VALUE, TRACE_VALUE2,
   TRACE_DOORBELL, TRACE_MASK, TRACE_UNMASK, DEV_VM_ID, DEV_MSIX_TABLE, MSIX_ENTRY_SIZE, MSIX_ENTRY_VECTOR_CTRL,
   MSIX_ENTRY_CTRL_MASKBIT, MSIX_FLAGS_ENABLE, MSIX_FLAGS_MASKALL, DEV_CONFIG, MSIX_FLAGS,
 } from './layout';
@@ -48,7 +48,7 @@ export function traceThread(id: u32): void {
   return load<i32>(TRACE_ON) != 0;
 }
 
-function record(kind: u32, device: i32, peer: i32, vector: i32, value: i32): void {
+function record(kind: u32, device: i32, peer: i32, vector: i32, value: i32, value2: i32 = 0): void {
   const ring = <u32>atomic.load<i32>(TRACE_DIR + (thread << 2));
   if (ring == 0) return;
   const write = <u32>load<i32>(ring + TRACE_WRITE);
@@ -63,12 +63,18 @@ function record(kind: u32, device: i32, peer: i32, vector: i32, value: i32): voi
   store<i32>(at + TRACE_PEER, peer);
   store<i32>(at + TRACE_VECTOR, vector);
   store<i32>(at + TRACE_VALUE, value);
+  store<i32>(at + TRACE_VALUE2, value2);
   atomic.store<i32>(ring + TRACE_WRITE, write + 1);
 }
 
 /** An event, when tracing is on. */
 @inline export function traceEvent(kind: u32, device: i32, peer: i32, vector: i32, value: i32): void {
   if (tracing()) record(kind, device, peer, vector, value);
+}
+
+/** A virtio-sdm signal event: SDM ids, the signal type and its payload. */
+@inline export function traceSdm(kind: u32, device: i32, peer: i32, type: u32, p0: u32, p1: u32): void {
+  if (tracing()) record(kind, device, peer, <i32>type, <i32>p0, <i32>p1);
 }
 
 /** For TypeScript (the server's messages on the host thread) and tests. */

@@ -8,6 +8,7 @@ import { CHROMIUM_ARGS, findChromium } from '../test/browser/chromium.ts';
 import { quickFlag, Report } from './lib/report.ts';
 import type { Table } from './lib/stats.ts';
 import { buildNative, nativeRoundTrip, type NativeMode } from './native/native.ts';
+import { workbenchFramesFigure } from './figures/workbench-frames.ts';
 
 const quick = quickFlag();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -16,6 +17,7 @@ const TITLES: Record<string, string> = {
   roundtrip: 'Doorbell round trip between two workers (Chromium)',
   fanout: 'Doorbell rate and broadcast (Chromium)',
   core: 'The core: register access, doorbell, trace, size, spawn (Chromium)',
+  framerelay: 'Frame relay at 1080p (Chromium)',
 };
 
 const server = await createServer({ server: { port, strictPort: true }, logLevel: 'error' });
@@ -34,6 +36,12 @@ try {
     const report = new Report(`chromium-${name}`, TITLES[name] ?? name, { quick, runtime: { chromium: browser.version() } });
     const tables: Table[] = await page.evaluate(([n, q]) => window.bench.run(n as string, { quick: q as boolean }), [name, quick] as const);
     for (const table of tables) report.add(table);
+    await report.write();
+  }
+  // The workbench page itself (not the benchmark page): its frame times under a doorbell storm.
+  if (!only || only.includes('workbench')) {
+    const report = new Report('chromium-workbench', 'Workbench frame time under a doorbell storm (Chromium)', { quick, runtime: { chromium: browser.version() } });
+    for (const table of await workbenchFramesFigure(page, `http://localhost:${port}`, quick)) report.add(table);
     await report.write();
   }
 } finally {

@@ -5,7 +5,7 @@ import { channelOf, type SdmSocketChannel } from './socket-channel.ts';
 
 export type RejectReason = 'type' | 'range' | 'slave-to-slave' | 'beyond-max' | 'absent' | 'buffer';
 
-const REASONS: Record<RejectReason, number> = {
+export const REJECT_REASONS: Record<RejectReason, number> = {
   type: L.SDM_REJECT_TYPE,
   range: L.SDM_REJECT_RANGE,
   'slave-to-slave': L.SDM_REJECT_SLAVE_TO_SLAVE,
@@ -53,7 +53,7 @@ export class SdmView {
 
   get counters(): SdmCounters {
     const rejected = {} as Record<RejectReason, number>;
-    for (const [name, index] of Object.entries(REASONS)) rejected[name as RejectReason] = this.word(L.SDM_REJECTED + index * 4);
+    for (const [name, index] of Object.entries(REJECT_REASONS)) rejected[name as RejectReason] = this.word(L.SDM_REJECTED + index * 4);
     return {
       sent: this.word(L.SDM_SENT),
       received: this.word(L.SDM_RECEIVED),

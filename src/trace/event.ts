@@ -2,10 +2,11 @@
 // the ring and writes the core's events; src/trace/tracer.ts drains them).
 import * as L from '../../assembly/layout.ts';
 import { formatSize } from '../options/size.ts';
+import { REJECT_REASONS } from '../sdm/view.ts';
 
 export type TraceKind =
   | 'doorbell' | 'deliver' | 'pending' | 'mask' | 'unmask' | 'reset' | 'lost' | 'dropped' | 'server'
-  | 'ring-push' | 'ring-pop';
+  | 'ring-push' | 'ring-pop' | 'sdm-send' | 'sdm-deliver' | 'sdm-boot' | 'sdm-reject';
 
 export interface TraceEvent {
   /** ms on one clock shared by all threads: performance.timeOrigin + performance.now() */
@@ -13,15 +14,23 @@ export interface TraceEvent {
   /** 0 the host thread, else a VM's worker (Vm.thread) */
   thread: number;
   kind: TraceKind;
-  /** the device's IVPosition (peer ID), or -1 */
+  /** the device's IVPosition (peer ID), or -1; for sdm-* events its SDM id (0 the master) */
   device: number;
-  /** the other end: a doorbell's destination, a delivery's source if known, or -1 */
+  /**
+   * the other end: a doorbell's destination, a delivery's source if known, or -1; for sdm-*
+   * events the other end's SDM id (a send's destination, a delivery's or boot's sender)
+   */
   peer: number;
-  /** the vector; -1 for the function mask (mask/unmask) or when none applies */
+  /** the vector; -1 for the function mask (mask/unmask) or when none applies; sdm-*: the signal type or reject reason */
   vector: number;
   value: number;
-  /** for server messages: 'version 0', 'ID 3', 'shm 1M', 'eventfd 2/1' (peer 2, vector 1), 'peer 2 gone' */
+  /**
+   * for server messages: 'version 0', 'ID 3', 'shm 1M', 'eventfd 2/1' (peer 2, vector 1), 'peer 2 gone';
+   * for sdm-* events: 'SDM_IRQ' or 'SDM_BOOT', or the reject reason
+   */
   text?: string;
+  /** sdm-send, sdm-deliver, sdm-boot: the signal's payload[2] */
+  payload?: [number, number];
 }
 
 const KINDS: Record<number, TraceKind> = {
@@ -36,7 +45,14 @@ const KINDS: Record<number, TraceKind> = {
   [L.TRACE_SERVER]: 'server',
   [L.TRACE_RING_PUSH]: 'ring-push',
   [L.TRACE_RING_POP]: 'ring-pop',
+  [L.TRACE_SDM_SEND]: 'sdm-send',
+  [L.TRACE_SDM_DELIVER]: 'sdm-deliver',
+  [L.TRACE_SDM_BOOT]: 'sdm-boot',
+  [L.TRACE_SDM_REJECT]: 'sdm-reject',
 };
+
+const SDM_TYPES: Record<number, string> = { [L.SDM_IRQ]: 'SDM_IRQ', [L.SDM_BOOT]: 'SDM_BOOT' };
+const SDM_REASONS = Object.fromEntries(Object.entries(REJECT_REASONS).map(([name, index]) => [index, name]));
 
 function serverText(sub: number, peer: number, vector: number, value: number): string {
   switch (sub) {
@@ -63,5 +79,10 @@ export function decodeEvent(view: DataView, at: number, thread: number): TraceEv
     value: view.getInt32(at + L.TRACE_VALUE, true),
   };
   if (kind === 'server') event.text = serverText(word >> 8, event.peer, event.vector, event.value);
+  if (kind === 'sdm-reject') event.text = SDM_REASONS[event.vector] ?? `reason ${event.vector}`;
+  else if (kind.startsWith('sdm-')) {
+    event.text = SDM_TYPES[event.vector] ?? `type ${event.vector >>> 0}`;
+    event.payload = [event.value >>> 0, view.getUint32(at + L.TRACE_VALUE2, true)];
+  }
   return event;
 }

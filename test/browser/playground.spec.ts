@@ -4,13 +4,7 @@
 // nothing runs until Run; a damaged or oversized link gets a clear message and a working page.
 import { deflateRawSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  return errors;
-}
+import { watchErrors } from './workbench-helpers.ts';
 
 const program = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id} program` });
 
@@ -64,9 +58,9 @@ test('a loop that never waits is stopped without reloading the page', async ({ p
   const fresh = page.locator('section.program', { hasText: 'did not stop within' });
   await expect(fresh).toHaveCount(1, { timeout: 30_000 });
   await expect(fresh.getByRole('button', { name: 'Run' })).toBeEnabled();
-  // The page never blocked: the other VMs' programs can still be run.
+  // The page never blocked: the other VMs' programs (the scenario's own) can still be run again.
   await program(page, 2).getByRole('button', { name: /^(Run|Restart)$/ }).click();
-  await expect(program(page, 2).getByLabel('VM 2 console')).toContainText('up with', { timeout: 30_000 });
+  await expect(program(page, 2).getByLabel('VM 2 console').locator('div').filter({ hasText: 'VM 2 joined the ring' })).toHaveCount(2, { timeout: 30_000 });
   expect(errors).toEqual([]);
 });
 
@@ -75,7 +69,7 @@ test('a session opened from a link shows its programs and runs nothing until Run
   const errors = watchErrors(page);
   const session = {
     version: 1,
-    setup: { vectors: 2, size: '4M' },
+    setup: { vectors: 2, size: '4M', accel: 'kvm' },
     vms: [
       { device: 'ivshmem-doorbell,chardev=srv,vectors=2', source: 'export default async function main(vm: any) {\n  vm.log("first program ran");\n}\n' },
       { device: 'ivshmem,chardev=srv,msi=off', source: '// second\nexport default async function main(vm: any) {\n  vm.log("second program ran");\n}\n' },
@@ -92,6 +86,10 @@ test('a session opened from a link shows its programs and runs nothing until Run
   await program(page, 1).getByRole('button', { name: 'Run' }).click();
   await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('first program ran', { timeout: 30_000 });
   await expect(program(page, 2).getByLabel('VM 2 console')).toBeEmpty();
+  // The session's accelerator is the host's.
+  await page.getByRole('tab', { name: 'Workbench' }).click();
+  await expect(page.getByLabel('accelerator', { exact: true })).toHaveValue('kvm');
+  await expect(page.locator('.topology')).toContainText('-accel kvm');
   expect(errors).toEqual([]);
 });
 
@@ -111,5 +109,22 @@ test('a damaged or oversized link gets a clear message and the page still works'
     await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByRole('region', { name: 'VM 1', exact: true })).toBeVisible();
   }
+  expect(errors).toEqual([]);
+});
+
+test('a scenario VM opens with the program it runs (the scenario\'s own), and Run runs it again with its argument', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  // web/scenarios/token-ring.guest.ts, not a starter.
+  const editor = program(page, 2).locator('.cm-content');
+  await expect(editor).toContainText('function nextMember(vm: WorkbenchGuest)', { timeout: 30_000 });
+  await expect(editor).toContainText('export interface TokenRingArg { holdMs: number }');
+  await program(page, 2).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  const console2 = program(page, 2).getByLabel('VM 2 console');
+  await expect(console2).toContainText('--- run', { timeout: 30_000 });
+  await expect(console2.locator('div').filter({ hasText: 'VM 2 joined the ring' })).toHaveCount(2, { timeout: 30_000 });
   expect(errors).toEqual([]);
 });

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { watchErrors } from './workbench-helpers.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
@@ -42,13 +43,6 @@ test.afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  return errors;
-}
 
 test('the built site runs from a static server with no COOP/COEP headers', async ({ page }) => {
   test.setTimeout(180_000);

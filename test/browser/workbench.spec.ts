@@ -2,13 +2,7 @@
 // reaches the chosen VM, a masked vector holds it pending until unmasked, a killed VM makes the
 // server tell the others, a bad option string shows QEMU's error. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  return errors;
-}
+import { openScenario, watchErrors } from './workbench-helpers.ts';
 
 const panel = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id}`, exact: true });
 const delivered = async (page: Page, id: number, vector = 0) =>
@@ -97,9 +91,7 @@ test('add a VM from an option string; a bad one gets QEMU\'s error inline', asyn
 test('a doorbell rung by clicking shows in the counters, the hex view and the sequence chart', async ({ page }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);
-  await page.goto('/index.html');
-  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('masked-vector');
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 30_000 });
+  await openScenario(page, 'masked-vector');
   await expect(panel(page, 2)).toBeVisible();
   const before = await delivered(page, 2, 0);
   const hexCell = page.getByRole('region', { name: 'Shared memory (BAR2)' }).locator('td[data-offset="136"]'); // 0x80 + 4 * 2
@@ -137,12 +129,19 @@ test('every scenario runs', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-// Screenshots of the laptop and phone layouts, as test artifacts (test-results/); the README's
-// copy in docs/screenshots/ is refreshed from them by hand after looking at them.
-for (const [name, viewport] of [['laptop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+// Screenshots of the laptop and phone layouts, and the laptop in the dark theme (the app follows
+// prefers-color-scheme), as test artifacts (test-results/); the README's copies in
+// docs/screenshots/ are refreshed from them by hand after looking at them.
+const LAYOUTS = [
+  ['laptop', { width: 1366, height: 900 }, 'light'],
+  ['phone', { width: 390, height: 844 }, 'light'],
+  ['laptop-dark', { width: 1366, height: 900 }, 'dark'],
+] as const;
+for (const [name, viewport, colorScheme] of LAYOUTS) {
   test(`screenshots: ${name} layout, workbench and playground`, async ({ page }) => {
     test.setTimeout(120_000);
     const errors = watchErrors(page);
+    await page.emulateMedia({ colorScheme });
     await page.setViewportSize(viewport);
     await page.goto('/index.html');
     await expect(panel(page, 3)).toBeVisible({ timeout: 30_000 });
@@ -150,7 +149,7 @@ for (const [name, viewport] of [['laptop', { width: 1366, height: 900 }], ['phon
     // Nothing wider than the viewport but the scrollable chart and hex dump.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png`, fullPage: name === 'laptop' });
+    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png`, fullPage: viewport.width > 1000 });
     await page.getByRole('tab', { name: 'Playground' }).click();
     await expect(page.getByRole('region', { name: 'VM 1 program' }).locator('.cm-content')).toBeVisible();
     await page.screenshot({ path: `test-results/screenshots/${name}-playground.png` });

@@ -4,7 +4,8 @@
 // from QEMU's MSI-X rules (a masked vector's message stays pending until unmasked).
 import { describe, expect, test } from 'vitest';
 import { Host, driver, layout as L, type TraceEvent } from '../../src/index.ts';
-import { doorbellPair } from '../cases/helpers.ts';
+import { doorbellPair, until } from '../cases/helpers.ts';
+import { SdmDriver } from '../../src/sdm/driver.ts';
 
 const program = (name: string) => new URL(`../programs/${name}.ts`, import.meta.url).href;
 const brief = (e: TraceEvent) => [e.kind, e.device, e.peer, e.vector];
@@ -115,5 +116,36 @@ describe('host.trace', () => {
     expect(host.trace.drain().map((e) => [e.kind, e.device, e.text])).toEqual([['server', b.id, `peer ${a.id} gone`]]);
     await b.terminate();
     expect(host.trace.dropped).toBe(0);
+  }, 60_000);
+
+  test('virtio-sdm: a signal sent, put in the receiver\'s hg_vq, a boot, a rejection, with SDM ids, type and payload', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.trace.start();
+    const master = host.realize('virtio-sdm,id=m,master=on,max_slaves=2');
+    const m = new SdmDriver(master, host.core, host.memory);
+    m.setup();
+    // A slave VM held back until SDM_BOOT (its program waits for the boot before it runs).
+    const slave = await host.spawn({ device: 'virtio-sdm,id=s1,chardev=m', program: program('sdm-slave'), arg: { rounds: 1 }, boot: 'sdm' });
+    m.boot(1, [0x8000_0000, 7]);
+    m.irq(1, [0xcafe, 0xffff_fffe]);
+    m.irq(2, [1, 2]);   // nobody holds id 2: rejected as absent
+    await slave.result;
+    await until(() => m.poll() !== undefined, 'the slave\'s answer');
+    const sdm = host.trace.drain().filter((e) => e.kind.startsWith('sdm-'));
+    const fields = (e: TraceEvent) => [e.kind, e.device, e.peer, e.text, e.payload];
+    expect(sdm.filter((e) => e.thread === 0).map(fields)).toEqual([
+      ['sdm-send', 0, 1, 'SDM_BOOT', [0x8000_0000, 7]],
+      ['sdm-boot', 1, 0, 'SDM_BOOT', [0x8000_0000, 7]],
+      ['sdm-send', 0, 1, 'SDM_IRQ', [0xcafe, 0xffff_fffe]],
+      ['sdm-reject', 0, -1, 'absent', undefined],
+      // The slave's answer [0xcafe + 1, its id], taken into the master's hg_vq by the master's driver (on the host).
+      ['sdm-deliver', 0, 1, 'SDM_IRQ', [0xcaff, 1]],
+    ]);
+    // The slave's own thread takes the IRQ into its hg_vq and sends its answer.
+    expect(sdm.filter((e) => e.thread === slave.thread).map(fields)).toEqual([
+      ['sdm-deliver', 1, 0, 'SDM_IRQ', [0xcafe, 0xffff_fffe]],
+      ['sdm-send', 1, 0, 'SDM_IRQ', [0xcaff, 1]],
+    ]);
+    await host.shutdown();
   }, 60_000);
 });

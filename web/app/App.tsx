@@ -3,11 +3,12 @@
 // everything from shared memory once per animation frame (Workbench.tick).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Workbench } from './workbench.ts';
-import { DEFAULT_SETUP } from './workbench.ts';
+import { DEFAULT_SETUP, type Accel } from './workbench.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { Topology } from '../components/Topology.tsx';
 import { VmPanel } from '../components/VmPanel.tsx';
+import { SdmPanel } from '../components/SdmPanel.tsx';
 import { AddVm } from '../components/AddVm.tsx';
 import { Toolbar } from '../components/Toolbar.tsx';
 import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
@@ -18,14 +19,36 @@ import { HexView } from '../components/HexView.tsx';
 import { Playground } from '../components/Playground.tsx';
 import { STARTERS } from '../playground/starters.ts';
 import { decodeSession, sessionInFragment, type Session } from '../playground/session.ts';
+import { programSource } from '../playground/program-source.ts';
 import type { VmEntry } from './vm-entry.ts';
 
 type Tab = 'workbench' | 'playground';
+
+/** The accelerator asked for in the page's address (?accel=kvm), else the default. */
+function accelInUrl(search: string): Accel {
+  const asked = new URLSearchParams(search).get('accel');
+  return asked === 'kvm' || asked === 'tcg' ? asked : DEFAULT_SETUP.accel;
+}
 
 /** The starter an editor opens with for a VM that has no program text yet. */
 function starterFor(entry: VmEntry): string {
   const id = /msi=off/.test(entry.device) ? 'intx' : 'driver';
   return STARTERS.find((s) => s.id === id)!.source;
+}
+
+/**
+ * Puts the program the VM runs into its editor: a scenario's own guest program (with the
+ * argument it was started with, for the next Run), else a starter.
+ */
+function showProgram(entry: VmEntry): void {
+  const running = entry.running.value;
+  const loading = running?.kind === 'url' ? programSource(running.url) : undefined;
+  if (!loading) {
+    entry.source.value = starterFor(entry);
+    return;
+  }
+  entry.programArg = running!.arg;
+  void loading.then((text) => { if (!entry.source.value) entry.source.value = text; });
 }
 
 export const wb = new Workbench();
@@ -35,19 +58,24 @@ export function App() {
   const [error, setError] = useState<string | undefined>();
   const [status, setStatus] = useState('starting');
   const current = useRef<Scenario | undefined>(undefined);
+  const starts = useRef(0);
   const [tab, setTab] = useState<Tab>('workbench');
   const [banner, setBanner] = useState<string | undefined>();
 
-  const start = async (next: Scenario) => {
+  const start = async (next: Scenario, accel: Accel = wb.setup.accel) => {
+    const run = ++starts.current;
     setStatus('starting');
     setError(undefined);
     try {
       await current.current?.stop?.(wb);
       current.current = next;
-      await wb.reset({ ...DEFAULT_SETUP, ...next.setup });
+      await wb.reset({ ...DEFAULT_SETUP, ...next.setup, accel });
       await next.start(wb);
-      setStatus('running');
+      if (run === starts.current) setStatus('running');
     } catch (e) {
+      // A start overtaken by another (a scenario picked while this one was starting) fails
+      // because the workbench was reset under it: only the latest one's outcome is shown.
+      if (run !== starts.current) return;
       setError(e instanceof Error ? e.message : String(e));
       setStatus('failed');
     }
@@ -62,7 +90,7 @@ export function App() {
       const from = SCENARIOS.find((x) => x.id === session.scenario);
       current.current = undefined;
       if (from) setScenario(from);
-      await wb.reset(session.setup);
+      await wb.reset({ ...session.setup, accel: session.setup.accel ?? DEFAULT_SETUP.accel });
       for (const vm of session.vms) {
         const entry = await wb.addVm(vm.device);
         entry.source.value = vm.source;
@@ -77,7 +105,7 @@ export function App() {
 
   const session = (): Session => ({
     version: 1,
-    setup: { vectors: wb.setup.vectors, size: wb.setup.size },
+    setup: { vectors: wb.setup.vectors, size: wb.setup.size, accel: wb.setup.accel },
     scenario: scenario.id,
     vms: wb.vms.value.map((e) => ({ device: e.device, source: e.source.value || starterFor(e) })),
   });
@@ -85,7 +113,7 @@ export function App() {
   useEffect(() => {
     const link = sessionInFragment(location.hash);
     if (link === undefined) {
-      void start(scenario);
+      void start(scenario, accelInUrl(location.search));
     } else {
       decodeSession(link).then(
         (s) => {
@@ -94,7 +122,7 @@ export function App() {
         },
         (e: Error) => {
           setBanner(`This link's session could not be loaded: ${e.message}. Showing the default scenario instead.`);
-          return start(scenario);
+          return start(scenario, accelInUrl(location.search));
         },
       );
     }
@@ -117,7 +145,7 @@ export function App() {
   };
   const View = scenario.view;
   const openTab = (next: Tab) => {
-    if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) e.source.value = starterFor(e);
+    if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) showProgram(e);
     setTab(next);
   };
   const tabs = (
@@ -151,13 +179,21 @@ export function App() {
         <ScenarioPicker current={scenario} onPick={pick} />
         <Topology wb={wb} />
       </div>
-      <Toolbar wb={wb} onRestart={() => void start(scenario)} />
+      <Toolbar wb={wb} onRestart={() => void start(scenario)} onAccel={(accel) => {
+        // Kept in the address, so a reload (or the link) starts with the same accelerator.
+        const url = new URL(location.href);
+        url.searchParams.set('accel', accel);
+        history.replaceState(null, '', url);
+        void start(scenario, accel);
+      }} />
       {View ? <View wb={wb} /> : null}
       <section class="vms" aria-label="VMs">
-        {wb.vms.value.map((entry) => <VmPanel key={entry.vm.device.block} wb={wb} entry={entry} />)}
+        {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
+          ? <SdmPanel key={entry.vm.device.block} wb={wb} entry={entry} />
+          : <VmPanel key={entry.vm.device.block} wb={wb} entry={entry} />))}
       </section>
       <AddVm wb={wb} />
-      <SequenceChart wb={wb} />
+      <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
         <Figures wb={wb} />
         <HexView wb={wb} scenario={scenario} />

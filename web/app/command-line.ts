@@ -9,7 +9,7 @@ export function commandLines(setup: Setup, socket: string, devices: string[]): s
     '',
   ];
   devices.forEach((device, i) => {
-    const args = ['qemu-system-x86_64 -machine pc,accel=kvm -m 1G', `  -drive file=guest${i}.qcow2,if=virtio`];
+    const args = [`qemu-system-x86_64 -machine pc -accel ${setup.accel} -m 1G`, `  -drive file=guest${i}.qcow2,if=virtio`];
     if (device.startsWith('-ivshmem')) {
       args.push(`  ${device}    # the 2010 patch's option, not in mainline QEMU`);
     } else {

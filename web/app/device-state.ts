@@ -3,6 +3,7 @@
 // device's registers) and without asking the worker.
 import * as L from '../../assembly/layout.ts';
 import type { VmEntry } from './vm-entry.ts';
+import type { SdmCounters } from '../../src/index.ts';
 
 export interface VectorState { masked: boolean; pending: boolean; delivered: number }
 
@@ -72,4 +73,39 @@ export function readDevice(entry: VmEntry, view: DataView): DeviceState {
 
 export function hex(value: number, digits: number): string {
   return `0x${(value >>> 0).toString(16).padStart(digits, '0')}`;
+}
+
+export interface SdmState {
+  /** 0 the master, 1..n a slave, -1 while a slave has no id */
+  id: number;
+  master: boolean;
+  /** the group's master device block (a slave's link; a master's own block), 0 for none */
+  group: number;
+  booted: boolean;
+  bootPayload: [number, number];
+  /** the virtio status register */
+  status: number;
+  maxSlaves: number;
+  currentSlaves: number;
+  counters: SdmCounters;
+  rejected: number;
+}
+
+/** A virtio-sdm VM's device, from its block (device.sdm), plus its group's master block. */
+export function readSdm(entry: VmEntry, view: DataView): SdmState {
+  const device = entry.vm.device;
+  const sdm = device.sdm!;
+  const link = view.getUint32(device.block + L.SDM_MASTER_LINK, true);
+  return {
+    id: sdm.id,
+    master: sdm.master,
+    group: sdm.master ? device.block : link > L.SDM_REMOTE ? link : 0,
+    booted: sdm.booted,
+    bootPayload: sdm.bootPayload,
+    status: sdm.status,
+    maxSlaves: sdm.maxSlaves,
+    currentSlaves: sdm.currentSlaves,
+    counters: sdm.counters,
+    rejected: sdm.rejectedTotal,
+  };
 }

@@ -27,11 +27,15 @@ export class VmEntry {
   readonly running = signal<Program | undefined>(undefined);
   /** the playground's program text for this VM */
   readonly source = signal('');
+  /** what the playground passes as `arg` when it runs that text (a scenario program's argument) */
+  programArg: unknown;
 
   constructor(
     readonly vm: Vm,
     /** the -device string it was started with */
     readonly device: string,
+    /** virtio-sdm: spawned held back until an SDM_BOOT (boot: 'sdm') */
+    readonly heldForBoot = false,
   ) {}
 
   get id(): number { return this.vm.id; }

@@ -8,17 +8,26 @@ import runnerUrl from '../guest/runner.ts?program';
 import type { RunnerArg } from '../guest/runner.ts';
 import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
 import { VmEntry, type Program } from './vm-entry.ts';
-import { traceSource, type TraceEvent, type TraceSource } from './trace.ts';
+import { TraceLog, traceSource, type TraceSource } from './trace.ts';
+import { Columns } from './columns.ts';
 import { transpile } from '../playground/transpile.ts';
+
+export type Accel = 'kvm' | 'tcg';
 
 export interface Setup {
   /** vectors per client on the server (-n) */
   vectors: number;
   /** the server's shared memory (-l) */
   size: string;
+  /**
+   * The accelerator (Host.create's accel, QEMU's -accel): with kvm a doorbell that arrives before
+   * the guest enables MSI-X waits in its eventfd and fires on enable (irqfd); with tcg QEMU drops it.
+   * Always passed explicitly, so the page does not follow Host.create's default.
+   */
+  accel: Accel;
 }
 
-export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M' };
+export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'tcg' };
 export const SOCKET = '/tmp/ivshmem_socket';
 /** How long a program asked to stop may take before its VM is terminated. */
 export const STOP_GRACE_MS = 1500;
@@ -35,8 +44,10 @@ export class Workbench {
   readonly paused = signal(false);
   /** how long scenario handlers hold an interrupt before passing it on (ms), so people can follow */
   readonly pace = signal(250);
-  /** the recorded trace, times in ms since the page opened (oldest dropped past HISTORY) */
-  readonly events = signal<TraceEvent[]>([]);
+  /** the recorded trace, times in ms since the page opened (oldest forgotten past HISTORY); a new log at each reset */
+  trace = new TraceLog(HISTORY);
+  /** increments when events arrive (or the log is new): the timeline redraws then */
+  readonly traceVersion = signal(0);
   traceDropped = 0;
   private source: TraceSource | undefined;
   private generation = 0;
@@ -47,7 +58,7 @@ export class Workbench {
     const generation = ++this.generation;
     await this.shutdown();
     this.setup = setup;
-    const host = await Host.create({ memory: '128M' });
+    const host = await Host.create({ memory: '128M', accel: setup.accel });
     if (generation !== this.generation) {
       await host.shutdown();
       return;
@@ -58,7 +69,8 @@ export class Workbench {
     host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
     this.client = host.connectClient('srv');
     this.source = traceSource(host);
-    this.events.value = [];
+    this.trace = new TraceLog(HISTORY);
+    this.traceVersion.value++;
     this.traceDropped = 0;
     this.paused.value = false;
   }
@@ -81,13 +93,16 @@ export class Workbench {
     return this.client?.bytes;
   }
 
-  /** Starts a VM with a -device string (QEMU's errors thrown as QemuError) and runs a program. */
-  async addVm(device: string, program?: Program): Promise<VmEntry> {
+  /**
+   * Starts a VM with a -device string (QEMU's errors thrown as QemuError) and runs a program.
+   * `boot: 'sdm'` (virtio-sdm) holds the program back until the VM's device receives an SDM_BOOT.
+   */
+  async addVm(device: string, program?: Program, options: { boot?: 'sdm' } = {}): Promise<VmEntry> {
     const host = this.host;
     if (!host) throw new QemuError('the workbench is not running');
     const text = device.trim();
-    const vm = await host.spawn({ device: text });
-    const entry = new VmEntry(vm, text);
+    const vm = await host.spawn({ device: text, boot: options.boot });
+    const entry = new VmEntry(vm, text, options.boot === 'sdm');
     if (this.host !== host) {
       await vm.terminate();
       throw new QemuError('the workbench was reset');
@@ -144,6 +159,7 @@ export class Workbench {
     const fresh = await this.addVm(entry.device);
     fresh.console.value = entry.console.value;
     fresh.source.value = entry.source.value;
+    fresh.programArg = entry.programArg;
     if (index >= 0) {
       const list = this.vms.value.filter((v) => v !== fresh);
       list.splice(index, 0, fresh);
@@ -175,9 +191,10 @@ export class Workbench {
       // Events carry one clock for all threads (timeOrigin + now); the page draws in its own.
       const origin = performance.timeOrigin;
       for (const e of fresh) e.time -= origin;
-      const all = this.events.value.concat(fresh);
-      this.traceDropped = (this.source?.dropped ?? 0) + Math.max(0, all.length - HISTORY);
-      this.events.value = all.length > HISTORY ? all.slice(all.length - HISTORY) : all;
+      const columns = new Columns(this, new DataView(this.host.memory.buffer));
+      this.trace.append(fresh.map((event) => ({ event, place: columns.place(event) })));
+      this.traceDropped = (this.source?.dropped ?? 0) + this.trace.forgotten;
+      this.traceVersion.value++;
     }
     this.frame.value++;
   }

@@ -7,6 +7,8 @@ import { fanOutFigure } from '../../bench/figures/fan-out.ts';
 import fanOut from '../../bench/programs/fan-out.ts?program';
 import type { Table } from '../../bench/lib/stats.ts';
 import pingPong from '../../bench/programs/ping-pong.ts?program';
+import { frameRelayFigure } from '../../bench/figures/frame-relay.ts';
+import frameRelay from '../scenarios/frame-relay.guest.ts?program';
 import { browser } from './platform.ts';
 
 export interface FigureOptions {
@@ -50,4 +52,5 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
     wasmBytes: async () => (await (await fetch(wasmUrl)).arrayBuffer()).byteLength,
     progress,
   }),
+  framerelay: ({ quick }, progress) => frameRelayFigure({ programUrl: new URL(frameRelay, location.href).href, quick, progress }),
 };

@@ -7,6 +7,7 @@ import { javascript } from '@codemirror/lang-javascript';
 import { autocompletion, type CompletionContext } from '@codemirror/autocomplete';
 import { hoverTooltip, keymap } from '@codemirror/view';
 import { setDiagnostics } from '@codemirror/lint';
+import { Compartment } from '@codemirror/state';
 import { GUEST_API, objectOf } from '../playground/guest-api.ts';
 
 function guestCompletions(context: CompletionContext) {
@@ -67,6 +68,11 @@ export function Editor({ source, label, error, onRun }: {
   const latest = useRef(onRun);
   latest.current = onRun;
   useEffect(() => {
+    // CodeMirror draws its own light chrome (active line, gutters, selection) unless told the
+    // page is dark; it follows the system as the page does.
+    const scheme = matchMedia('(prefers-color-scheme: dark)');
+    const theme = new Compartment();
+    const chrome = () => EditorView.theme({}, { dark: scheme.matches });
     const editor = new EditorView({
       doc: source.peek(),
       parent: host.current!,
@@ -80,14 +86,18 @@ export function Editor({ source, label, error, onRun }: {
           if (update.docChanged) source.value = update.state.doc.toString();
         }),
         EditorView.contentAttributes.of({ 'aria-label': label }),
+        theme.of(chrome()),
       ],
     });
+    const onScheme = () => editor.dispatch({ effects: theme.reconfigure(chrome()) });
+    scheme.addEventListener('change', onScheme);
     view.current = editor;
     const dispose = effect(() => {
       const text = source.value;
       if (editor.state.doc.toString() !== text) editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
     });
     return () => {
+      scheme.removeEventListener('change', onScheme);
       dispose();
       editor.destroy();
     };

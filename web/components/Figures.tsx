@@ -8,6 +8,7 @@ import uPlot from 'uplot';
 import type { Workbench } from '../app/workbench.ts';
 import type { VmEntry } from '../app/vm-entry.ts';
 import { HISTOGRAM_AT, HISTOGRAM_BUCKETS } from '../guest/control.ts';
+import { sdmLabel } from '../app/columns.ts';
 
 const SAMPLE_MS = 250;
 const HISTORY = 120;
@@ -22,6 +23,17 @@ interface RateState {
   last: Map<VmEntry, number>;
   plot?: uPlot;
   keys: string;
+}
+
+/**
+ * Axis colours from the page's theme (light or dark, web/style.css): a canvas does not follow CSS,
+ * and uPlot's default ink is black, unreadable on the dark background.
+ */
+function themedAxis(): uPlot.Axis {
+  const style = getComputedStyle(document.documentElement);
+  const ink = style.getPropertyValue('--fg').trim() || '#000';
+  const line = style.getPropertyValue('--line').trim() || '#ddd';
+  return { stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
 }
 
 export function Figures({ wb }: { wb: Workbench }) {
@@ -76,8 +88,8 @@ export function Figures({ wb }: { wb: Workbench }) {
           width: width(), height: 200, title: 'interrupts delivered per second',
           legend: { live: false },
           scales: { x: { time: false } },
-          axes: [{ label: 'seconds', stroke: 'currentColor' }, { size: 60, stroke: 'currentColor' }],
-          series: [{ label: 's' }, ...entries.map((e, i) => ({ label: `VM ${e.id}`, stroke: colour(i), width: 2, spanGaps: false }))],
+          axes: [{ ...themedAxis(), label: 'seconds' }, { ...themedAxis(), size: 60 }],
+          series: [{ label: 's' }, ...entries.map((e, i) => ({ label: e.model === 'virtio-sdm' ? sdmLabel(e.vm.device.sdm!.id) : `VM ${e.id}`, stroke: colour(i), width: 2, spanGaps: false }))],
         }, data, rates.current!);
       } else {
         state.plot.setData(data);
@@ -91,8 +103,8 @@ export function Figures({ wb }: { wb: Workbench }) {
           legend: { live: false },
           scales: { x: { time: false, range: [-0.5, HISTOGRAM_BUCKETS - 0.5] } },
           axes: [
-            { label: 'microseconds', stroke: 'currentColor', values: (_u, splits) => splits.map((b) => (Number.isInteger(b) ? `${2 ** b}` : '')) },
-            { size: 60, stroke: 'currentColor' },
+            { ...themedAxis(), label: 'microseconds', values: (_u, splits) => splits.map((b) => (Number.isInteger(b) ? `${2 ** b}` : '')) },
+            { ...themedAxis(), size: 60 },
           ],
           series: [{ label: 'us' }, { label: 'round trips', fill: 'rgba(31,111,235,0.5)', stroke: 'rgb(31,111,235)', paths: uPlot.paths.bars!({ size: [0.8, 40] }), points: { show: false } }],
         }, [buckets, counts], histogram.current!);

@@ -1,11 +1,11 @@
-// The controls that act on everything: pause/resume every VM, the pace of scenario handlers, and
-// the current setup as QEMU command lines.
+// The controls that act on everything: pause/resume every VM, the pace of scenario handlers, the
+// accelerator (a new Host: the workbench starts again), and the current setup as QEMU command lines.
 import { useState } from 'preact/hooks';
 import type { Workbench } from '../app/workbench.ts';
-import { SOCKET } from '../app/workbench.ts';
+import { SOCKET, type Accel } from '../app/workbench.ts';
 import { commandLines } from '../app/command-line.ts';
 
-export function Toolbar({ wb, onRestart }: { wb: Workbench; onRestart: () => void }) {
+export function Toolbar({ wb, onRestart, onAccel }: { wb: Workbench; onRestart: () => void; onAccel: (accel: Accel) => void }) {
   const [shown, setShown] = useState(false);
   const [copied, setCopied] = useState('');
   const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => e.device));
@@ -29,6 +29,12 @@ export function Toolbar({ wb, onRestart }: { wb: Workbench; onRestart: () => voi
           <option value={250}>250 ms</option>
           <option value={50}>50 ms</option>
           <option value={0}>0 (full speed)</option>
+        </select>
+      </label>
+      <label title="What QEMU does with a doorbell that arrives before the guest has enabled MSI-X: kvm keeps it in the eventfd until the enable (irqfd), tcg drops it">accelerator{' '}
+        <select aria-label="accelerator" value={wb.setup.accel} onChange={(e) => onAccel(e.currentTarget.value as Accel)}>
+          <option value="tcg">tcg</option>
+          <option value="kvm">kvm</option>
         </select>
       </label>
       <button type="button" onClick={onRestart}>Restart scenario</button>

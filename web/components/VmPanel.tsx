@@ -48,7 +48,7 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
             <label><input type="checkbox" checked={s.functionMask} onChange={(e) => entry.send({ op: Op.FunctionMask, a: e.currentTarget.checked ? 1 : 0 })} /> function mask</label>
           </dd>
         </> : null}
-        <dt>lost / dropped</dt><dd>{s.lost} / {s.dropped}</dd>
+        <dt>lost / dropped</dt><dd data-dropped={s.dropped}>{s.lost} / {s.dropped}</dd>
       </dl>
       <table class="vectors">
         <caption class="sr-only">{name} vectors</caption>

@@ -3,9 +3,10 @@
 // fragment: `#session=<base64url>`. Links are checked before anything is built: too long, not
 // base64url, not deflate, not JSON, or not a session, each gets its own clear message.
 import { QemuError } from '../../src/index.ts';
+import type { Accel } from '../app/workbench.ts';
 
 export interface SessionVm { device: string; source: string }
-export interface Session { version: 1; setup: { vectors: number; size: string }; scenario?: string; vms: SessionVm[] }
+export interface Session { version: 1; setup: { vectors: number; size: string; accel?: Accel }; scenario?: string; vms: SessionVm[] }
 
 export class SessionError extends QemuError {}
 
@@ -60,12 +61,13 @@ export function checkSession(value: unknown): Session {
   if (!setup || !Number.isInteger(setup.vectors) || setup.vectors < 1 || setup.vectors > 64 || typeof setup.size !== 'string' || !/^\d+[KMG]?$/i.test(setup.size)) {
     throw new SessionError('the session\'s setup is not valid: vectors must be 1 to 64 and size like "4M"');
   }
+  if (setup.accel !== undefined && setup.accel !== 'kvm' && setup.accel !== 'tcg') throw new SessionError('the session\'s accelerator must be "kvm" or "tcg"');
   if (!Array.isArray(s.vms) || s.vms.length > MAX_VMS) throw new SessionError(`the session must list its VMs (at most ${MAX_VMS})`);
   s.vms.forEach((vm, i) => {
     if (!vm || typeof vm.device !== 'string' || typeof vm.source !== 'string') throw new SessionError(`VM ${i + 1} of the session needs a device string and a program`);
   });
   if (s.scenario !== undefined && typeof s.scenario !== 'string') throw new SessionError('the session\'s scenario must be a name');
-  return { version: 1, setup: { vectors: setup.vectors, size: setup.size }, scenario: s.scenario, vms: s.vms.map((v) => ({ device: v.device, source: v.source })) };
+  return { version: 1, setup: { vectors: setup.vectors, size: setup.size, accel: setup.accel }, scenario: s.scenario, vms: s.vms.map((v) => ({ device: v.device, source: v.source })) };
 }
 
 export async function decodeSession(text: string): Promise<Session> {

@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import program from './broadcast.guest.ts?program';
 import { SOCKET } from '../app/workbench.ts';
 
@@ -14,7 +14,6 @@ export const broadcastStorm: Scenario = {
   setup: { vectors: 1 },
   async start(wb) {
     const everyMs = Math.max(wb.pace.value * 4, 40);
-    const vms = [];
-    for (let i = 0; i < 4; i++) vms.push(await wb.addVm(`-ivshmem 4,unix:${SOCKET}`, { kind: 'url', url: program, name: 'broadcast.ts', arg: { everyMs } }));
+    await addVms(wb, `-ivshmem 4,unix:${SOCKET}`, program, Array(4).fill({ name: 'broadcast.ts', arg: { everyMs } }));
   },
 };

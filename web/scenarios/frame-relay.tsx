@@ -1,7 +1,7 @@
 // The frame relay scenario and its view: a canvas showing the frame the consumer VM last took,
 // read from shared memory on each animation frame, with frames per second.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import type { Workbench } from '../app/workbench.ts';
 import program from './frame-relay.guest.ts?program';
 import { H_BUFFER, H_CONSUMER, H_HEIGHT, H_MAGIC, H_PRODUCED, H_PRODUCER, H_TAKEN, H_WIDTH, MAGIC, bufferOffset } from './frame-relay.layout.ts';
@@ -60,10 +60,10 @@ export const frameRelay: Scenario = {
   setup: { vectors: 1, size: '2M' },
   async start(wb) {
     const minFrameMs = wb.pace.value === 0 ? 0 : wb.pace.value / 10;
-    const producer = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'producer.ts', arg: { role: 'producer', width: WIDTH, height: HEIGHT, minFrameMs } });
-    const consumer = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'consumer.ts', arg: { role: 'consumer', width: WIDTH, height: HEIGHT } });
-    void producer;
-    void consumer;
+    await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
+      { name: 'producer.ts', arg: { role: 'producer', width: WIDTH, height: HEIGHT, minFrameMs } },
+      { name: 'consumer.ts', arg: { role: 'consumer', width: WIDTH, height: HEIGHT } },
+    ]);
   },
   view: FrameView,
   decode(bytes) {

@@ -8,5 +8,6 @@ import { maskedVector } from './masked-vector.ts';
 import { peerDies } from './peer-dies.ts';
 import { frameRelay } from './frame-relay.tsx';
 import { ringStream } from './ring-stream.ts';
+import { sdmMasterSlaves } from './sdm.ts';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream];
+export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves];

@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import driver from '../guest/idle.guest.ts?program';
 import { Op } from '../guest/control.ts';
 
@@ -9,12 +9,12 @@ export const maskedVector: Scenario = {
   explanation: [
     'Two guests with four MSI-X vectors each. VM 2\'s driver has masked vector 1 (bit 0 of the vector control word in its MSI-X table entry) and the page\'s ivshmem-client rings that vector every two seconds.',
     'A message for a masked vector is not lost and not delivered: the device sets the vector\'s bit in the Pending Bit Array (BAR1, at the PBA offset) and delivers it the moment the vector is unmasked (hw/pci/msix.c, msix_handle_mask_update). However many times it is rung meanwhile, one message is pending: the PBA is one bit per vector.',
-    'Try the function mask too (it masks every vector at once), or turn MSI-X off: then QEMU drops the events instead ("dropped" counts them), since without MSI-X the device has no way to interrupt.',
+    'Try the function mask too (it masks every vector at once), or turn MSI-X off: what happens to a doorbell then depends on the accelerator (the toolbar\'s choice). With tcg QEMU reads the vector\'s eventfd itself and drops the event ("dropped" counts it): without MSI-X the device has no way to interrupt. With kvm (how ivshmem is usually run) the eventfd is handed to KVM\'s irqfd only once MSI-X is enabled, so it keeps counting: enable MSI-X again and the message is delivered.',
+    'See it: press "Pause all", untick VM 2\'s MSI-X "enable", ring VM 2 vector 0 from VM 1, then tick "enable" again. Under tcg, "dropped" goes up and nothing is delivered; under kvm, nothing is dropped and vector 0\'s count goes up at the enable.',
   ],
   setup: { vectors: 4 },
   async start(wb) {
-    const a = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=4', { kind: 'url', url: driver, name: 'driver.ts' });
-    const b = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=4', { kind: 'url', url: driver, name: 'driver.ts' });
+    const [a, b] = await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=4', driver, [{ name: 'driver.ts' }, { name: 'driver.ts' }]);
     await wb.untilWaiting([a, b]);
     b.send({ op: Op.Mask, a: 1 });
   },

@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import program from './peer-dies.guest.ts?program';
 
 const DEVICE = 'ivshmem-doorbell,chardev=srv,vectors=1';
@@ -15,14 +15,16 @@ export const peerDies: Scenario = {
   setup: { vectors: 1 },
   async start(wb) {
     const holdMs = wb.pace.value;
-    const server = await wb.addVm(DEVICE, { kind: 'url', url: program, name: 'server.ts', arg: { role: 'server', holdMs } });
-    const client = await wb.addVm(DEVICE, { kind: 'url', url: program, name: 'client.ts', arg: { role: 'client', holdMs } });
+    const [server, client] = await addVms(wb, DEVICE, program, [
+      { name: 'server.ts', arg: { role: 'server', holdMs } },
+      { name: 'client.ts', arg: { role: 'client', holdMs } },
+    ]);
     await wb.untilWaiting([server, client]);
     const started = wb.host;
     setTimeout(() => {
       if (wb.host !== started || !wb.vms.value.includes(server)) return;
       void wb.kill(server).then(() => new Promise((resolve) => setTimeout(resolve, 1000))).then(() => {
-        if (wb.host === started) return wb.addVm(DEVICE, { kind: 'url', url: program, name: 'server.ts', arg: { role: 'server', holdMs } });
+        if (wb.host === started) return addVms(wb, DEVICE, program, [{ name: 'server.ts', arg: { role: 'server', holdMs } }]);
         return undefined;
       }).catch(() => undefined);
     }, 4000);

@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import program from './ping-pong.guest.ts?program';
 
 export const pingPong: Scenario = {
@@ -14,8 +14,9 @@ export const pingPong: Scenario = {
   async start(wb) {
     const burst = wb.pace.value === 0 ? 5000 : 500;
     const restMs = Math.max(wb.pace.value, 20);
-    const pong = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'pong.ts', arg: { role: 'pong', burst, restMs } });
-    const ping = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'ping.ts', arg: { role: 'ping', burst, restMs } });
-    await wb.untilWaiting([pong, ping]);
+    await wb.untilWaiting(await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
+      { name: 'pong.ts', arg: { role: 'pong', burst, restMs } },
+      { name: 'ping.ts', arg: { role: 'ping', burst, restMs } },
+    ]));
   },
 };

@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import program from './ring-stream.guest.ts?program';
 
 const AT = 0x1000;
@@ -17,9 +17,10 @@ export const ringStream: Scenario = {
   async start(wb) {
     const restMs = Math.max(wb.pace.value * 4, 100);
     const arg = { at: AT, capacity: CAPACITY, burst: 100, restMs };
-    const producer = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'producer.ts', arg: { ...arg, role: 'producer' } });
-    const consumer = await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'consumer.ts', arg: { ...arg, role: 'consumer' } });
-    await wb.untilWaiting([producer, consumer]);
+    await wb.untilWaiting(await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
+      { name: 'producer.ts', arg: { ...arg, role: 'producer' } },
+      { name: 'consumer.ts', arg: { ...arg, role: 'consumer' } },
+    ]));
   },
   decode(bytes) {
     const v = new DataView(bytes.buffer, bytes.byteOffset + AT, 192);

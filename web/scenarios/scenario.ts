@@ -3,6 +3,8 @@
 // setup), stop() undoes what start() began beyond the VMs (the workbench kills those).
 import type { ComponentType } from 'preact';
 import type { Setup, Workbench } from '../app/workbench.ts';
+import type { VmEntry } from '../app/vm-entry.ts';
+import type { TraceKind } from '../app/trace.ts';
 
 export interface Decoded {
   /** where the structure starts in the shared memory */
@@ -25,6 +27,15 @@ export interface Scenario {
   tick?(wb: Workbench): void;
   /** a panel of its own (the frame relay's canvas) */
   view?: ComponentType<{ wb: Workbench }>;
+  /** kinds of trace event the timeline leaves unticked at first (too many to follow here) */
+  hiddenKinds?: TraceKind[];
   /** what sits in the shared memory, for the hex view's decoded pane */
   decode?(bytes: Uint8Array): Decoded[];
+}
+
+/** Starts one VM with `device` per run, one after the other, each running the program at `url`. */
+export async function addVms(wb: Workbench, device: string, url: string, runs: { name: string; arg?: unknown }[], options: { boot?: 'sdm' } = {}): Promise<VmEntry[]> {
+  const entries: VmEntry[] = [];
+  for (const { name, arg } of runs) entries.push(await wb.addVm(device, { kind: 'url', url, name, arg }, options));
+  return entries;
 }

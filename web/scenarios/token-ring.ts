@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario.ts';
+import { addVms, type Scenario } from './scenario.ts';
 import program from './token-ring.guest.ts?program';
 
 /** The page's client puts a token in when none has moved for a while (its holder was killed). */
@@ -30,8 +30,7 @@ export const tokenRing: Scenario = {
   setup: { vectors: 1 },
   async start(wb) {
     const holdMs = wb.pace.value;
-    const vms = [];
-    for (let i = 0; i < 3; i++) vms.push(await wb.addVm('ivshmem-doorbell,chardev=srv,vectors=1', { kind: 'url', url: program, name: 'token-ring.ts', arg: { holdMs } }));
+    const vms = await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, Array(3).fill({ name: 'token-ring.ts', arg: { holdMs } }));
     await wb.untilWaiting(vms);
     wb.client?.notify(vms[0].id, 0);
   },

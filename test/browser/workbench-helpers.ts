@@ -1,0 +1,16 @@
+// Shared by the workbench's specs: the page's console errors and uncaught errors, collected.
+import { expect, type Page } from '@playwright/test';
+
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+  return errors;
+}
+
+/** Opens the workbench on a scenario from the menu and waits until it runs. */
+export async function openScenario(page: Page, id: string): Promise<void> {
+  await page.goto('/index.html');
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption(id);
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+}
