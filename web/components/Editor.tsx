@@ -8,6 +8,7 @@ import { autocompletion, type CompletionContext } from '@codemirror/autocomplete
 import { hoverTooltip, keymap } from '@codemirror/view';
 import { setDiagnostics } from '@codemirror/lint';
 import { Compartment } from '@codemirror/state';
+import { oneDark } from '@codemirror/theme-one-dark';
 import { GUEST_API, objectOf } from '../playground/guest-api.ts';
 
 function guestCompletions(context: CompletionContext) {
@@ -68,11 +69,11 @@ export function Editor({ source, label, error, onRun }: {
   const latest = useRef(onRun);
   latest.current = onRun;
   useEffect(() => {
-    // CodeMirror draws its own light chrome (active line, gutters, selection) unless told the
-    // page is dark; it follows the system as the page does.
+    // CodeMirror draws light chrome and code colours meant for a light page; on a dark page it
+    // takes One Dark (chrome and highlighting). It follows the system as the page does.
     const scheme = matchMedia('(prefers-color-scheme: dark)');
     const theme = new Compartment();
-    const chrome = () => EditorView.theme({}, { dark: scheme.matches });
+    const chrome = () => (scheme.matches ? oneDark : []);
     const editor = new EditorView({
       doc: source.peek(),
       parent: host.current!,
