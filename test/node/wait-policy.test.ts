@@ -21,7 +21,7 @@ test('while spinning catches the replies, every wait spins, for twice a reply pl
   expect(budget.ns).toBeLessThan(40_000);
 });
 
-test('spins that keep running out turn into parking at once: 1, 3, 7 ... 1023 waits between spins', () => {
+test('spins that keep running out turn into parking at once: 1, 3, 7 ... 16383 waits between spins', () => {
   const budget = new SpinBudget();
   const pattern: boolean[] = [];
   for (let i = 0; i < 31; i++) {
@@ -32,27 +32,27 @@ test('spins that keep running out turn into parking at once: 1, 3, 7 ... 1023 wa
   // spin, park 1, spin, park 3, spin, park 7, spin, park 15, spin
   const expected = [true, false, true, false, false, false, true, ...Array(7).fill(false), true, ...Array(15).fill(false), true];
   expect(pattern).toEqual(expected);
-  // In the long run: one spin in 1024 waits (after the runs of 31 ... 511).
-  expect(drive(budget, 1024 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 6);
+  // In the long run: one spin in 16384 waits (after the runs of 31 ... 8191).
+  expect(drive(budget, 16384 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 10);
   expect(budget.parking).toBeGreaterThan(0);
 });
 
 test('once the peer answers again, each caught spin shortens the parking, back to spinning every wait', () => {
   const budget = new SpinBudget();
-  drive(budget, 20_000, (spinNs) => [spinNs + 20_000, true]);
+  drive(budget, 300_000, (spinNs) => [spinNs + 20_000, true]);
   let waits = 0;
   while (budget.parking > 0 || waits < 10) {
     if (Number(budget.next()) > 0) budget.record(1_500, true);
-    if (++waits > 20_000) break;
+    if (++waits > 300_000) break;
   }
-  // 1023 + 895 + 783 + ... : about 8 x 1024 waits.
-  expect(waits).toBeLessThan(8 * 1024 + 100);
+  // 16383 + 14335 + 12543 + ... : about 8 x 16384 waits.
+  expect(waits).toBeLessThan(8 * 16384 + 100);
   expect(drive(budget, 100, () => [1_500, true])).toBe(100);
 });
 
-test('a caught spin shortens the next parking run by an eighth: from 1023 to 895', () => {
+test('a caught spin shortens the next parking run by an eighth: from 16383 to 14335', () => {
   const budget = new SpinBudget();
-  drive(budget, 20_000, (spinNs) => [spinNs + 20_000, true]);
+  drive(budget, 300_000, (spinNs) => [spinNs + 20_000, true]);
   while (budget.next() === 0n);
   budget.record(1_500, true);
   const spinNs = Number(budget.next());
@@ -60,7 +60,52 @@ test('a caught spin shortens the next parking run by an eighth: from 1023 to 895
   budget.record(spinNs + 20_000, true);
   let parked = 0;
   while (budget.next() === 0n) parked++;
-  expect(parked).toBe(895);
+  expect(parked).toBe(14335);
+});
+
+/** Which of `waits` waits after waking a parked peer spin (true) when every spin catches in 1.5 us. */
+function afterWakingParked(budget: SpinBudget, waits: number): boolean[] {
+  const pattern: boolean[] = [];
+  for (let i = 0; i < waits; i++) {
+    const spinNs = Number(budget.next(true));
+    pattern.push(spinNs > 0);
+    if (spinNs > 0) budget.record(1_500, true);
+  }
+  return pattern;
+}
+
+test('a wait after waking a parked peer parks, however well spins catch: one probes after 1, 3, 7 ... such waits', () => {
+  const budget = new SpinBudget();
+  // Spinning has paid so far (every spin caught), which does not matter here.
+  drive(budget, 100, () => [1_500, true]);
+  const pattern = afterWakingParked(budget, 30);
+  // probe, park 1, probe, park 3, probe, park 7, probe, park 15
+  expect(pattern).toEqual([true, false, true, ...Array(3).fill(false), true, ...Array(7).fill(false), true, ...Array(15).fill(false)]);
+  // In the long run: one probe in 16384 such waits, even though every probe catches.
+  expect(afterWakingParked(budget, 16384 * 10).filter(Boolean).length).toBeLessThanOrEqual(10 + 10);
+  // A wait with the peer awake still spins.
+  expect(Number(budget.next(false))).toBeGreaterThan(0);
+});
+
+test('once the pair spins again (catches with the peer awake), probes come back: each catch shortens their gap by an eighth', () => {
+  const budget = new SpinBudget();
+  afterWakingParked(budget, 300_000);
+  for (let i = 0; i < 200; i++) {
+    expect(Number(budget.next(false)), 'a wait with the peer awake spins').toBeGreaterThan(0);
+    budget.record(1_500, true);
+  }
+  // 16383 * (7/8)^200 is below 1: the gap is back to 1 (park 1, probe, park 1, probe, park 3 ...).
+  expect(afterWakingParked(budget, 7)).toEqual([false, true, false, true, false, false, false]);
+});
+
+test('a probe that runs out also parks the next waits, peer awake or not', () => {
+  const budget = new SpinBudget();
+  const spinNs = Number(budget.next(true));
+  expect(spinNs).toBeGreaterThan(0);
+  budget.record(spinNs + 20_000, true);
+  expect(budget.parking).toBe(1);
+  expect(budget.next(false)).toBe(0n);
+  expect(Number(budget.next(false))).toBeGreaterThan(0);
 });
 
 test('an idle VM spins at most 200 us, then parks at once', () => {
