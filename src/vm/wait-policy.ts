@@ -25,12 +25,17 @@
 // MAX_PARK_RUN + 1 waits; on an idle machine a spinning ping-pong that never parks, back to it
 // within MAX_PARK_RUN waits of the contention's end.
 //
+// A reply caught later than PAYS_NS counts as a spin that ran out: it came no sooner than a
+// wake-up would have brought it (8 us a round trip with both parked in Chromium, 10-15 us in
+// Node), and meanwhile the spinner held a core. Without this rule a pair whose replies came
+// late but within the budget (both threads sharing a core, each running when the other gives up)
+// kept spinning: 36-50 us a round trip in Chromium with cores idle, against 7 us for 'block'.
+//
 // The budget is twice the recent reply time caught while spinning plus a wake-up (if the peer had
 // to park, its reply is late by one wake-up: a shorter budget would make both sides park, as
-// DESIGN.md section 6 measured), never more than 200 us, so an idle VM parks within that.
+// DESIGN.md section 6 measured): under 50 us, so an idle VM parks within that.
 
-const MIN_NS = 2_000;
-const MAX_NS = 200_000;
+const PAYS_NS = 10_000;
 const WAKE_UP_NS = 30_000;
 const MAX_PARK_RUN = 16383;
 const CATCH_SHRINK = 7 / 8;
@@ -93,9 +98,9 @@ export class SpinBudget {
   /** After the wait: it took `elapsedNs` and ended with an interrupt (or not). */
   record(elapsedNs: number, gotInterrupt: boolean): void {
     if (this.givenNs === 0) return;
-    if (gotInterrupt && elapsedNs < this.givenNs) {
+    if (gotInterrupt && elapsedNs < PAYS_NS) {
       this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
-      this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
+      this.budgetNs = 2 * this.caughtNs + WAKE_UP_NS;
       if (!this.probing) {
         this.nextRun = Math.max(1, Math.floor(this.nextRun * CATCH_SHRINK));
         this.probeGap = Math.max(1, Math.floor(this.probeGap * CATCH_SHRINK));

@@ -108,12 +108,25 @@ test('a probe that runs out also parks the next waits, peer awake or not', () =>
   expect(Number(budget.next(false))).toBeGreaterThan(0);
 });
 
-test('an idle VM spins at most 200 us, then parks at once', () => {
+test('an idle VM spins less than 50 us, then parks at once', () => {
   const budget = new SpinBudget();
-  // Replies that always come just before the budget runs out push it to its ceiling.
-  drive(budget, 200, (spinNs) => [spinNs * 0.9, true]);
+  // Replies that always come just in time to count push the budget to its ceiling.
+  drive(budget, 200, () => [9_900, true]);
   const spinNs = Number(budget.next());
-  expect(spinNs).toBeLessThanOrEqual(200_000);
+  expect(spinNs).toBeGreaterThan(45_000);
+  expect(spinNs).toBeLessThan(50_000);
   budget.record(5_000_000_000, false);
   expect(budget.next()).toBe(0n);
+});
+
+test('a reply caught later than a wake-up would have brought it counts as a spin that ran out', () => {
+  const budget = new SpinBudget();
+  const spinNs = Number(budget.next());
+  expect(spinNs).toBeGreaterThan(20_000);
+  // Within the budget, but 20 us: parking would have been as quick, and the core was held.
+  budget.record(20_000, true);
+  expect(budget.parking).toBe(1);
+  expect(budget.next()).toBe(0n);
+  // Replies that keep coming that late turn into parking at once, as spins that run out do.
+  expect(drive(budget, 16384 * 4, () => [20_000, true])).toBeLessThanOrEqual(4 + 14);
 });
