@@ -23,23 +23,11 @@ export function raiseVector(dev: u32, vector: u32): void {
   kick(dev);
 }
 
-// Whether a kick of this thread woke a parked guest since the last look (guestRing reports it, so
-// that the ringer's wait policy knows the reply will take a wake-up). A global of this instance,
-// i.e. of this thread, taken right after the call that set it: nothing shared, nothing kept.
-let wokeParked = false;
-
-export function takeWokeParked(): bool {
-  const woke = wokeParked;
-  wokeParked = false;
-  return woke;
-}
-
 // Wakes the guest if it is parked: a new message or a rising INTx line (set before this call).
 export function kick(dev: u32): void {
   if (atomic.load<i32>(dev + DEV_IRQ_WAITERS) > 0) {
     atomic.add<i32>(dev + DEV_IRQ_SEQ, 1);
     atomic.notify(dev + DEV_IRQ_SEQ);
-    wokeParked = true;
   }
 }
 

@@ -9,7 +9,6 @@ import {
 import { findPeer, peerSlot, peerIdAt, peerEntry } from './peers';
 import { eventfdSignal } from './eventfd';
 import { traceDoorbell, traceDoorbellDone } from './trace';
-import { takeWokeParked } from './cpu';
 
 // Destination in bits 16..31, vector in bits 0..7: QEMU decodes `val & 0xff`, not 16 bits.
 export function ringDoorbell(dev: u32, value: u32): void {
@@ -46,19 +45,16 @@ function signalFirstVector(entry: u32, payload: u32): void {
 
 // A guest's doorbell in one call (Guest.ring): the checks the register path makes in TypeScript
 // (the server's messages taken first, Memory Space decoded) made here, then the doorbell. Returns
-// RING_DONE, RING_WOKE when the doorbell woke a parked guest (its reply will take a wake-up: the
-// 'spin' wait policy parks rather than spin for it), or why it did nothing: the caller then takes
-// the full path, which drains the inbox or throws the AccessError.
+// RING_DONE, or why it did nothing: the caller then takes the full path, which drains the inbox
+// or throws the AccessError.
 export const RING_DONE = 0;
 export const RING_INBOX = 1;
 export const RING_NOT_DECODED = 2;
-export const RING_WOKE = 3;
 
 export function guestRing(dev: u32, value: u32): i32 {
   const inbox = dev + DEV_INBOX;
   if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return RING_INBOX;
   if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return RING_NOT_DECODED;
-  takeWokeParked();
   ringDoorbell(dev, value);
-  return takeWokeParked() ? RING_WOKE : RING_DONE;
+  return RING_DONE;
 }

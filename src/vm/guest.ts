@@ -24,10 +24,6 @@ export const STOPPED = L.WAIT_STOPPED;
 
 const FOREVER = 1n << 62n;
 
-// core.guestRing's results that mean "rung" (assembly/doorbell.ts)
-const RING_DONE = 0;
-const RING_WOKE = 3;
-
 /** Wait options a guest program got wrong are its mistake to see, not a hang or a RangeError. */
 function checkWaitOptions(options: WaitOptions): void {
   if (typeof options !== 'object' || options === null) throw new AccessError(`wait: options must be an object, not ${String(options)}`);
@@ -49,8 +45,6 @@ export class Guest {
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
   private readonly fastRing: boolean;
-  /** a doorbell since the last wait woke a parked guest (the core's RING_WOKE), for the policy */
-  private wokeParkedPeer = false;
 
   constructor(
     readonly device: Device,
@@ -103,8 +97,7 @@ export class Guest {
     const vectors = this.device.vectors;
     let vector: number;
     if (mode === 'spin') {
-      const spinNs = this.budget.next(this.wokeParkedPeer);
-      this.wokeParkedPeer = false;
+      const spinNs = this.budget.next();
       if (spinNs === 0n) return this.core.waitInterrupt(block, vectors, timeoutNs, 0n);
       // An interrupt already there is taken without timing: it says nothing about spinning.
       vector = this.core.takeInterrupt(block, vectors);
@@ -178,11 +171,8 @@ export class Guest {
    */
   ring(peer: number, vector = 0): void {
     // typeof first: `>>>` throws a raw TypeError on a bigint; anything odd goes to driver.ring's checks
-    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff) {
-      const rung = this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0);
-      if (rung === RING_WOKE) this.wokeParkedPeer = true;
-      if (rung === RING_DONE || rung === RING_WOKE) return;
-    }
+    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff
+      && this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0) === 0) return;
     driver.ring(this.device, peer, vector);
   }
 }

@@ -2,42 +2,34 @@
 // (Guest.wait takes an interrupt that is already there before asking: only real waits count.)
 //
 // A park/wake round trip costs what the OS costs (tens of microseconds); spinning costs a core.
-// A peer that is running answers a spinning guest within a microsecond or two. Two things say it
-// will not:
+// A peer that is running answers a spinning guest within a microsecond or two; a peer that is not
+// running (its core taken by another thread: a busy page, another tab) is only slowed down by a
+// guest spinning on the core it needs. So a spin that runs out is taken as the sign that spinning
+// does not pay: the next waits park at once, as 'block' does: 1 wait after the first spin that
+// runs out, then 3, 7, ... up to 16383 in a row while spins keep running out. Between two such
+// runs one wait spins again to see whether the peer is back, and each spin that catches the reply
+// shortens the run by an eighth (down to 1, then no parking at all). When nothing catches, this is
+// 'block' plus one spin every 16384 waits; on an idle machine it is a spinning ping-pong that never
+// parks (back to it within some 8 x 16384 waits once the contention ends).
 //
-// - The guest's last doorbell woke a parked peer (Guest.ring learns it from the core). The reply
-//   then comes after a wake-up at best, and the woken peer needs a core: with none idle, the
-//   scheduler puts it behind the ringer, which spinning keeps from it. Measured in Chromium on the
-//   shared 2-core machine: a guest spinning 30 us after waking a parked peer caught 85 % of the
-//   replies and still took 14-25 us a round trip, against 8.3 us for both parking; 0 of 100 such
-//   spins caught with the machine loaded. So such a wait parks, except one in a while that spins
-//   to see whether the pair can spin again (the woken peer, finding its ringer awake, spins in
-//   turn): after 1 such wait, then 3, 7 ... up to MAX_PARK_RUN, each probe doubling the gap
-//   whatever it catches (a probe that catches with its peer still parked has gained nothing).
-// - A spin ran out. The next waits park at once: 1 after the first, then 3, 7 ... up to
-//   MAX_PARK_RUN in a row while spins keep running out, one wait between runs spinning again.
-//
-// A spin that catches its reply with the peer awake shortens both gaps by an eighth (down to 1):
-// spinning wins back only where more than ~84 % of spins catch (log 2 / (log 2 + log 8/7)). A
-// spin that runs out, or a probe, costs its budget at least and a scheduler slice at worst (1 ms
-// on average measured in Chromium, the woken peer queued behind the spinner), a catch saves one
-// wake-up (5-20 us): hence the long gaps. Under contention this is 'block' plus one spin every
-// MAX_PARK_RUN + 1 waits; on an idle machine a spinning ping-pong that never parks, back to it
-// within MAX_PARK_RUN waits of the contention's end.
-//
-// A reply caught later than PAYS_NS counts as a spin that ran out: it came no sooner than a
-// wake-up would have brought it (8 us a round trip with both parked in Chromium, 10-15 us in
-// Node), and meanwhile the spinner held a core. Without this rule a pair whose replies came
-// late but within the budget (both threads sharing a core, each running when the other gives up)
-// kept spinning: 36-50 us a round trip in Chromium with cores idle, against 7 us for 'block'.
+// Why runs that long: in Chromium under load a spin that runs out costs about 1 ms on average, not
+// its budget (the peer it just woke is queued behind the spinner for a scheduler slice): with
+// runs of at most 1023, 'spin' parked 99.9 % of its waits and still ran 1.2x 'block'. Spinning
+// after waking a parked peer is still allowed: on an idle machine, where a wake-up took 50-100 us
+// in Node, that is how a pair gets back to spinning (0.8 us a round trip against 'block''s 65 us).
 //
 // The budget is twice the recent reply time caught while spinning plus a wake-up (if the peer had
 // to park, its reply is late by one wake-up: a shorter budget would make both sides park, as
-// DESIGN.md section 6 measured): under 50 us, so an idle VM parks within that.
+// DESIGN.md section 6 measured), never more than 200 us, so an idle VM parks within that.
 
-const PAYS_NS = 10_000;
+const MIN_NS = 2_000;
+const MAX_NS = 200_000;
 const WAKE_UP_NS = 30_000;
 const MAX_PARK_RUN = 16383;
+// A catch shrinks the run by an eighth, a spin that runs out doubles it: spinning wins back only
+// where more than ~84 % of spins catch their reply (log 2 / (log 2 + log 8/7)). A spin that runs
+// out costs its whole budget (30 us and up), a catch saves one wake-up (10-20 us): below that
+// rate spinning would cost more than it saves.
 const CATCH_SHRINK = 7 / 8;
 
 export class SpinBudget {
@@ -49,14 +41,8 @@ export class SpinBudget {
   private parkRun = 0;
   /** how many waits park after the next spin that runs out */
   private nextRun = 1;
-  /** waits after waking a parked peer left to park before one probes */
-  private probeIn = 0;
-  /** how many of those park after the next probe */
-  private probeGap = 1;
   /** what the current wait was given (0 = park at once) */
   private givenNs = 0;
-  /** the current wait spins after waking a parked peer */
-  private probing = false;
 
   /** The spin budget (ns) of a wait that spins. */
   get ns(): number {
@@ -68,24 +54,12 @@ export class SpinBudget {
     return this.parkRun;
   }
 
-  /**
-   * The spin for the wait about to start, in ns as the core takes it (0n = park at once);
-   * `wokeParkedPeer`: the guest's doorbells since its last wait woke a parked guest.
-   */
-  next(wokeParkedPeer = false): bigint {
-    this.givenNs = 0;
+  /** The spin for the wait about to start, in ns as the core takes it (0n = park at once). */
+  next(): bigint {
     if (this.parkRun > 0) {
       this.parkRun--;
+      this.givenNs = 0;
       return 0n;
-    }
-    this.probing = wokeParkedPeer;
-    if (wokeParkedPeer) {
-      if (this.probeIn > 0) {
-        this.probeIn--;
-        return 0n;
-      }
-      this.probeIn = this.probeGap;
-      this.probeGap = Math.min(MAX_PARK_RUN, this.probeGap * 2 + 1);
     }
     this.givenNs = this.budgetNs;
     if (Math.abs(this.budgetNs - this.convertedFrom) >= 1_000) {
@@ -98,14 +72,10 @@ export class SpinBudget {
   /** After the wait: it took `elapsedNs` and ended with an interrupt (or not). */
   record(elapsedNs: number, gotInterrupt: boolean): void {
     if (this.givenNs === 0) return;
-    if (gotInterrupt && elapsedNs < PAYS_NS) {
+    if (gotInterrupt && elapsedNs < this.givenNs) {
+      this.nextRun = Math.max(1, Math.floor(this.nextRun * CATCH_SHRINK));
       this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
-      this.budgetNs = 2 * this.caughtNs + WAKE_UP_NS;
-      if (!this.probing) {
-        this.nextRun = Math.max(1, Math.floor(this.nextRun * CATCH_SHRINK));
-        this.probeGap = Math.max(1, Math.floor(this.probeGap * CATCH_SHRINK));
-        this.probeIn = Math.min(this.probeIn, this.probeGap);
-      }
+      this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
       return;
     }
     this.parkRun = this.nextRun;

@@ -2,7 +2,6 @@
 // path refuses, it refuses too, with the same AccessError.
 import { expect, test } from 'vitest';
 import { Host, driver } from '../../src/index.ts';
-import * as L from '../../assembly/layout.ts';
 
 const program = (source: string) => `data:text/javascript,${encodeURIComponent(source)}`;
 
@@ -24,25 +23,5 @@ test('vm.ring refuses what the Doorbell register path refuses, and rings otherwi
   expect(target.interrupts.delivered(0)).toBe(0);
   expect(await vm.run(tryRing, { peer: target.ivPosition, vector: 0 })).toBe('rang');
   expect(target.interrupts.delivered(0)).toBe(1);
-  await host.shutdown();
-}, 60_000);
-
-// The 'spin' wait policy parks after a doorbell that woke a parked guest (src/vm/wait-policy.ts):
-// guestRing says so. A parked guest counts itself in its device's waiters word (assembly/cpu.ts).
-test('guestRing says RING_WOKE when its doorbell woke a parked guest, RING_DONE when the guest was not parked', async () => {
-  const host = await Host.create({ memory: '16M' });
-  host.addServer({ id: 'srv', size: '1M', vectors: 1 });
-  const ringer = host.realize('ivshmem-doorbell,chardev=srv');
-  const target = host.realize('ivshmem-doorbell,chardev=srv');
-  driver.bringUpDoorbell(ringer);
-  driver.bringUpDoorbell(target);
-  const waiters = new Int32Array(host.memory.buffer, target.block + L.DEV_IRQ_WAITERS, 1);
-  const value = (target.ivPosition << 16) >>> 0;
-  expect(host.core.guestRing(ringer.block, value)).toBe(0);
-  Atomics.store(waiters, 0, 1);
-  expect(host.core.guestRing(ringer.block, value)).toBe(3);
-  Atomics.store(waiters, 0, 0);
-  expect(host.core.guestRing(ringer.block, value)).toBe(0);
-  expect(target.interrupts.delivered(0)).toBe(3);
   await host.shutdown();
 }, 60_000);
