@@ -37,7 +37,12 @@ function bouncer({ mechanism, flag, me, port }) {
     };
   }
   const spin = mechanism === 'spin';
+  const GO = 16;
   return (rounds, done) => {
+    // Timed from the moment both sides run: side 1 says go, side 0 waits for it without spinning,
+    // so that no batch times the other worker's wake-up from its event loop (as in vm-pair.ts).
+    if (me === 1) { Atomics.store(words, GO, 1); Atomics.notify(words, GO); }
+    else { while (Atomics.load(words, GO) === 0) Atomics.wait(words, GO, 0); Atomics.store(words, GO, 0); }
     const t0 = performance.now();
     for (let i = 0; i < rounds; i++) {
       if (me === 0) { Atomics.store(words, other, 1); if (!spin) Atomics.notify(words, other); }

@@ -3,6 +3,8 @@
 import { Host, type WaitMode } from '../../src/index.ts';
 import type { Pair } from './threads.ts';
 
+const BATCH_BUDGET_MS = 120_000;
+
 export async function vmPair(programUrl: string, mode: WaitMode): Promise<Pair & { host: Host }> {
   const host = await Host.create({ memory: '16M' });
   host.addServer({ id: 'srv', size: '1M', vectors: 1 });
@@ -13,8 +15,11 @@ export async function vmPair(programUrl: string, mode: WaitMode): Promise<Pair &
   return {
     host,
     async batch(rounds) {
-      const results = (await Promise.all(vms.map((vm, side) => vm.run(programUrl, { rounds, side, mode })))) as
-        { elapsedMs: number; received: number }[];
+      // The program's waits have no timeout (bench/programs/ping-pong.ts): a batch that has not
+      // ended well past any plausible length stops both VMs, whose waits then fail the batch.
+      const watchdog = setTimeout(() => { for (const vm of vms) vm.stop(); }, BATCH_BUDGET_MS);
+      const results = (await Promise.all(vms.map((vm, side) => vm.run(programUrl, { rounds, side, mode })))
+        .finally(() => clearTimeout(watchdog))) as { elapsedMs: number; received: number }[];
       if (results.some((r) => r.received !== rounds)) throw new Error(`lost interrupts: ${results.map((r) => r.received)} of ${rounds}`);
       return results[0].elapsedMs;
     },

@@ -1,8 +1,15 @@
 // A benchmark's VM: strict ping-pong with the other VM, one batch per run. The first run brings
 // the device up and finds the peer; later runs of the same VM reuse that (the module stays loaded
-// in the worker). Side 0 rings first and times the batch; both count what they receive, so a lost
-// or duplicated interrupt fails the benchmark instead of flattering it.
+// in the worker). Side 1 rings once to say it runs, side 0 takes that ring (parked, so that it
+// leaves the core to side 1's start) and only then starts the clock: a batch times round trips,
+// not how long the other worker took to pick up its run message (with 'poll', side 0 spinning
+// meanwhile made that milliseconds under load, which the figure then divided among a few rounds).
+// Side 0 rings first and times the batch; both count what they receive, so a lost or duplicated
+// interrupt fails the benchmark instead of flattering it. The waits have no timeout, like the raw
+// Atomics.wait baseline's (a timed wait costs V8 more, and the core one clock read): a lost
+// interrupt is caught by the harness, which stops the VMs (vm-pair.ts).
 import type { Guest, WaitMode } from '../../src/index.ts';
+import { WAIT_STOPPED } from '../../assembly/layout.ts';
 import { announceReady, peerReady, someOtherPeer } from '../../test/programs/protocol.ts';
 
 export interface BatchArg {
@@ -22,16 +29,21 @@ async function setUp(vm: Guest): Promise<number> {
   return other;
 }
 
+function check(vector: number, what: string): void {
+  if (vector !== 0) throw new Error(`${what}: wait returned ${vector}, not vector 0${vector === WAIT_STOPPED ? ' (stopped by the harness: a lost interrupt?)' : ''}`);
+}
+
 export default async function main(vm: Guest, arg: BatchArg) {
   peer ??= setUp(vm);
   const other = await peer;
   const { rounds, side, mode } = arg;
   let received = 0;
+  if (side === 1) vm.ring(other, 0);
+  else check(vm.wait({ mode: 'block' }), 'the go ring');
   const start = performance.now();
   for (let i = 0; i < rounds; i++) {
     if (side === 0) vm.ring(other, 0);
-    const vector = vm.wait({ mode, timeoutMs: 20_000 });
-    if (vector !== 0) throw new Error(`round ${i}: wait returned ${vector}, not vector 0`);
+    check(vm.wait({ mode }), `round ${i}`);
     received++;
     if (side === 1) vm.ring(other, 0);
   }

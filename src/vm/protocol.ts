@@ -52,3 +52,6 @@ export interface VmApi {
   run(program: string, arg: unknown): Promise<RunOutcome>;
   inspect(): VmInspection;
 }
+
+/** What a VM worker posts once it listens, before any request (Comlink ignores it: no request id). */
+export const BOOTED = 'ivshmem-vm-booted';

@@ -9,7 +9,7 @@ import type { ServerClient } from '../device/server-client.ts';
 import { InboxReader } from '../server/inbox.ts';
 import * as L from '../../assembly/layout.ts';
 import { Guest } from './guest.ts';
-import type { RunOutcome, VmApi, VmInit, VmInspection, VmStarted } from './protocol.ts';
+import { BOOTED, type RunOutcome, type VmApi, type VmInit, type VmInspection, type VmStarted } from './protocol.ts';
 
 let guest: Guest | undefined;
 let running: string | undefined;
@@ -104,12 +104,14 @@ async function importProgram(program: string): Promise<{ default?: unknown }> {
 async function expose(): Promise<void> {
   if ('WorkerGlobalScope' in globalThis) {
     Comlink.expose(api);
+    postMessage(BOOTED);
     return;
   }
   const threads = 'node:worker_threads';
   const { parentPort } = await import(/* @vite-ignore */ threads);
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
   Comlink.expose(api, nodeEndpoint(parentPort));
+  parentPort.postMessage(BOOTED);
 }
 
 void expose();

@@ -8,6 +8,7 @@
 // its device. The spare holds no host and no memory until then, and in Node it does not keep the
 // process alive.
 import type { Endpoint } from 'comlink';
+import { BOOTED } from './protocol.ts';
 
 export interface WorkerThread {
   endpoint: Endpoint;
@@ -20,6 +21,8 @@ interface Spare extends WorkerThread {
   /** a spare that is taken into use keeps the process alive again (Node) */
   claim(): void;
   dead: boolean;
+  /** settles once the worker has loaded its modules and listens (vm-worker.ts says BOOTED) */
+  booted: Promise<void>;
 }
 
 const inNode = typeof process !== 'undefined' && !!process.versions?.node && !('WorkerGlobalScope' in globalThis) && typeof window === 'undefined';
@@ -55,6 +58,21 @@ function bundledWorker(): Promise<URL> {
   return bundle;
 }
 
+/**
+ * Settles once the spare worker has booted (or right away without one): the spawn benchmark
+ * waits for it, so that "spare ready" means booted, whatever the machine's load.
+ */
+export async function spareBooted(): Promise<void> {
+  // The spare does not keep a Node process alive: a timer does while someone waits for it.
+  const hold = setInterval(() => {}, 60_000);
+  try {
+    const thread = await spare?.catch(() => undefined);
+    await thread?.booted;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** A started VM worker: the spare if one is ready, and another spare is started behind it. */
 export async function startWorkerThread(): Promise<WorkerThread> {
   // Taken before any await: spawns started together must never share one spare.
@@ -72,8 +90,12 @@ async function newThread(): Promise<Spare> {
   const exited = new Promise<string>((resolve) => { died = resolve; });
   if (!inNode) {
     const worker = new Worker(new URL('./vm-worker.ts', import.meta.url), { type: 'module', name: 'ivshmem-vm' });
+    const booted = new Promise<void>((resolve) => {
+      worker.addEventListener('message', (event) => { if (event.data === BOOTED) resolve(); });
+      void exited.then(() => resolve());
+    });
     const thread: Spare = {
-      endpoint: worker, terminate: async () => worker.terminate(), exited, claim() {}, dead: false,
+      endpoint: worker, terminate: async () => worker.terminate(), exited, claim() {}, dead: false, booted,
     };
     worker.addEventListener('error', (event) => { thread.dead = true; died(`the VM's worker failed: ${event.message}`); });
     return thread;
@@ -86,6 +108,11 @@ async function newThread(): Promise<Spare> {
   const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b/.test(flag));
   const entry = import.meta.url.endsWith('.ts') ? await bundledWorker() : new URL('./vm-worker.js', import.meta.url);
   const worker = new NodeWorker(entry, { execArgv });
+  const booted = new Promise<void>((resolve) => {
+    worker.on('message', (message: unknown) => { if (message === BOOTED) resolve(); });
+    void exited.then(() => resolve());
+  });
+  // After the listener: listening on a worker refs it.
   worker.unref();
   let terminating = false;
   const endpoint = nodeEndpoint(worker);
@@ -98,6 +125,7 @@ async function newThread(): Promise<Spare> {
     exited,
     claim: () => worker.ref(),
     dead: false,
+    booted,
   };
   worker.on('error', (error: Error) => { thread.dead = true; died(`the VM's worker failed: ${error.message}`); });
   worker.on('exit', (code: number) => { thread.dead = true; if (!terminating) died(`the VM's thread exited (code ${code})`); });

@@ -21,7 +21,7 @@ test('while spinning catches the replies, every wait spins, for twice a reply pl
   expect(budget.ns).toBeLessThan(40_000);
 });
 
-test('spins that keep running out turn into parking at once: 1, 3, 7 ... 1023 waits between spins', () => {
+test('spins that keep running out turn into parking at once: 1, 3, 7 ... 16383 waits between spins', () => {
   const budget = new SpinBudget();
   const pattern: boolean[] = [];
   for (let i = 0; i < 31; i++) {
@@ -32,27 +32,27 @@ test('spins that keep running out turn into parking at once: 1, 3, 7 ... 1023 wa
   // spin, park 1, spin, park 3, spin, park 7, spin, park 15, spin
   const expected = [true, false, true, false, false, false, true, ...Array(7).fill(false), true, ...Array(15).fill(false), true];
   expect(pattern).toEqual(expected);
-  // In the long run: one spin in 1024 waits (after the runs of 31 ... 511).
-  expect(drive(budget, 1024 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 6);
+  // In the long run: one spin in 16384 waits (after the runs of 31 ... 8191).
+  expect(drive(budget, 16384 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 10);
   expect(budget.parking).toBeGreaterThan(0);
 });
 
 test('once the peer answers again, each caught spin shortens the parking, back to spinning every wait', () => {
   const budget = new SpinBudget();
-  drive(budget, 20_000, (spinNs) => [spinNs + 20_000, true]);
+  drive(budget, 300_000, (spinNs) => [spinNs + 20_000, true]);
   let waits = 0;
   while (budget.parking > 0 || waits < 10) {
     if (Number(budget.next()) > 0) budget.record(1_500, true);
-    if (++waits > 20_000) break;
+    if (++waits > 300_000) break;
   }
-  // 1023 + 895 + 783 + ... : about 8 x 1024 waits.
-  expect(waits).toBeLessThan(8 * 1024 + 100);
+  // 16383 + 14335 + 12543 + ... : about 8 x 16384 waits.
+  expect(waits).toBeLessThan(8 * 16384 + 100);
   expect(drive(budget, 100, () => [1_500, true])).toBe(100);
 });
 
-test('a caught spin shortens the next parking run by an eighth: from 1023 to 895', () => {
+test('a caught spin shortens the next parking run by an eighth: from 16383 to 14335', () => {
   const budget = new SpinBudget();
-  drive(budget, 20_000, (spinNs) => [spinNs + 20_000, true]);
+  drive(budget, 300_000, (spinNs) => [spinNs + 20_000, true]);
   while (budget.next() === 0n);
   budget.record(1_500, true);
   const spinNs = Number(budget.next());
@@ -60,7 +60,7 @@ test('a caught spin shortens the next parking run by an eighth: from 1023 to 895
   budget.record(spinNs + 20_000, true);
   let parked = 0;
   while (budget.next() === 0n) parked++;
-  expect(parked).toBe(895);
+  expect(parked).toBe(14335);
 });
 
 test('an idle VM spins at most 200 us, then parks at once', () => {

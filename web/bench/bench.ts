@@ -43,7 +43,7 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
     platform: browser.name,
     programUrl: new URL(fanOut, location.href).href,
     quick,
-    sizes: [2, 8, 32],
+    sizes: quick ? [2, 8, 64] : [2, 8, 64, 256],
     progress,
   }),
   core: ({ quick }, progress) => coreFigure({
