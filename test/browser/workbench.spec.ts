@@ -104,6 +104,8 @@ test('a doorbell rung by clicking shows in the counters, the hex view and the se
   await expect(hexCell).toHaveClass(/hot/);
   const arrow = page.locator('.sequence g[data-kind="doorbell"][data-from="1"][data-to="2"]');
   await expect(arrow).toHaveCount(1, { timeout: 30_000 });
+  // A live chart moves under the pointer as events arrive: pause it, as a person would, then click.
+  await page.getByRole('button', { name: 'Pause timeline' }).click();
   await arrow.locator('rect.hit').click();
   await expect(page.getByRole('status', { name: 'Selected event' })).toContainText('VM 1 rings VM 2 vector 0');
   expect(errors).toEqual([]);
