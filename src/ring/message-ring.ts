@@ -180,12 +180,12 @@ export class MessageProducer extends MessageRingSide {
   }
 
   // Full: publish what is pending (a pad, say), announce the wait, look again. Returns the tail
-  // to sleep on, or undefined when room appeared meanwhile.
+  // to sleep on (the one the failed push saw, kept by the core), or undefined when the tail moved
+  // since that push (there may be room now).
   private prepareSpaceWait(): number | undefined {
     this.publish();
-    const tail = Atomics.load(this.header, R.RING_H_TAIL / 4);
     this.sleeps++;
-    return this.check(this.core.ringPrepareSpaceWait(this.state, tail >>> 0)) === 1 ? undefined : tail;
+    return this.check(this.core.ringPrepareSpaceWait(this.state)) === 1 ? undefined : this.field(R.RING_S_SEEN_TAIL) | 0;
   }
 
   private reserveOffset(len: number): number {

@@ -190,6 +190,80 @@ describe('message ring: sleeping with the futex doorbell', () => {
   }, 30_000);
 });
 
+describe('message ring: no lost wake-up, wherever the other side steps in', () => {
+  // The waiting side (pushWait on a full ring, popWait on an empty one) runs alone; the other side
+  // makes its one move (drains the ring / pushes a message) right after the waiting side's k-th
+  // call into the core, for every k, or while it sleeps. Then it goes idle (it waits for the
+  // first side). Whenever the waiting side sleeps, its doorbell must have been rung and the word
+  // a futex sleeps on must have moved from the value it sleeps on: otherwise it would sleep its
+  // whole timeout (the stall seen between VM workers under load).
+  type Mode = 'sync' | 'async';
+
+  /** ctx with a core that runs `after()` when the `k`-th call into it returns (k counted from arm()). */
+  function steppedCore(k: number, after: () => void) {
+    let calls = -Infinity;
+    const core = Object.fromEntries(Object.entries(ctx.core).map(([name, f]) => [name, typeof f !== 'function' ? f : (...args: number[]) => {
+      const result = (f as (...a: number[]) => number)(...args);
+      if (++calls === k) after();
+      return result;
+    }])) as unknown as typeof ctx.core;
+    return { context: { core, buffer: ctx.buffer }, arm: () => { calls = 0; } };
+  }
+
+  /** A doorbell for the waiting side: each sleep lets the other side move (if it has not yet), then checks it was woken. */
+  function sleeper(other: { moved: boolean; move(): void; rings(): number }, wrong: string[]) {
+    const sleep = (word: Int32Array, index: number, expected: number) => {
+      if (!other.moved) other.move();
+      if (other.rings() === 0) wrong.push(`slept with no doorbell coming (k=${other.k})`);
+      if (Atomics.load(word, index) === expected) wrong.push(`a futex would sleep: word ${index} is still ${expected} (k=${other.k})`);
+      return true;
+    };
+    return { ring() {}, wait: sleep, waitAsync: async (w: Int32Array, i: number, e: number) => sleep(w, i, e) } satisfies Doorbell;
+  }
+
+  async function producerWaits(k: number, mode: Mode, wrong: string[]) {
+    formatMessageRing(ctx, REGION, 256);
+    const cbell = countingDoorbell();
+    const consumer = new MessageConsumer(ctx, { region: REGION, state: STATE_B, doorbell: cbell });
+    const other = { k, moved: false, move() { other.moved = true; consumer.popBatch(); }, rings: () => cbell.rings };
+    const { context, arm } = steppedCore(k, () => { if (!other.moved) other.move(); });
+    const producer = new MessageProducer(context, { region: REGION, state: STATE_A, doorbell: sleeper(other, wrong) });
+    while (producer.push(msg(40, 1)));
+    arm();
+    const pushed = mode === 'sync' ? producer.pushWait(msg(40, 2), { timeoutMs: 60_000 }) : await producer.pushAsync(msg(40, 2), { timeoutMs: 60_000 });
+    expect(pushed).toBe(true);
+    expect(other.moved).toBe(true);
+  }
+
+  async function consumerWaits(k: number, mode: Mode, wrong: string[]) {
+    formatMessageRing(ctx, REGION, 256);
+    const pbell = countingDoorbell();
+    const producer = new MessageProducer(ctx, { region: REGION, state: STATE_A, doorbell: pbell });
+    const other = { k, moved: false, move() { other.moved = true; producer.push(msg(40, 3)); }, rings: () => pbell.rings };
+    const { context, arm } = steppedCore(k, () => { if (!other.moved) other.move(); });
+    const consumer = new MessageConsumer(context, { region: REGION, state: STATE_B, doorbell: sleeper(other, wrong) });
+    // Some traffic first, so that the indices are not at 0 and the padding path is taken.
+    for (let i = 0; i < 5; i++) { producer.push(msg(40, i)); consumer.pop(); }
+    arm();
+    const got = mode === 'sync' ? consumer.popWait({ timeoutMs: 60_000 }) : await consumer.popAsync({ timeoutMs: 60_000 });
+    expect(got).toEqual(msg(40, 3));
+  }
+
+  for (const mode of ['sync', 'async'] as const) {
+    test(`${mode === 'sync' ? 'pushWait' : 'pushAsync'}: the consumer draining the full ring at any step`, async () => {
+      const wrong: string[] = [];
+      for (let k = 0; k <= 12; k++) await producerWaits(k, mode, wrong);
+      expect(wrong).toEqual([]);
+    });
+
+    test(`${mode === 'sync' ? 'popWait' : 'popAsync'}: the producer pushing into the empty ring at any step`, async () => {
+      const wrong: string[] = [];
+      for (let k = 0; k <= 12; k++) await consumerWaits(k, mode, wrong);
+      expect(wrong).toEqual([]);
+    });
+  }
+});
+
 describe('message ring: against a plain array model', () => {
   // The model is docs/rings.md's byte budget: a record takes 4 + len rounded up to 4; one that
   // does not fit before the end first pads to it. It predicts when the ring is full.
