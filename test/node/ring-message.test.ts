@@ -211,7 +211,7 @@ describe('message ring: no lost wake-up, wherever the other side steps in', () =
   }
 
   /** A doorbell for the waiting side: each sleep lets the other side move (if it has not yet), then checks it was woken. */
-  function sleeper(other: { moved: boolean; move(): void; rings(): number }, wrong: string[]) {
+  function sleeper(other: { k: number; moved: boolean; move(): void; rings(): number }, wrong: string[]) {
     const sleep = (word: Int32Array, index: number, expected: number) => {
       if (!other.moved) other.move();
       if (other.rings() === 0) wrong.push(`slept with no doorbell coming (k=${other.k})`);
