@@ -9,6 +9,7 @@ import { RingBrokenError } from '../../src/ring/ring-core.ts';
 import { AccessError, QemuError } from '../../src/errors.ts';
 import * as R from '../../assembly/ring-layout.ts';
 import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
+import { CODE, nextMessage, reserve } from './ring-rules.ts';
 
 const ctx = await ringMemory();
 const dv = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, REGION.size);
@@ -406,5 +407,82 @@ describe('message ring: a peer breaking the rules', () => {
     const { producer } = ring(256);
     dv.setUint32(R.RING_H_TAIL, 8, true);
     expectBroken(producer, () => producer.push(msg(4, 1)), R.E_RING_INDEX);
+  });
+});
+
+describe('message ring: random bytes over the ring while the other side runs, against the rules of docs/rings.md', () => {
+  // The peer scribbles anywhere in the header and data area, or right on the words that matter;
+  // after each scribble the victim makes its next call, and test/node/ring-rules.ts (written from
+  // docs/rings.md alone) says what it must do: report a violation (with one of the codes the
+  // broken rules have), or accept exactly the data the bytes hold. So every violation is reported
+  // (never missed, never made up) and nothing else is read.
+  const CAPACITY = 256;
+  const hot = [R.RING_H_HEAD, R.RING_H_TAIL, R.RING_H_SPACE_EVENT, R.RING_H_DATA_EVENT, R.RING_DATA, R.RING_DATA + 64, R.RING_DATA + 128];
+  const le32 = (x: number) => Uint8Array.of(x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, x >>> 24);
+  const recordAt = fc.integer({ min: 0, max: CAPACITY / 4 - 1 }).map((k) => R.RING_DATA + 4 * k);
+  const scribble = fc.oneof(
+    fc.record({ at: fc.oneof(fc.integer({ min: 64, max: R.RING_DATA + CAPACITY - 1 }), fc.constantFrom(...hot)), bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }) }),
+    // plausible words: padding or a short length at a record boundary, an index a few records on
+    fc.record({ at: recordAt, bytes: fc.oneof(fc.constant(le32(0xffffffff)), fc.integer({ min: 0, max: CAPACITY }).map(le32)) }),
+    fc.record({ at: fc.constantFrom(R.RING_H_HEAD, R.RING_H_TAIL), bytes: fc.integer({ min: 0, max: 2 * CAPACITY }).map((x) => Uint8Array.of(x & 0xff)) }),
+  );
+  const step = fc.record({ lens: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 3 }), scribbles: fc.array(scribble, { maxLength: 2 }) });
+  const view = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, R.RING_DATA + CAPACITY);
+  const scribbleNow = (scribbles: { at: number; bytes: Uint8Array }[]) => {
+    for (const w of scribbles) ctx.bytes.set(w.bytes.subarray(0, R.RING_DATA + CAPACITY - w.at), REGION.offset + w.at);
+  };
+  const peerDoes = (f: () => void) => { try { f(); } catch (e) { if (!(e instanceof RingBrokenError)) throw e; } };
+
+  test('the consumer: every message it accepts is what the bytes hold; every bad index or record is reported with its code', () => {
+    const seen = new Set<number>();
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
+      const { producer, consumer } = ring(CAPACITY, (start & ~3) >>> 0);
+      let tail = (start & ~3) >>> 0;
+      let serial = 0;
+      for (const { lens, scribbles } of steps) {
+        peerDoes(() => { for (const len of lens) producer.push(msg(len, serial++)); });
+        scribbleNow(scribbles);
+        const want = nextMessage(view, CAPACITY, tail);
+        if ('violations' in want) {
+          expect(() => consumer.pop()).toThrow(RingBrokenError);
+          expect(want.violations).toContain(consumer.error);
+          expect(consumer.violations).toBe(1);
+          seen.add(consumer.error);
+          return;
+        }
+        expect(consumer.pop()).toEqual(want.ok.message);
+        tail = want.ok.tail;
+      }
+      expect(consumer.broken).toBe(false);
+    }), { numRuns: 500 });
+    // the scribbles did reach both kinds of violation
+    expect([...seen].sort()).toEqual([CODE.E_RING_INDEX, CODE.E_RING_RECORD]);
+  });
+
+  test('the producer: it writes exactly when the rules say there is room; a bad tail is reported with its code', () => {
+    let brokenRuns = 0;
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
+      const { producer, consumer } = ring(CAPACITY, (start & ~3) >>> 0);
+      let head = (start & ~3) >>> 0;
+      let serial = 0;
+      for (const { lens, scribbles } of steps) {
+        peerDoes(() => { consumer.popBatch(lens.length); });
+        scribbleNow(scribbles);
+        const len = lens[0] ?? 60;
+        const want = reserve(view, CAPACITY, head, len);
+        if ('violations' in want) {
+          expect(() => producer.push(msg(len, serial))).toThrow(RingBrokenError);
+          expect(want.violations).toContain(producer.error);
+          expect(producer.violations).toBe(1);
+          brokenRuns++;
+          return;
+        }
+        expect(producer.push(msg(len, serial++))).toBe(want.ok.written);
+        if (want.ok.head !== head) expect(view.getUint32(R.RING_H_HEAD, true), 'published: the record, and any padding before it').toBe(want.ok.head);
+        head = want.ok.head;
+      }
+      expect(producer.broken).toBe(false);
+    }), { numRuns: 500 });
+    expect(brokenRuns).toBeGreaterThan(20);
   });
 });
