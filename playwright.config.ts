@@ -9,6 +9,9 @@ export default defineConfig({
   testDir: 'test/browser',
   testMatch: '*.spec.ts',
   timeout: 180_000,
+  // Auto-waiting assertions wait for the page, not a clock: 5 s (the default) is short for a page
+  // whose workers share two loaded cores with the test runner.
+  expect: { timeout: 30_000 },
   workers: 1,
   reporter: [['list']],
   use: {

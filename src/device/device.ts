@@ -66,7 +66,7 @@ export function modelId(model: DeviceSpec['model']): number {
 }
 
 export class Device {
-  /** Resolves once the device has its shared memory (at once, except before-2.6 server setup). */
+  /** Resolves once the device has its shared memory (at once, except the 2010 device with a server). */
   readonly ready: Promise<void>;
   readonly config: Region32;
   readonly interrupts: InterruptView;

@@ -48,6 +48,22 @@ export interface ResolvedDevice {
   server?: ServerEndpoint;
 }
 
+/**
+ * QEMU 2.6-3.1's legacy `shm=` is a memory-backend-file on /dev/shm/NAME of `size` bytes, created
+ * with &error_abort: an existing smaller object aborts QEMU with file_ram_alloc's error. The
+ * project refuses with those words and nothing changes.
+ */
+function shmObjectSizeCheck(spec: DeviceSpec, fileSize: number): void {
+  if (fileSize < spec.size!) {
+    throw new QemuError(`backing store /dev/shm/${spec.shm} size 0x${fileSize.toString(16)} does not match 'size' option 0x${spec.size!.toString(16)}`);
+  }
+}
+
+/** QEMU 2.6-3.1's legacy device maps `size` bytes of the server's memory, which must have them. */
+function serverMemorySizeCheck(spec: DeviceSpec, size: number): void {
+  if (size < spec.size!) throw new QemuError(`server sent only ${size} bytes of shared memory`);
+}
+
 /** Where a device's shared memory is, when it does not come from a server. */
 export interface MemoryPlace {
   offset: number;
@@ -62,6 +78,7 @@ function findServer(host: RealizeHost, spec: DeviceSpec): ServerEndpoint {
   throw new QemuError(`Property '${spec.model}.chardev' can't find value '${name}'`);
 }
 
+/** The 2010 device's check, QEMU 1.x's check_shm_size. */
 function legacySizeCheck(requested: number, available: number): void {
   if (requested > available) {
     throw new QemuError(`Requested memory size greater than shared object size (${requested} > ${available})`);
@@ -114,11 +131,14 @@ export function resolveDevice(host: RealizeHost, text: string, machine: MachineC
     if (spec.master === 'on' && server.isRunning && server.nextId() !== 0) {
       throw new QemuError('master must connect to the server before any peers');
     }
+    // QEMU checks the memory's size once the server sent it; asked first, a refusal changes nothing
+    if (spec.model === 'ivshmem' && server.isRunning && server.memorySize !== undefined) serverMemorySizeCheck(spec, server.memorySize);
     checkVectors(spec);
     return { spec, placement, server };
   }
   const file = host.files.get(`/dev/shm/${spec.shm}`);
-  if (file) legacySizeCheck(spec.size!, file.size);
+  if (file && spec.model === 'ivshmem') shmObjectSizeCheck(spec, file.size);
+  else if (file) legacySizeCheck(spec.size!, file.size);
   return { spec, placement };
 }
 
@@ -157,16 +177,17 @@ export function peersOf(view: DataView, block: number): number[] {
   return readPeers(view, block).map((p) => p.id);
 }
 
-/** QEMU >= 2.6 takes the server's setup messages in realize; older devices as they came. */
+/** QEMU >= 2.6 takes the server's setup messages in realize (the legacy device too); 2010 as they came. */
 export function setsUpSynchronously(spec: DeviceSpec): boolean {
-  return spec.model === 'ivshmem-doorbell';
+  return spec.model === 'ivshmem-doorbell' || spec.model === 'ivshmem';
 }
 
 /**
  * Builds the device over its block where it lives. Without a server, `memory` says where its
  * memory is. With one, `client` is fed the server's messages: a modern device must have finished
- * the handshake (client.setup() or await client.setupAsync()) before this is called; a legacy one
- * is built at once, IVPosition -1, and maps its memory when it arrives (`ready`).
+ * the handshake (client.setup() or await client.setupAsync()) before this is called; a 2010 one
+ * is built at once, IVPosition -1, and maps its memory when it arrives (`ready`). The legacy
+ * device maps `size=` bytes of whatever memory it is given; the others all of it.
  */
 export function buildDevice(
   dh: DeviceHost, spec: DeviceSpec, block: number,
@@ -176,7 +197,7 @@ export function buildDevice(
   const view = new DataView(dh.memory.buffer);
   const client = 'client' in source ? source.client : undefined;
   const memory = 'memory' in source ? source.memory : client!.sharedMemory;
-  const size = 'memory' in source || setsUpSynchronously(spec) ? memory!.size : spec.size!;
+  const size = spec.model === 'ivshmem' || !memory ? spec.size! : memory.size;
   const layout = pciLayout(spec, size);
   writeBlock(view, block, layout, spec);
   const device = new Device(dh, spec, block, layout, client, 'ready' in source ? source.ready : Promise.resolve());
@@ -199,7 +220,10 @@ export function makeClient(dh: DeviceHost & { eventfdIsLive(slot: number): boole
       get: () => view.getInt32(block + L.DEV_VM_ID, true),
       set: (id) => view.setInt32(block + L.DEV_VM_ID, id, true),
     },
-    checkMemory: (size) => { if (!synchronous) legacySizeCheck(spec.size!, size); },
+    checkMemory: (size) => {
+      if (spec.model === 'ivshmem') serverMemorySizeCheck(spec, size);
+      else if (!synchronous) legacySizeCheck(spec.size!, size);
+    },
     eventfdIsLive: (slot) => dh.eventfdIsLive(slot),
   });
 }

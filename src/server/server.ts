@@ -43,6 +43,8 @@ export interface ServerEndpoint {
   nextId(): number | undefined;
   /** the connected clients' IDs, if the server can tell */
   readonly peerIds?: number[];
+  /** the size of the memory it hands out, if the server can tell */
+  readonly memorySize?: number;
   connect(sink: MessageSink): ServerConnection;
 }
 
@@ -137,6 +139,10 @@ export class Server implements ServerEndpoint {
     this.size = size;
     this.file = existing ?? { path, region: host.allocate(size, this.shm), size };
     host.files.set(path, this.file);
+  }
+
+  get memorySize(): number {
+    return this.file.size;
   }
 
   get isRunning(): boolean {

@@ -1,18 +1,15 @@
 // The differential property (test/model/differential.ts) inside Chromium: the same random
 // sequences against the library as the page loads it and against the model.
 import { expect, test } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
+import { seedFor } from '../node/seed.ts';
+import { openConformancePage, servedPath } from './conformance-page.ts';
 
-const modulePath = `/@fs${fileURLToPath(new URL('../model/differential.ts', import.meta.url))}`;
+const modulePath = servedPath(new URL('../model/differential.ts', import.meta.url));
 
 test('the project and the reference model agree on random sequences in Chromium', async ({ page }) => {
   test.setTimeout(120_000);
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto('/conformance.html');
-  await page.waitForFunction(() => 'ivshmem' in window);
-  const seed = process.env.SEED !== undefined ? Number(process.env.SEED) : Math.floor(Math.random() * 2 ** 31);
-  console.log(`differential (Chromium): seed ${seed} (rerun with SEED=${seed})`);
+  const errors = await openConformancePage(page);
+  const seed = seedFor('differential (Chromium)');
   const result = await page.evaluate(async ({ modulePath, seed }) => {
     const { checkDifferential } = await import(/* @vite-ignore */ modulePath);
     return checkDifferential(window.ivshmem, { numRuns: 100, seed });

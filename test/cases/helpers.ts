@@ -1,4 +1,5 @@
-import { driver, type Host } from '../../src/index.ts';
+import { expect } from 'chai';
+import { driver, layout as L, type Host } from '../../src/index.ts';
 
 export { driver };
 
@@ -20,11 +21,24 @@ export function doorbellPair(host: Host, vectors = 2, extraA = '') {
   return { a, b, idA: a.ivPosition, idB: b.ivPosition };
 }
 
-/** Resolves once `condition()` holds; fails after `budgetMs` (generous: a loaded machine is slow). */
-export async function until(condition: () => boolean, what = 'the condition', budgetMs = 20_000): Promise<void> {
+/**
+ * Resolves once `condition()` holds (it may be async: a question to a VM worker); fails after
+ * `budgetMs` (generous: a loaded machine is slow).
+ */
+export async function until(condition: () => boolean | Promise<boolean>, what = 'the condition', budgetMs = 20_000): Promise<void> {
   const deadline = performance.now() + budgetMs;
-  while (!condition()) {
+  while (!await condition()) {
     if (performance.now() > deadline) throw new Error(`${what} did not happen within ${budgetMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/**
+ * The host holds what it held at `before`: the same devices, VMs and eventfds, and the same memory,
+ * counting a freed device block kept for reuse as free.
+ */
+export function sameHolding(host: Host, before: ReturnType<Host['resources']>): void {
+  const now = host.resources();
+  expect({ ...now, freeBytes: 0, spareBlocks: 0 }).to.deep.equal({ ...before, freeBytes: 0, spareBlocks: 0 });
+  expect(now.freeBytes + now.spareBlocks * L.DEVICE_BLOCK_SIZE, 'free memory').to.equal(before.freeBytes + before.spareBlocks * L.DEVICE_BLOCK_SIZE);
 }

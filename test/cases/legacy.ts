@@ -1,5 +1,5 @@
-// The legacy `ivshmem` device (revision 0, QEMU before 4.0): shm= or chardev=, INTx with msi=off,
-// IVPosition -1 until the server has delivered the memory (before QEMU 2.6), the size checks.
+// The legacy `ivshmem` device (revision 0) as QEMU 2.6 to 3.1 have it (removed in 4.0): shm= or
+// chardev=, role, INTx with msi=off, the server's setup taken in realize, `size=` bytes mapped.
 import { expect } from 'chai';
 import { AccessError, QemuError, type Host } from '../../src/index.ts';
 import { driver, REG } from './helpers.ts';
@@ -30,53 +30,40 @@ export const legacy: CaseGroup = {
         expect(b.bar(2).read(64, 4)).to.equal(0x11223344);
         expect(a.bar(0).read(REG.IVPOSITION, 4)).to.equal(0);
         expect(host.files.get('/dev/shm/legacy')!.size).to.equal(1 << 20);
+        // shm= is a memory-backend-file of size= on /dev/shm/NAME: a smaller existing one is refused
         expect(() => host.realize('ivshmem,shm=legacy,size=2M'))
-          .to.throw(QemuError, 'Requested memory size greater than shared object size (2097152 > 1048576)');
+          .to.throw(QemuError, "backing store /dev/shm/legacy size 0x100000 does not match 'size' option 0x200000");
+        expect(host.realize('ivshmem,shm=legacy,size=512K').bar(2).size, 'a larger object: its first size= bytes').to.equal(512 << 10);
         expect(host.realize('ivshmem,shm=other').bar(2).size, 'size defaults to 4M').to.equal(4 << 20);
       },
     },
     {
-      name: 'before QEMU 2.6: IVPosition reads -1 and BAR2 is unbacked until the server delivers the memory',
+      name: 'with a server, the setup happens in realize (QEMU >= 2.6): the ID at once, size= bytes of the server\'s memory',
       async run(env) {
         const host = await env.host();
-        host.addServer({ id: 'srv', size: '1M' });
+        const server = host.addServer({ id: 'srv', size: '4M' });
         host.realize('ivshmem,chardev=srv,size=1M');
         const dev = host.realize('ivshmem,chardev=srv,size=1M');
         driver.enableDevice(dev);
-        expect(dev.bar(0).read(REG.IVPOSITION, 4)).to.equal(0xffffffff);
-        expect(dev.ivPosition).to.equal(-1);
-        expect(() => dev.bar(2).read(0, 4)).to.throw(AccessError, /not backed yet/);
-        expect(dev.bar(2).bytes).to.equal(undefined);
-        await dev.ready;
-        expect(dev.bar(0).read(REG.IVPOSITION, 4)).to.equal(1);
-        expect(dev.bar(2).read(0, 4)).to.equal(0);
+        expect(dev.bar(0).read(REG.IVPOSITION, 4), 'no -1 window').to.equal(1);
+        expect(dev.bar(2).size).to.equal(1 << 20);
+        dev.bar(2).write(0x100, 4, 0xcafe);
+        expect(new DataView(host.memory.buffer, server.file.region.offset).getUint32(0x100, true)).to.equal(0xcafe);
+        expect(() => dev.bar(2).read(1 << 20, 4), 'past size=').to.throw(AccessError);
       },
     },
     {
-      name: 'unplugged before the memory arrived: ready rejects, the server hears the disconnect',
+      name: 'a size above the server\'s memory fails realize (the 4M default against a 1M server), and nothing changes',
       async run(env) {
         const host = await env.host();
         const server = host.addServer({ id: 'srv', size: '1M' });
-        const dev = host.realize('ivshmem,chardev=srv,size=1M');
-        dev.unrealize();
-        let error: unknown;
-        await dev.ready.catch((e) => { error = e; });
-        expect(String(error)).to.match(/unplugged/);
-        expect(server.peerIds).to.deep.equal([]);
-      },
-    },
-    {
-      name: 'a size above the server\'s memory fails the setup (the 4M default against a 1M server)',
-      async run(env) {
-        const host = await env.host();
-        host.addServer({ id: 'srv', size: '1M' });
-        const dev = host.realize('ivshmem,chardev=srv');
-        let error: unknown;
-        await dev.ready.catch((e) => { error = e; });
-        expect(error).to.be.instanceOf(QemuError);
-        expect((error as Error).message).to.equal('Requested memory size greater than shared object size (4194304 > 1048576)');
-        expect(dev.client!.errors).to.have.length(1);
-        expect(dev.ivPosition).to.equal(-1);
+        const before = host.resources();
+        const log = server.log.length;
+        expect(() => host.realize('ivshmem,chardev=srv')).to.throw(QemuError, 'server sent only 1048576 bytes of shared memory');
+        // asked before connecting: the server never saw it, the host holds exactly what it held
+        expect(server.log.length, 'the server saw nothing').to.equal(log);
+        expect(host.resources()).to.deep.equal(before);
+        expect(host.realize('ivshmem,chardev=srv,size=1M').ivPosition, 'the refused one took no ID').to.equal(0);
       },
     },
     {

@@ -22,6 +22,35 @@ export const model2010: CaseGroup = {
   group: 'ivshmem-2010 (the first spec)',
   cases: [
     {
+      name: 'with a server: IVPosition reads -1 and BAR1 is unbacked until the server has delivered the memory',
+      async run(env) {
+        const host = await env.host();
+        host.addServer({ id: 'srv', socket: '/tmp/ivshmem2010', size: '1M', vectors: 1 });
+        host.realize('-ivshmem 1,unix:/tmp/ivshmem2010');
+        const dev = host.realize('-ivshmem 1,unix:/tmp/ivshmem2010');
+        driver.enableDevice(dev);
+        expect(dev.bar(0).read(REG2010.IVPOSITION, 2)).to.equal(0xffff);
+        expect(dev.ivPosition).to.equal(-1);
+        expect(() => dev.bar(1).read(0, 4)).to.throw(AccessError, /not backed yet/);
+        await dev.ready;
+        expect(dev.bar(0).read(REG2010.IVPOSITION, 2)).to.equal(1);
+        expect(dev.bar(1).read(0, 4)).to.equal(0);
+      },
+    },
+    {
+      name: 'unplugged before the memory arrived: ready rejects, the server hears the disconnect',
+      async run(env) {
+        const host = await env.host();
+        const server = host.addServer({ id: 'srv', socket: '/tmp/ivshmem2010', size: '1M', vectors: 1 });
+        const dev = host.realize('-ivshmem 1,unix:/tmp/ivshmem2010');
+        dev.unrealize();
+        let error: unknown;
+        await dev.ready.catch((e) => { error = e; });
+        expect(String(error)).to.match(/unplugged/);
+        expect(server.peerIds).to.deep.equal([]);
+      },
+    },
+    {
       name: 'a name without unix: maps a shared object; BAR1 is the memory; no server, IVPosition 0',
       async run(env) {
         const host = await env.host();

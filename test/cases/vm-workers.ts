@@ -1,7 +1,7 @@
 // QEMU's pair and server cases again, now as real VM workers that run the guest side themselves:
 // the doorbell crosses threads and the interrupt is caught by the guest, not only its PBA bit.
 import { expect } from 'chai';
-import { driver } from './helpers.ts';
+import { driver, until } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
 
 export const vmWorkers: CaseGroup = {
@@ -80,7 +80,7 @@ export const vmWorkers: CaseGroup = {
         host.addServer({ id: 'srv', size: '1M', vectors: 1 });
         const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: env.program('newcomer') });
         try {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await until(() => vm.log.length > 0, 'the VM looking', 60_000);
           const newcomer = host.realize('ivshmem-doorbell,chardev=srv');
           driver.bringUpDoorbell(newcomer);
           expect(await vm.result).to.equal(newcomer.ivPosition);

@@ -4,7 +4,7 @@
 // them, memory nobody owned is intact, and the host holds what it held before.
 import { describe, expect, test } from 'vitest';
 import { Host, driver, layout as L, type Device, type Server, type Vm } from '../../src/index.ts';
-import { until } from '../cases/helpers.ts';
+import { sameHolding, until } from '../cases/helpers.ts';
 import { seedFor } from './seed.ts';
 
 const program = new URL('../programs/busy.ts', import.meta.url).href;
@@ -44,12 +44,6 @@ function slot_refs(host: Host, slot: number): number {
 }
 
 /** Eventfds, bindings, devices and VMs as before; every block either free or kept as a spare. */
-function sameHolding(host: Host, before: ReturnType<Host['resources']>): void {
-  const now = host.resources();
-  expect({ ...now, freeBytes: 0, spareBlocks: 0 }).toEqual({ ...before, freeBytes: 0, spareBlocks: 0 });
-  expect(now.freeBytes + now.spareBlocks * L.DEVICE_BLOCK_SIZE).toBe(before.freeBytes + before.spareBlocks * L.DEVICE_BLOCK_SIZE);
-}
-
 async function survivorsProgress(vms: Vm[]): Promise<void> {
   const start = vms.map((vm) => vm.counters.delivered.reduce((a, b) => a + b, 0));
   await until(() => vms.every((vm, i) => vm.counters.delivered.reduce((a, b) => a + b, 0) > start[i]), 'every survivor receiving interrupts', 30_000);

@@ -62,6 +62,7 @@ describe('VM workers in Node', () => {
     expect(inspection.lines).toBe(1);
     let answered = false;
     const late = blockingVm.inspect().then((i) => { answered = true; return i; });
+    // A negative check needs a window; load can only make it weaker, never make it fail.
     await new Promise((r) => setTimeout(r, 100));
     expect(answered, 'a blocking wait holds the event loop').toBe(false);
     expect(blockingVm.counters.delivered, 'counters come from shared memory').toEqual([0]);
@@ -92,13 +93,11 @@ describe('VM workers in Node', () => {
     vm.stop();
     expect(await vm.result).toBe(0);
     // the VM takes its inbox as its event loop runs: wait for that, with a budget a loaded machine meets
-    const deadline = Date.now() + 60_000;
     let peers = (await vm.inspect()).peers;
-    const complete = () => peers.length === 25 && peers.every((p) => p.vectors === 64);
-    while (!complete() && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
+    await until(async () => {
       peers = (await vm.inspect()).peers;
-    }
+      return peers.length === 25 && peers.every((p) => p.vectors === 64);
+    }, 'the VM taking every message', 60_000).catch(() => {}); // the expectations below say what is missing
     expect(peers).toHaveLength(25);
     expect(peers.every((p) => p.vectors === 64)).toBe(true);
     await vm.terminate();

@@ -4,6 +4,7 @@ import type { Guest } from '../../src/index.ts';
 
 export default async function main(vm: Guest) {
   vm.bringUp();
+  vm.log('looking for a newcomer');
   const deadline = performance.now() + 10_000;
   for (;;) {
     vm.device.bar(0).read(8, 4);

@@ -59,6 +59,9 @@ function observe(dev: number, vectors: number): Step[] {
 
 const pba = (dev: number): Step => ({ op: 'bar', dev, bar: 1, offset: 2048, width: 4 });
 
+/** The messages that arrived at `dev` (2 vectors) and its pending bits: what a step left behind. */
+const observeWithPba = (dev: number): Step[] => [...observe(dev, 2), pba(dev)];
+
 export const scenarios: Scenario[] = [
   {
     name: 'config space of ivshmem-plain: every byte at every width',
@@ -204,34 +207,27 @@ export const scenarios: Scenario[] = [
       // a masked entry: the PBA bit, then the message on unmask
       { op: 'msix-entry', dev: 1, vector: 1, masked: true },
       { op: 'ring', from: 0, to: 1, vector: 1 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
       { op: 'msix-entry', dev: 1, vector: 1 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
       // the function mask
       { op: 'cfg', dev: 1, offset: 0x42, width: 2, value: 0xc000 },
       { op: 'ring', from: 0, to: 1, vector: 0 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
       { op: 'cfg', dev: 1, offset: 0x42, width: 2, value: 0x8000 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
       // Bus Master Enable clear: the DMA write goes nowhere
       { op: 'cfg', dev: 1, offset: 0x04, width: 2, value: 0x2 },
       { op: 'ring', from: 0, to: 1, vector: 0 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
       { op: 'cfg', dev: 1, offset: 0x04, width: 2, value: 0x6 },
       ...observe(1, 2),
       // MSI-X disabled (TCG: the event is dropped), then enabled again
       { op: 'cfg', dev: 1, offset: 0x42, width: 2, value: 0 },
       { op: 'ring', from: 0, to: 1, vector: 1 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
       { op: 'cfg', dev: 1, offset: 0x42, width: 2, value: 0x8000 },
-      ...observe(1, 2),
-      pba(1),
+      ...observeWithPba(1),
     ],
   },
   {
