@@ -11,6 +11,7 @@ import type { Host, Vm } from '../../src/index.ts';
 import * as L from '../../assembly/layout.ts';
 import * as R from '../../assembly/ring-layout.ts';
 import type { CaseEnv, CaseGroup } from './case.ts';
+import { until } from './helpers.ts';
 import { splitLayout } from '../../src/ring/virtqueue.ts';
 
 const DEVICE = 'ivshmem-doorbell,chardev=srv,vectors=1';
@@ -45,14 +46,6 @@ function canaries(bytes: Uint8Array, from: number, to: number): () => void {
     expect(bytes.subarray(from - 1024, from).every((b) => b === CANARY), 'nothing written before the ring').to.equal(true);
     expect(bytes.subarray(to, to + 1024).every((b) => b === CANARY), 'nothing written after the ring').to.equal(true);
   };
-}
-
-async function until(condition: () => boolean, what: string, budgetMs = 60_000): Promise<void> {
-  const deadline = performance.now() + budgetMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${budgetMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 // The hostile peer sets bit k of the word at PARTS_AT before it first writes into part k.
@@ -132,7 +125,7 @@ export const rings: CaseGroup = {
         const intact = canaries(bytes, RING_AT, RING_AT + R.RING_DATA + CAPACITY);
         let hostile: Vm | undefined;
         try {
-          await until(() => words[(RING_AT + R.RING_H_TAIL) / 4] > 100_000, 'the stream getting under way');
+          await until(() => words[(RING_AT + R.RING_H_TAIL) / 4] > 100_000, 'the stream getting under way', 60_000);
           hostile = await host.spawn({
             device: DEVICE, program: env.program('ring-hostile'),
             arg: { at: RING_AT, length: R.RING_DATA + CAPACITY, hot: [R.RING_H_HEAD, R.RING_H_SPACE_EVENT, R.RING_H_TAIL, R.RING_H_DATA_EVENT, R.RING_H_CAPACITY], doneAt: DONE_AT, victims: 2, startWhenAt: RING_AT + R.RING_H_TAIL, maxBursts: 20_000, seed: Date.now(), parts: MESSAGE_PARTS, partsAt: PARTS_AT },
@@ -169,7 +162,7 @@ export const rings: CaseGroup = {
         let hostile: Vm | undefined;
         try {
           const usedIdx = layout.used + 2;
-          await until(() => (words[(usedIdx & ~3) / 4] >>> ((usedIdx & 3) * 8) & 0xffff) > 100, 'requests getting under way');
+          await until(() => (words[(usedIdx & ~3) / 4] >>> ((usedIdx & 3) * 8) & 0xffff) > 100, 'requests getting under way', 60_000);
           const r = (x: number) => x - RING_AT;
           hostile = await host.spawn({
             device: DEVICE, program: env.program('ring-hostile'),
