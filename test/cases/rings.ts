@@ -114,6 +114,23 @@ export const rings: CaseGroup = {
       },
     },
     {
+      name: 'a virtqueue of N = 256, the largest whose state a guest\'s device block holds, carries 2,000 requests between VMs',
+      async run(env) {
+        const host = await env.host();
+        const count = 2000;
+        const [driver, device] = await pair(env, host, 'ring-virtqueue', [
+          { role: 'driver', count, size: 256, at: RING_AT },
+          { role: 'device', count, size: 256, at: RING_AT },
+        ]);
+        try {
+          const [d, v] = await Promise.all([driver.result, device.result]) as Required<SideResult>[];
+          expect([d.done, d.wrong, d.broken, v.done, v.broken, d.stalled, v.stalled]).to.deep.equal([count, 0, 0, count, 0, false, false]);
+        } finally {
+          await Promise.all([driver.terminate(), device.terminate()]);
+        }
+      },
+    },
+    {
       name: 'a hostile VM writes random bytes over a message ring while producer and consumer run',
       async run(env) {
         const host = await env.host();
