@@ -156,6 +156,23 @@ describe('message ring: batches, zero copy, event suppression', () => {
     expect(cbell.rings).toBe(1);
   });
 
+  test('read() copies a message of any length into any buffer, and nothing past it', () => {
+    const { producer, consumer } = ring(1024);
+    const aligned = new Uint8Array(1024);
+    const unaligned = new Uint8Array(1025).subarray(1);
+    const other = new Uint8Array(1024);
+    for (const len of [0, 1, 2, 3, 4, 5, 63, 64, 65, 255, 256, 257, 300]) {
+      for (const into of [aligned, unaligned, other, aligned]) {
+        into.fill(0xee);
+        producer.push(msg(len, len));
+        expect(consumer.read(into)).toBe(len);
+        consumer.release();
+        expect(into.subarray(0, len)).toEqual(msg(len, len));
+        expect(into.subarray(len).every((b) => b === 0xee), `nothing written past ${len} bytes`).toBe(true);
+      }
+    }
+  });
+
   test('reserve gives a view inside the ring; commit a shorter length', () => {
     const { producer, consumer } = ring(1 << 16);
     const view = producer.reserve(40000)!;
