@@ -41,7 +41,7 @@
 //           (drawn in src/server/inbox.ts, which owns it)
 //   +67136  ring states: private state blocks of the rings this device's guest program uses
 //           (DEV_RING_STATES_SIZE bytes; src/ring/guest-rings.ts hands them out)
-//   +68160  end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple)
+//   +75328  end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple: 76 KiB)
 
 export const LAYOUT_VERSION = 2;
 export const MAGIC = 0x57535649; // "IVSW" little-endian
@@ -185,8 +185,11 @@ export const INBOX_ENTRIES = 1024;
 export const INBOX_ENTRY_SIZE = 24;
 // ---- rings (section owned by assembly/ring.ts and src/ring/guest-rings.ts) ----
 // A guest program's ring states live in its own device block, where its peers cannot write.
+// A virtqueue's state grows with its size N (128 + 24N bytes: the driver's private free list and
+// chain lengths, the buffers of the chain just popped), so this bounds a guest's queues: 8 KiB
+// hold one of N = 256 beside 30 message-ring sides (64 bytes each).
 export const DEV_RING_STATES = DEV_INBOX + INBOX_ENTRIES_AT + INBOX_ENTRIES * INBOX_ENTRY_SIZE;
-export const DEV_RING_STATES_SIZE = 1024;
+export const DEV_RING_STATES_SIZE = 8192;
 // ---- end of rings ----
 export const DEVICE_BLOCK_SIZE = (DEV_RING_STATES + DEV_RING_STATES_SIZE + PAGE - 1) & ~(PAGE - 1);
 

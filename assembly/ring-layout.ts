@@ -78,6 +78,7 @@ export const RING_S_RESERVED = 28; // producer: bytes reserved, not yet committe
 export const RING_S_NOTIFIES = 32; // publishes that asked for a doorbell
 export const RING_S_SUPPRESSED = 36; // publishes the peer's event suppression spared
 export const RING_S_MESSAGES = 40; // messages pushed / popped
+export const RING_S_SEEN_TAIL = 44; // producer: the tail its last reserve found no room with
 export const RING_STATE_BYTES = 64;
 
 // Results (negative; a non-negative result is a value).

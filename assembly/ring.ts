@@ -34,7 +34,7 @@ import {
   RING_H_SPACE_EVENT, RING_H_TAIL, RING_H_DATA_EVENT, RING_DATA, RING_MIN_CAPACITY,
   RING_MAX_CAPACITY, RING_RECORD_HEADER, RING_PAD,
   RING_S_BASE, RING_S_CAPACITY, RING_S_INDEX, RING_S_PUBLISHED, RING_S_ERROR, RING_S_VIOLATIONS,
-  RING_S_LENGTH, RING_S_RESERVED, RING_S_NOTIFIES, RING_S_SUPPRESSED, RING_S_MESSAGES,
+  RING_S_LENGTH, RING_S_RESERVED, RING_S_NOTIFIES, RING_S_SUPPRESSED, RING_S_MESSAGES, RING_S_SEEN_TAIL,
   RING_STATE_BYTES, RING_EMPTY, RING_BROKEN, RING_BAD_ARGUMENT,
   E_RING_HEADER, E_RING_INDEX, E_RING_RECORD,
 } from './ring-layout';
@@ -108,7 +108,8 @@ export function ringAttach(s: u32, ring: u32, end: u32, producer: u32): i32 {
 // Reserves room for a message of len bytes: returns the payload's offset in the data area,
 // RING_EMPTY when there is no room yet, RING_BAD_ARGUMENT when len can never fit (> C - 4),
 // RING_BROKEN. When the message does not fit before the end, padding is added (privately: it is
-// published with the next ringPublish, which a producer does before it waits for room).
+// published with the next ringPublish, which a producer does before it waits for room). On
+// RING_EMPTY the tail it saw is kept (RING_S_SEEN_TAIL): that is the tail to sleep on.
 export function ringReserve(s: u32, len: u32): i32 {
   if (broken(s)) return RING_BROKEN;
   const capacity = get(s, RING_S_CAPACITY);
@@ -122,16 +123,21 @@ export function ringReserve(s: u32, len: u32): i32 {
   let offset = head & (capacity - 1);
   const contiguous = capacity - offset;
   if (record > contiguous) {
-    if (free < contiguous) return RING_EMPTY;
+    if (free < contiguous) return noRoom(s, tail);
     store<i32>(get(s, RING_S_BASE) + RING_DATA + offset, RING_PAD);
     head += contiguous;
     free -= contiguous;
     set(s, RING_S_INDEX, head);
     offset = 0;
   }
-  if (record > free) return RING_EMPTY;
+  if (record > free) return noRoom(s, tail);
   set(s, RING_S_RESERVED, len);
   return <i32>(offset + RING_RECORD_HEADER);
+}
+
+function noRoom(s: u32, tail: u32): i32 {
+  set(s, RING_S_SEEN_TAIL, tail);
+  return RING_EMPTY;
 }
 
 // Commits len <= the reserved length: the record becomes part of the next publish.
@@ -170,12 +176,17 @@ export function ringPublish(s: u32): i32 {
   return need ? 1 : 0;
 }
 
-// The producer is about to sleep until there is room: asks for a doorbell when tail moves, then
-// looks again. Returns 1 if tail already moved (do not sleep), 0 (sleep), RING_BROKEN.
-export function ringPrepareSpaceWait(s: u32, seenTail: u32): i32 {
+// The producer is about to sleep until there is room: asks for a doorbell when tail moves past
+// the tail its last reserve found no room with (RING_S_SEEN_TAIL), then looks again. Returns 1 if
+// tail moved since that reserve (do not sleep: there may be room), 0 (sleep, on that tail),
+// RING_BROKEN. The tail must be the reserve's, not a fresh load: a consumer that drained the
+// ring between the reserve and this call rang no one (nobody was asleep), and a fresh tail would
+// hide its release, so the producer would sleep beside an empty ring until its timeout.
+export function ringPrepareSpaceWait(s: u32): i32 {
   if (broken(s)) return RING_BROKEN;
-  atomic.store<u32>(word(s, RING_H_SPACE_EVENT), seenTail);
-  return atomic.load<u32>(word(s, RING_H_TAIL)) != seenTail ? 1 : 0;
+  const seen = get(s, RING_S_SEEN_TAIL);
+  atomic.store<u32>(word(s, RING_H_SPACE_EVENT), seen);
+  return atomic.load<u32>(word(s, RING_H_TAIL)) != seen ? 1 : 0;
 }
 
 // ---- consumer

@@ -32,9 +32,9 @@ export interface HostOptions {
    */
   maxPeers?: number;
   /**
-   * The accelerator the VMs run under, for what it changes in ivshmem-doorbell: 'kvm' (how
-   * ivshmem is usually run) keeps a doorbell that arrives before the guest enables MSI-X pending
-   * (irqfd); 'tcg' (the default for now) drops it.
+   * The accelerator the VMs run under, for what it changes in ivshmem-doorbell: 'kvm' (the
+   * default, how ivshmem is usually run) keeps a doorbell that arrives before the guest enables
+   * MSI-X pending (irqfd); 'tcg' (QEMU without KVM, and under qtest) drops it.
    */
   accel?: 'kvm' | 'tcg';
 }
@@ -142,7 +142,7 @@ export class Host implements RealizeHost {
     checkOptions('Host.create', options);
     const machine = checkMachine(options.machine ?? 'pc');
     const maxPeers = options.maxPeers === undefined ? DEFAULT_MAX_PEERS : checkInteger('maxPeers', options.maxPeers, 1, MAX_PEERS_LIMIT);
-    const accel = checkAccel(options.accel ?? 'tcg');
+    const accel = checkAccel(options.accel ?? 'kvm');
     const pages = memoryBytes(options.memory) / WASM_PAGE;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const module = await compileCore();
@@ -151,7 +151,7 @@ export class Host implements RealizeHost {
     return host;
   }
 
-  /** The accelerator given to Host.create ('tcg' unless said otherwise). */
+  /** The accelerator given to Host.create ('kvm' unless said otherwise). */
   get accel(): 'kvm' | 'tcg' {
     return new DataView(this.memory.buffer).getUint32(L.HEADER_ACCEL, true) === L.ACCEL_TCG ? 'tcg' : 'kvm';
   }

@@ -16,7 +16,7 @@ import type { Guest, WaitMode } from '../vm/guest.ts';
 import { vmDoorbell, type Doorbell } from './doorbell.ts';
 import { MessageConsumer, MessageProducer, formatMessageRing } from './message-ring.ts';
 import type { RingContext, RingRegion } from './ring-core.ts';
-import { VirtqueueDevice, VirtqueueDriver, type VirtqueueOptions } from './virtqueue.ts';
+import { VirtqueueDevice, VirtqueueDriver, isQueueSize, type VirtqueueOptions } from './virtqueue.ts';
 
 export interface GuestRingOptions {
   /** the ring's offset in the shared memory (default 0) */
@@ -31,6 +31,9 @@ export interface GuestRingOptions {
 
 // State bytes handed out per device block; a VM's blocks are its own, so a counter per device.
 const used = new WeakMap<Device, number>();
+
+/** The largest guest virtqueue: its state (128 + 24N bytes) fits the device block's ring states. */
+export const MAX_GUEST_QUEUE = 2 ** Math.floor(Math.log2((L.DEV_RING_STATES_SIZE - R.VQ_STATE_HEADER) / (R.VQ_SCRATCH_SIZE + R.VQ_PER_DESC_SIZE)));
 
 export class GuestRings {
   readonly context: RingContext;
@@ -47,13 +50,20 @@ export class GuestRings {
 
   /** Claims `bytes` of private state in this VM's device block. */
   state(bytes: number): number {
+    return this.claim(bytes, `${bytes} bytes of ring state`, (at) => at);
+  }
+
+  // Makes a ring side over private state in this VM's device block; the bytes are claimed only
+  // once it is made, so a side refused for a bad argument takes nothing.
+  private claim<T>(bytes: number, what: string, make: (state: number) => T): T {
     const taken = used.get(this.vm.device) ?? 0;
     const size = (bytes + 15) & ~15;
-    if (taken + size > L.DEV_RING_STATES_SIZE) {
-      throw new QemuError(`no room for ${bytes} more bytes of ring state (${L.DEV_RING_STATES_SIZE - taken} of ${L.DEV_RING_STATES_SIZE} left in the device block)`);
+    if (!(taken + size <= L.DEV_RING_STATES_SIZE)) {
+      throw new QemuError(`${what} needs ${bytes} bytes of private state, and this VM's device block has ${L.DEV_RING_STATES_SIZE - taken} of its ${L.DEV_RING_STATES_SIZE} left: a guest's ring states live there, where no peer writes, and a virtqueue of size N takes 128 + 24N bytes (so at most N = ${MAX_GUEST_QUEUE} in a guest)`);
     }
+    const side = make(this.vm.device.block + L.DEV_RING_STATES + taken);
     used.set(this.vm.device, taken + size);
-    return this.vm.device.block + L.DEV_RING_STATES + taken;
+    return side;
   }
 
   /** Lays out an empty message ring of `capacity` bytes at `at`. */
@@ -62,17 +72,24 @@ export class GuestRings {
   }
 
   producer(options: GuestRingOptions = {}): MessageProducer {
-    return new MessageProducer(this.context, { region: this.region, at: options.at, state: this.state(R.RING_STATE_BYTES), doorbell: this.doorbell(options), name: `message ring at ${options.at ?? 0} (producer, VM ${this.vm.id})` });
+    const name = `message ring at ${options.at ?? 0} (producer, VM ${this.vm.id})`;
+    return this.claim(R.RING_STATE_BYTES, name, (state) => new MessageProducer(this.context, { region: this.region, at: options.at, state, doorbell: this.doorbell(options), name }));
   }
 
   consumer(options: GuestRingOptions = {}): MessageConsumer {
-    return new MessageConsumer(this.context, { region: this.region, at: options.at, state: this.state(R.RING_STATE_BYTES), doorbell: this.doorbell(options), name: `message ring at ${options.at ?? 0} (consumer, VM ${this.vm.id})` });
+    const name = `message ring at ${options.at ?? 0} (consumer, VM ${this.vm.id})`;
+    return this.claim(R.RING_STATE_BYTES, name, (state) => new MessageConsumer(this.context, { region: this.region, at: options.at, state, doorbell: this.doorbell(options), name }));
   }
 
-  /** A virtqueue's driver or device side in the shared memory (addresses are BAR2 offsets). */
+  /** A virtqueue's driver or device side in the shared memory (addresses are BAR2 offsets); N <= 256. */
   virtqueue(side: 'driver' | 'device', options: Omit<VirtqueueOptions, 'core' | 'buffer' | 'region' | 'state'>): VirtqueueDriver | VirtqueueDevice {
-    const full = { ...this.context, ...options, region: this.region, state: this.state(VirtqueueDriver.stateBytes(options.size)) };
-    return side === 'driver' ? new VirtqueueDriver(full) : new VirtqueueDevice(full);
+    const name = options.name ?? `virtqueue (${side} side, VM ${this.vm.id})`;
+    // An impossible size is refused for what it is, before it is weighed against the room left.
+    const bytes = isQueueSize(options.size) ? VirtqueueDriver.stateBytes(options.size) : 0;
+    return this.claim(bytes, `a virtqueue of size ${options.size}`, (state) => {
+      const full = { ...this.context, ...options, name, region: this.region, state };
+      return side === 'driver' ? new VirtqueueDriver(full) : new VirtqueueDevice(full);
+    });
   }
 
   private doorbell(options: GuestRingOptions): Doorbell {

@@ -20,7 +20,7 @@ export interface RingCore {
   ringCommit(state: number, len: number): number;
   ringWrite(state: number, len: number): number;
   ringPublish(state: number): number;
-  ringPrepareSpaceWait(state: number, seenTail: number): number;
+  ringPrepareSpaceWait(state: number): number;
   ringPeek(state: number): number;
   ringConsume(state: number): void;
   ringRead(state: number): number;

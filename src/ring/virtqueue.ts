@@ -29,6 +29,11 @@ export function splitLayout(size: number, at = 0): SplitLayout {
   return { desc, avail, used, bytes: used + 6 + 8 * size - at };
 }
 
+/** A virtqueue size: a power of two, 1..32768. */
+export function isQueueSize(size: unknown): size is number {
+  return typeof size === 'number' && Number.isInteger(size) && size >= 1 && size <= R.VQ_MAX_SIZE && (size & (size - 1)) === 0;
+}
+
 export interface VirtqueueOptions extends RingContext {
   /** the queue's guest physical address space */
   region: RingRegion;
@@ -59,7 +64,7 @@ abstract class VirtqueueSide {
   constructor(protected readonly context: RingContext, options: VirtqueueOptions, driver: boolean) {
     this.name = options.name ?? `virtqueue (${driver ? 'driver' : 'device'} side)`;
     const size = options.size;
-    if (!Number.isInteger(size) || size < 1 || size > R.VQ_MAX_SIZE || (size & (size - 1)) !== 0) {
+    if (!isQueueSize(size)) {
       throw new QemuError(`${this.name}: queue size ${size} is not a power of two between 1 and ${R.VQ_MAX_SIZE}`);
     }
     checkRegion(this.name, context.buffer, options.region);

@@ -9,6 +9,7 @@ import { RingBrokenError } from '../../src/ring/ring-core.ts';
 import { AccessError, QemuError } from '../../src/errors.ts';
 import * as R from '../../assembly/ring-layout.ts';
 import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
+import { CODE, nextMessage, reserve } from './ring-rules.ts';
 
 const ctx = await ringMemory();
 const dv = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, REGION.size);
@@ -155,6 +156,23 @@ describe('message ring: batches, zero copy, event suppression', () => {
     expect(cbell.rings).toBe(1);
   });
 
+  test('read() copies a message of any length into any buffer, and nothing past it', () => {
+    const { producer, consumer } = ring(1024);
+    const aligned = new Uint8Array(1024);
+    const unaligned = new Uint8Array(1025).subarray(1);
+    const other = new Uint8Array(1024);
+    for (const len of [0, 1, 2, 3, 4, 5, 63, 64, 65, 255, 256, 257, 300]) {
+      for (const into of [aligned, unaligned, other, aligned]) {
+        into.fill(0xee);
+        producer.push(msg(len, len));
+        expect(consumer.read(into)).toBe(len);
+        consumer.release();
+        expect(into.subarray(0, len)).toEqual(msg(len, len));
+        expect(into.subarray(len).every((b) => b === 0xee), `nothing written past ${len} bytes`).toBe(true);
+      }
+    }
+  });
+
   test('reserve gives a view inside the ring; commit a shorter length', () => {
     const { producer, consumer } = ring(1 << 16);
     const view = producer.reserve(40000)!;
@@ -188,6 +206,80 @@ describe('message ring: sleeping with the futex doorbell', () => {
     expect(await pending).toEqual(msg(7, 7));
     expect(producer.notifies).toBe(1);
   }, 30_000);
+});
+
+describe('message ring: no lost wake-up, wherever the other side steps in', () => {
+  // The waiting side (pushWait on a full ring, popWait on an empty one) runs alone; the other side
+  // makes its one move (drains the ring / pushes a message) right after the waiting side's k-th
+  // call into the core, for every k, or while it sleeps. Then it goes idle (it waits for the
+  // first side). Whenever the waiting side sleeps, its doorbell must have been rung and the word
+  // a futex sleeps on must have moved from the value it sleeps on: otherwise it would sleep its
+  // whole timeout (the stall seen between VM workers under load).
+  type Mode = 'sync' | 'async';
+
+  /** ctx with a core that runs `after()` when the `k`-th call into it returns (k counted from arm()). */
+  function steppedCore(k: number, after: () => void) {
+    let calls = -Infinity;
+    const core = Object.fromEntries(Object.entries(ctx.core).map(([name, f]) => [name, typeof f !== 'function' ? f : (...args: number[]) => {
+      const result = (f as (...a: number[]) => number)(...args);
+      if (++calls === k) after();
+      return result;
+    }])) as unknown as typeof ctx.core;
+    return { context: { core, buffer: ctx.buffer }, arm: () => { calls = 0; } };
+  }
+
+  /** A doorbell for the waiting side: each sleep lets the other side move (if it has not yet), then checks it was woken. */
+  function sleeper(other: { k: number; moved: boolean; move(): void; rings(): number }, wrong: string[]) {
+    const sleep = (word: Int32Array, index: number, expected: number) => {
+      if (!other.moved) other.move();
+      if (other.rings() === 0) wrong.push(`slept with no doorbell coming (k=${other.k})`);
+      if (Atomics.load(word, index) === expected) wrong.push(`a futex would sleep: word ${index} is still ${expected} (k=${other.k})`);
+      return true;
+    };
+    return { ring() {}, wait: sleep, waitAsync: async (w: Int32Array, i: number, e: number) => sleep(w, i, e) } satisfies Doorbell;
+  }
+
+  async function producerWaits(k: number, mode: Mode, wrong: string[]) {
+    formatMessageRing(ctx, REGION, 256);
+    const cbell = countingDoorbell();
+    const consumer = new MessageConsumer(ctx, { region: REGION, state: STATE_B, doorbell: cbell });
+    const other = { k, moved: false, move() { other.moved = true; consumer.popBatch(); }, rings: () => cbell.rings };
+    const { context, arm } = steppedCore(k, () => { if (!other.moved) other.move(); });
+    const producer = new MessageProducer(context, { region: REGION, state: STATE_A, doorbell: sleeper(other, wrong) });
+    while (producer.push(msg(40, 1)));
+    arm();
+    const pushed = mode === 'sync' ? producer.pushWait(msg(40, 2), { timeoutMs: 60_000 }) : await producer.pushAsync(msg(40, 2), { timeoutMs: 60_000 });
+    expect(pushed).toBe(true);
+    expect(other.moved).toBe(true);
+  }
+
+  async function consumerWaits(k: number, mode: Mode, wrong: string[]) {
+    formatMessageRing(ctx, REGION, 256);
+    const pbell = countingDoorbell();
+    const producer = new MessageProducer(ctx, { region: REGION, state: STATE_A, doorbell: pbell });
+    const other = { k, moved: false, move() { other.moved = true; producer.push(msg(40, 3)); }, rings: () => pbell.rings };
+    const { context, arm } = steppedCore(k, () => { if (!other.moved) other.move(); });
+    const consumer = new MessageConsumer(context, { region: REGION, state: STATE_B, doorbell: sleeper(other, wrong) });
+    // Some traffic first, so that the indices are not at 0 and the padding path is taken.
+    for (let i = 0; i < 5; i++) { producer.push(msg(40, i)); consumer.pop(); }
+    arm();
+    const got = mode === 'sync' ? consumer.popWait({ timeoutMs: 60_000 }) : await consumer.popAsync({ timeoutMs: 60_000 });
+    expect(got).toEqual(msg(40, 3));
+  }
+
+  for (const mode of ['sync', 'async'] as const) {
+    test(`${mode === 'sync' ? 'pushWait' : 'pushAsync'}: the consumer draining the full ring at any step`, async () => {
+      const wrong: string[] = [];
+      for (let k = 0; k <= 12; k++) await producerWaits(k, mode, wrong);
+      expect(wrong).toEqual([]);
+    });
+
+    test(`${mode === 'sync' ? 'popWait' : 'popAsync'}: the producer pushing into the empty ring at any step`, async () => {
+      const wrong: string[] = [];
+      for (let k = 0; k <= 12; k++) await consumerWaits(k, mode, wrong);
+      expect(wrong).toEqual([]);
+    });
+  }
 });
 
 describe('message ring: against a plain array model', () => {
@@ -332,5 +424,82 @@ describe('message ring: a peer breaking the rules', () => {
     const { producer } = ring(256);
     dv.setUint32(R.RING_H_TAIL, 8, true);
     expectBroken(producer, () => producer.push(msg(4, 1)), R.E_RING_INDEX);
+  });
+});
+
+describe('message ring: random bytes over the ring while the other side runs, against the rules of docs/rings.md', () => {
+  // The peer scribbles anywhere in the header and data area, or right on the words that matter;
+  // after each scribble the victim makes its next call, and test/node/ring-rules.ts (written from
+  // docs/rings.md alone) says what it must do: report a violation (with one of the codes the
+  // broken rules have), or accept exactly the data the bytes hold. So every violation is reported
+  // (never missed, never made up) and nothing else is read.
+  const CAPACITY = 256;
+  const hot = [R.RING_H_HEAD, R.RING_H_TAIL, R.RING_H_SPACE_EVENT, R.RING_H_DATA_EVENT, R.RING_DATA, R.RING_DATA + 64, R.RING_DATA + 128];
+  const le32 = (x: number) => Uint8Array.of(x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, x >>> 24);
+  const recordAt = fc.integer({ min: 0, max: CAPACITY / 4 - 1 }).map((k) => R.RING_DATA + 4 * k);
+  const scribble = fc.oneof(
+    fc.record({ at: fc.oneof(fc.integer({ min: 64, max: R.RING_DATA + CAPACITY - 1 }), fc.constantFrom(...hot)), bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }) }),
+    // plausible words: padding or a short length at a record boundary, an index a few records on
+    fc.record({ at: recordAt, bytes: fc.oneof(fc.constant(le32(0xffffffff)), fc.integer({ min: 0, max: CAPACITY }).map(le32)) }),
+    fc.record({ at: fc.constantFrom(R.RING_H_HEAD, R.RING_H_TAIL), bytes: fc.integer({ min: 0, max: 2 * CAPACITY }).map((x) => Uint8Array.of(x & 0xff)) }),
+  );
+  const step = fc.record({ lens: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 3 }), scribbles: fc.array(scribble, { maxLength: 2 }) });
+  const view = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, R.RING_DATA + CAPACITY);
+  const scribbleNow = (scribbles: { at: number; bytes: Uint8Array }[]) => {
+    for (const w of scribbles) ctx.bytes.set(w.bytes.subarray(0, R.RING_DATA + CAPACITY - w.at), REGION.offset + w.at);
+  };
+  const peerDoes = (f: () => void) => { try { f(); } catch (e) { if (!(e instanceof RingBrokenError)) throw e; } };
+
+  test('the consumer: every message it accepts is what the bytes hold; every bad index or record is reported with its code', () => {
+    const seen = new Set<number>();
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
+      const { producer, consumer } = ring(CAPACITY, (start & ~3) >>> 0);
+      let tail = (start & ~3) >>> 0;
+      let serial = 0;
+      for (const { lens, scribbles } of steps) {
+        peerDoes(() => { for (const len of lens) producer.push(msg(len, serial++)); });
+        scribbleNow(scribbles);
+        const want = nextMessage(view, CAPACITY, tail);
+        if ('violations' in want) {
+          expect(() => consumer.pop()).toThrow(RingBrokenError);
+          expect(want.violations).toContain(consumer.error);
+          expect(consumer.violations).toBe(1);
+          seen.add(consumer.error);
+          return;
+        }
+        expect(consumer.pop()).toEqual(want.ok.message);
+        tail = want.ok.tail;
+      }
+      expect(consumer.broken).toBe(false);
+    }), { numRuns: 500 });
+    // the scribbles did reach both kinds of violation
+    expect([...seen].sort()).toEqual([CODE.E_RING_INDEX, CODE.E_RING_RECORD]);
+  });
+
+  test('the producer: it writes exactly when the rules say there is room; a bad tail is reported with its code', () => {
+    let brokenRuns = 0;
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
+      const { producer, consumer } = ring(CAPACITY, (start & ~3) >>> 0);
+      let head = (start & ~3) >>> 0;
+      let serial = 0;
+      for (const { lens, scribbles } of steps) {
+        peerDoes(() => { consumer.popBatch(lens.length); });
+        scribbleNow(scribbles);
+        const len = lens[0] ?? 60;
+        const want = reserve(view, CAPACITY, head, len);
+        if ('violations' in want) {
+          expect(() => producer.push(msg(len, serial))).toThrow(RingBrokenError);
+          expect(want.violations).toContain(producer.error);
+          expect(producer.violations).toBe(1);
+          brokenRuns++;
+          return;
+        }
+        expect(producer.push(msg(len, serial++))).toBe(want.ok.written);
+        if (want.ok.head !== head) expect(view.getUint32(R.RING_H_HEAD, true), 'published: the record, and any padding before it').toBe(want.ok.head);
+        head = want.ok.head;
+      }
+      expect(producer.broken).toBe(false);
+    }), { numRuns: 500 });
+    expect(brokenRuns).toBeGreaterThan(20);
   });
 });

@@ -8,6 +8,7 @@ import { VirtqueueDevice, VirtqueueDriver, splitLayout } from '../../src/ring/vi
 import { RingBrokenError } from '../../src/ring/ring-core.ts';
 import * as R from '../../assembly/ring-layout.ts';
 import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
+import { CODE, popChain, takeUsed } from './ring-rules.ts';
 
 const ctx = await ringMemory();
 const dv = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, REGION.size);
@@ -125,61 +126,94 @@ describe('a hostile device: the driver refuses', () => {
   });
 });
 
-describe('random bytes over the shared parts while the other side runs', () => {
-  // Each step either runs an honest operation or lets the peer scribble random bytes at a random
-  // place of the queue's parts. Whatever happens: only RingBrokenError, buffers inside the
-  // region, and once broken, the side stays broken with its first violation counted.
-  // The peer scribbles between the honest side's writes and the victim's reads: anywhere in the
-  // queue's parts, or right on the words that matter most (indices, ring entries, descriptors).
+describe('random bytes over the shared parts while the other side runs, against the rules of docs/rings.md', () => {
+  // Each step runs an honest operation of the peer, lets the peer scribble random bytes at a
+  // random place of the queue's parts (or right on the words that matter most: indices, ring
+  // entries, descriptors), then makes the victim's next call. test/node/ring-rules.ts, written
+  // from docs/rings.md alone, says what that call must do: report a violation (one of the codes of
+  // the rules the bytes break), or return exactly the chain / used entry the bytes hold. So every
+  // violation is reported, with its documented code, and nothing else is read.
   const hot = [layout.avail + 2, layout.avail + 4, layout.used + 2, layout.used + 4, layout.used + 8, layout.desc, layout.desc + 8, layout.desc + 12];
-  const scribble = fc.record({
-    at: fc.oneof(fc.integer({ min: 0, max: layout.bytes - 1 }), fc.constantFrom(...hot)),
-    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
-  });
-  const step = fc.array(scribble, { maxLength: 2 });
+  const scribble = fc.oneof(
+    fc.record({
+      at: fc.oneof(fc.integer({ min: 0, max: layout.bytes - 1 }), fc.constantFrom(...hot)),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+    }),
+    // plausible flags and next of one descriptor: the way to loops and writable-before-readable
+    fc.record({
+      at: fc.integer({ min: 0, max: SIZE - 1 }).map((i) => layout.desc + 16 * i + 12),
+      bytes: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: SIZE - 1 })).map(([flags, next]) => Uint8Array.of(flags, 0, next, 0)),
+    }),
+  );
+  const step = fc.record({ indirect: fc.boolean(), scribbles: fc.array(scribble, { maxLength: 2 }) });
+  const region = new DataView(ctx.buffer as SharedArrayBuffer, REGION.offset, REGION.size);
+  const at = { size: SIZE, ...layout };
   for (const side of ['device', 'driver'] as const) {
     test(`the ${side} side`, () => {
-      let brokenRuns = 0;
+      const codes = new Set<number>();
       fc.assert(fc.property(fc.boolean(), fc.array(step, { maxLength: 40 }), (eventIdx, steps) => {
         const { driver, device } = queue(eventIdx);
         const victim = side === 'device' ? device : driver;
         const peerDoes = (f: () => void) => { try { f(); } catch (e) { if (!(e instanceof RingBrokenError)) throw e; } };
+        let last = 0;
+        const inFlight = new Map<number, number>();
         let n = 0;
-        for (const scribbles of steps) {
+        for (const { indirect, scribbles } of steps) {
           const scribbleNow = () => { for (const w of scribbles) ctx.bytes.set(w.bytes.subarray(0, layout.bytes - w.at), REGION.offset + w.at); };
-          try {
-            if (side === 'device') {
-              peerDoes(() => { driver.add([{ addr: DATA + (n++ % 64) * 32, len: 32 }], [{ addr: DATA + 0x4000, len: 64 }]); driver.publish(); driver.getUsed(); });
-              scribbleNow();
-              const chain = device.pop();
-              if (chain) {
-                for (const b of [...chain.out, ...chain.in]) expect(b.addr + b.len).toBeLessThanOrEqual(REGION.size);
-                device.push(chain.head, 0);
-                device.publish();
-              }
-            } else {
-              driver.add([{ addr: DATA, len: 8 }], [{ addr: DATA + 0x100, len: 64 }]);
+          if (side === 'device') {
+            peerDoes(() => {
+              const slot = DATA + (n++ % 64) * 32;
+              driver.add([{ addr: slot, len: 16 }], [{ addr: slot + 16, len: 16 }], indirect ? { indirect: DATA + 0x4000 + (n % SIZE) * 32 } : {});
               driver.publish();
-              peerDoes(() => { const c = device.pop(); if (c) { device.push(c.head, 64); device.publish(); } });
-              scribbleNow();
-              const got = driver.getUsed();
-              if (got) { expect(got.head).toBeLessThan(SIZE); expect(got.len).toBeLessThanOrEqual(64); }
+              driver.getUsed();
+            });
+            scribbleNow();
+            const want = popChain(region, at, last);
+            if ('violations' in want) {
+              expect(() => device.pop()).toThrow(RingBrokenError);
+              expect(want.violations).toContain(device.error);
+              break;
             }
-          } catch (error) {
-            if (!(error instanceof RingBrokenError)) throw error;
-            expect(victim.broken).toBe(true);
-            break;
+            const chain = device.pop();
+            expect(chain).toEqual(want.ok);
+            if (chain) {
+              last++;
+              device.push(chain.head, 0);
+              device.publish();
+            }
+          } else {
+            const head = driver.add([{ addr: DATA, len: 8 }], [{ addr: DATA + 0x100, len: 64 }]);
+            if (head !== null) inFlight.set(head, 64);
+            driver.publish();
+            peerDoes(() => { const c = device.pop(); if (c) { device.push(c.head, 64); device.publish(); } });
+            scribbleNow();
+            const want = takeUsed(region, at, last, inFlight);
+            if ('violations' in want) {
+              expect(() => driver.getUsed()).toThrow(RingBrokenError);
+              expect(want.violations).toContain(driver.error);
+              break;
+            }
+            const got = driver.getUsed();
+            expect(got).toEqual(want.ok);
+            if (got) { last++; inFlight.delete(got.head); }
           }
         }
         if (victim.broken) {
-          brokenRuns++;
+          codes.add(victim.error);
           expect(victim.violations).toBe(1);
-          expect(victim.error).toBeGreaterThan(0);
+          // broken for good: the next call reports the same, counts nothing more, reads and writes nothing
+          const before = regionCopy();
+          expect(() => (side === 'device' ? device.pop() : driver.getUsed())).toThrow(RingBrokenError);
+          expect(victim.violations).toBe(1);
+          expect(Buffer.compare(regionCopy(), before)).toBe(0);
         }
         expect(driver.numFree).toBeLessThanOrEqual(SIZE);
       }), { numRuns: 400 });
-      // The scribbles do break queues: the runs above exercised the refusals, not only the happy path.
-      expect(brokenRuns).toBeGreaterThan(20);
+      // The scribbles reach the refusals, not only the happy path: every code this side can report.
+      const possible = side === 'device'
+        ? [CODE.E_AVAIL_IDX, CODE.E_HEAD, CODE.E_DESC_RANGE, CODE.E_DESC_LEN, CODE.E_LOOP, CODE.E_NEXT, CODE.E_INDIRECT, CODE.E_ORDER]
+        : [CODE.E_USED_IDX, CODE.E_USED_ID, CODE.E_USED_LEN];
+      expect([...codes].sort((a, b) => a - b)).toEqual(possible.sort((a, b) => a - b));
     });
   }
 });

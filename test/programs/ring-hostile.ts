@@ -1,7 +1,10 @@
 // A hostile peer: writes random bytes over [at, at + length) of BAR2 (a ring's header, indices,
 // descriptors, data) in bursts, a quarter of them aimed at the `hot` offsets (indices, event
 // words), until `doneAt` counts `victims` finished sides or `maxBursts` bursts have been written.
-// It starts once the word at `startWhenAt` is non-zero (the stream is under way).
+// It starts once the word at `startWhenAt` is non-zero (the stream is under way). Before it first
+// writes into one of the `parts` (offsets from `at`), it sets that part's bit in the word at
+// `partsAt`: a victim that reads the word when it breaks knows which parts had been written by
+// then (sequentially consistent atomics: a write that caused the violation has its bit visible).
 import type { Guest } from '../../src/index.ts';
 
 export interface HostileArg {
@@ -13,6 +16,9 @@ export interface HostileArg {
   startWhenAt: number;
   maxBursts: number;
   seed: number;
+  /** [from, to) offsets from `at`; bit k of the word at partsAt is set before part k is first written */
+  parts: [number, number][];
+  partsAt: number;
 }
 
 export default async function main(vm: Guest, arg: HostileArg) {
@@ -33,6 +39,7 @@ export default async function main(vm: Guest, arg: HostileArg) {
       const hot = random() % 4 === 0;
       const offset = hot ? arg.hot[random() % arg.hot.length] : random() % arg.length;
       const n = 1 + (random() % Math.min(8, arg.length - offset));
+      arg.parts.forEach(([from, to], k) => { if (offset < to && offset + n > from) Atomics.or(words, (base + arg.partsAt) / 4, 1 << k); });
       for (let j = 0; j < n; j++) bytes[base + arg.at + offset + j] = random() & 0xff;
       writes++;
     }

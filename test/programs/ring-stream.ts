@@ -20,6 +20,8 @@ export interface RingStreamArg {
   doneAt?: number;
   /** the other side's ID; default: the first other peer (enough when only two VMs share the server) */
   peer?: number;
+  /** BAR2 offset of the hostile peer's word of parts written (test/programs/ring-hostile.ts) */
+  partsAt?: number;
 }
 
 export interface RingStreamResult {
@@ -32,6 +34,9 @@ export interface RingStreamResult {
   notifies: number;
   suppressed: number;
   sleeps: number;
+  /** the hostile peer's parts written, as seen when this side broke / accepted its first corrupt message */
+  partsAtBreak?: number;
+  partsAtCorrupt?: number;
 }
 
 /** Message i: (i * 7919) % 300 bytes, byte k = (i + k) & 0xff, so any damage shows. */
@@ -47,6 +52,7 @@ export default async function main(vm: Guest, arg: RingStreamArg): Promise<RingS
   const rings = guestRings(vm);
   const stallMs = arg.stallMs ?? 20_000;
   const peer = arg.peer ?? await someOtherPeer(vm);
+  const partsWritten = () => arg.partsAt === undefined ? undefined : Atomics.load(new Int32Array(vm.device.memoryBar.bytes!.buffer, vm.device.sharedMemory!.offset + arg.partsAt, 1), 0);
   const result: RingStreamResult = { role: arg.role, moved: 0, corrupt: 0, broken: 0, violations: 0, stalled: false, notifies: 0, suppressed: 0, sleeps: 0 };
   let side: MessageProducer | MessageConsumer;
   if (arg.role === 'producer') {
@@ -67,12 +73,15 @@ export default async function main(vm: Guest, arg: RingStreamArg): Promise<RingS
         const m = side.popWait({ timeoutMs: stallMs });
         if (!m) { result.stalled = true; break; }
         const want = message(i);
-        if (m.length !== want.length || m.some((b, k) => b !== want[k])) result.corrupt++;
+        if (m.length !== want.length || m.some((b, k) => b !== want[k])) {
+          if (result.corrupt++ === 0) result.partsAtCorrupt = partsWritten();
+        }
       }
       result.moved++;
     }
   } catch (error) {
     if (!(error instanceof RingBrokenError)) throw error;
+    result.partsAtBreak = partsWritten();
   }
   result.broken = side.error;
   result.violations = side.violations;

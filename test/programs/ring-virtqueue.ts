@@ -17,6 +17,8 @@ export interface RingVirtqueueArg {
   at: number;
   stallMs?: number;
   doneAt?: number;
+  /** BAR2 offset of the hostile peer's word of parts written (test/programs/ring-hostile.ts) */
+  partsAt?: number;
 }
 
 export default async function main(vm: Guest, arg: RingVirtqueueArg) {
@@ -37,7 +39,7 @@ export default async function main(vm: Guest, arg: RingVirtqueueArg) {
     q = rings.virtqueue('device', { size: arg.size, layout, eventIdx: true }) as VirtqueueDevice;
     announceReady(vm);
   }
-  const result = { role: arg.role, done: 0, wrong: 0, broken: 0, violations: 0, stalled: false, notifies: 0, suppressed: 0 };
+  const result = { role: arg.role, done: 0, wrong: 0, broken: 0, violations: 0, stalled: false, notifies: 0, suppressed: 0, partsAtBreak: undefined as number | undefined };
   let progress = performance.now();
   const idle = () => {
     if (performance.now() - progress > stallMs) return false;
@@ -90,6 +92,7 @@ export default async function main(vm: Guest, arg: RingVirtqueueArg) {
     }
   } catch (error) {
     if (!(error instanceof RingBrokenError)) throw error;
+    if (arg.partsAt !== undefined) result.partsAtBreak = Atomics.load(new Int32Array(rings.context.buffer, rings.region.offset + arg.partsAt, 1), 0);
   }
   Object.assign(result, { broken: q.error, violations: q.violations, notifies: q.notifies, suppressed: q.suppressed });
   if (arg.doneAt !== undefined) Atomics.add(new Int32Array(rings.context.buffer, rings.region.offset + arg.doneAt, 1), 0, 1);
