@@ -27,7 +27,7 @@ export interface Setup {
   accel: Accel;
 }
 
-export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'tcg' };
+export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'kvm' };
 export const SOCKET = '/tmp/ivshmem_socket';
 /** How long a program asked to stop may take before its VM is terminated. */
 export const STOP_GRACE_MS = 1500;
