@@ -128,3 +128,31 @@ test('a scenario VM opens with the program it runs (the scenario\'s own), and Ru
   await expect(console2.locator('div').filter({ hasText: 'VM 2 joined the ring' })).toHaveCount(2, { timeout: 30_000 });
   expect(errors).toEqual([]);
 });
+
+test('a scenario program that imports a file runs again from the editor while unchanged; edited, it says why it cannot', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.goto('/index.html');
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('frame-relay');
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  // web/scenarios/frame-relay.guest.ts imports its layout from ./frame-relay.layout.ts
+  const editor = program(page, 1).locator('.cm-content');
+  await expect(editor).toContainText("from './frame-relay.layout.ts'", { timeout: 30_000 });
+  const console1 = program(page, 1).getByLabel('VM 1 console');
+  await program(page, 1).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  await expect(console1).toContainText('--- run', { timeout: 30_000 });
+  await expect(program(page, 1).locator('.state')).toHaveText('running', { timeout: 30_000 });
+  await expect(console1.locator('.err')).toHaveCount(0);
+  // Frames still flow: the consumer's count moves on after the producer's restart.
+  await page.getByRole('tab', { name: 'Workbench' }).click();
+  const frames = async () => Number(await page.locator('[data-fps]').getAttribute('data-fps'));
+  await expect.poll(frames, { timeout: 60_000 }).toBeGreaterThan(0);
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.insertText('\n// edited\n');
+  await program(page, 1).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  await expect(console1).toContainText('cannot import ./frame-relay.layout.ts', { timeout: 30_000 });
+  expect(errors).toEqual([]);
+});

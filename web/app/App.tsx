@@ -48,7 +48,12 @@ function showProgram(entry: VmEntry): void {
     return;
   }
   entry.programArg = running!.arg;
-  void loading.then((text) => { if (!entry.source.value) entry.source.value = text; });
+  const url = (running as { url: string }).url;
+  void loading.then((text) => {
+    if (entry.source.value) return;
+    entry.source.value = text;
+    entry.origin = { url, source: text };
+  });
 }
 
 export const wb = new Workbench();

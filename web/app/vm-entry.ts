@@ -29,6 +29,18 @@ export class VmEntry {
   readonly source = signal('');
   /** what the playground passes as `arg` when it runs that text (a scenario program's argument) */
   programArg: unknown;
+  /**
+   * The app's own program the editor was filled with (a scenario's guest program): while the text
+   * is unchanged the playground runs it from its URL, where its imports resolve.
+   */
+  origin: { url: string; source: string } | undefined;
+
+  /** What the playground's Run starts: the editor's text, or the unchanged program from its URL. */
+  programToRun(): Program {
+    const text = this.source.value;
+    if (this.origin && this.origin.source === text) return { kind: 'url', url: this.origin.url, arg: this.programArg, name: 'playground.ts' };
+    return { kind: 'source', source: text, name: 'playground.ts', arg: this.programArg };
+  }
 
   constructor(
     readonly vm: Vm,

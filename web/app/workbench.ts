@@ -124,6 +124,12 @@ export class Workbench {
         entry.say(compiled.error, true, compiled.line);
         return;
       }
+      // The text runs from a Blob URL, against which a relative import means nothing.
+      const relative = /\bfrom\s+['"](\.\.?\/[^'"]*)['"]/.exec(compiled.code);
+      if (relative) {
+        entry.say(`a program run from the editor cannot import ${relative[1]} (it runs from a Blob URL, not from its file): inline what it needs`, true);
+        return;
+      }
       const old = this.urls.get(entry);
       if (old) URL.revokeObjectURL(old);
       url = URL.createObjectURL(new Blob([compiled.code], { type: 'text/javascript' }));
@@ -160,6 +166,7 @@ export class Workbench {
     fresh.console.value = entry.console.value;
     fresh.source.value = entry.source.value;
     fresh.programArg = entry.programArg;
+    fresh.origin = entry.origin;
     if (index >= 0) {
       const list = this.vms.value.filter((v) => v !== fresh);
       list.splice(index, 0, fresh);

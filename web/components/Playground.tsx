@@ -15,7 +15,7 @@ function VmProgram({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   const run = async () => {
     const current = running ? await wb.stop(entry) : entry;
     current.say(`--- run (${current.device})`);
-    wb.run(current, { kind: 'source', source: current.source.value, name: 'playground.ts', arg: current.programArg });
+    wb.run(current, current.programToRun());
   };
   return (
     <section class="program" aria-label={`${name} program`}>
@@ -87,7 +87,7 @@ export function Playground({ wb, session, onLoad }: { wb: Workbench; session: ()
   return (
     <div class="playground">
       <div class="toolbar">
-        <button type="button" onClick={() => vms.forEach((e) => { e.say(`--- run (${e.device})`); void (e.running.value ? wb.stop(e) : Promise.resolve(e)).then((x) => wb.run(x, { kind: 'source', source: x.source.value, name: 'playground.ts', arg: x.programArg })); })}>Run all</button>
+        <button type="button" onClick={() => vms.forEach((e) => { e.say(`--- run (${e.device})`); void (e.running.value ? wb.stop(e) : Promise.resolve(e)).then((x) => wb.run(x, x.programToRun())); })}>Run all</button>
         <button type="button" onClick={() => vms.forEach((e) => void wb.stop(e))}>Stop all</button>
         <label>starter <select aria-label="starter program" value={starter} onChange={(e) => setStarter(e.currentTarget.value)}>
           {STARTERS.map((s) => <option key={s.id} value={s.id}>{s.title}</option>)}
