@@ -120,7 +120,7 @@ test('every scenario runs', async ({ page }) => {
   expect(ids.length).toBeGreaterThanOrEqual(6);
   for (const id of ids) {
     await picker.selectOption(id);
-    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
     await expect(page.getByRole('region', { name: 'About this scenario' })).not.toBeEmpty();
     // Something other than the server's handshake happens: doorbells, deliveries, pending bits.
     await expect.poll(() => page.locator('.sequence .ev:not(.server)').count(), { timeout: 60_000, message: id }).toBeGreaterThan(0);

@@ -206,8 +206,11 @@ export class Workbench {
     this.frame.value++;
   }
 
-  /** Resolves once every VM's program sits in a wait (its driver is up), or rejects after 20 s. */
-  untilWaiting(entries: VmEntry[], budgetMs = 20_000): Promise<void> {
+  /**
+   * Resolves once every VM's program sits in a wait (its driver is up), or rejects after a minute
+   * (a first start loads the workers' modules, which on a loaded machine can take many seconds).
+   */
+  untilWaiting(entries: VmEntry[], budgetMs = 60_000): Promise<void> {
     const waiting = (e: VmEntry) => [RunnerState.Block, RunnerState.Poll, RunnerState.Spin, RunnerState.Paused].includes(e.state);
     const deadline = performance.now() + budgetMs;
     return new Promise((resolve, reject) => {
