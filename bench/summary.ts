@@ -71,7 +71,7 @@ both('trace cost per event, off / on', (p) => {
   return off === undefined || on === undefined ? '-' : `0 (one load) / ${fmt((on - off) / 2, ' ns')}`;
 });
 both('doorbell rate one way', (p) => `${fmt(median(figures[p].fanout, /rate/, /vm.ring/), ' M/s')}`);
-both('broadcast to 2 / 8 / 32 parked VMs', (p) => ['2', '8', '32'].map((n) => fmt(median(figures[p].fanout, /broadcast/, new RegExp(`^${n} peers`)), ' us')).join(' / '));
+both('broadcast to 2 / 8 / 64 / 256 parked VMs', (p) => ['2', '8', '64', '256'].map((n) => fmt(median(figures[p].fanout, /broadcast/, new RegExp(`^${n} peers`)), ' us')).join(' / '));
 
 const when = (p: (typeof platforms)[number]) => {
   const j = figures[p].roundtrip;
