@@ -71,7 +71,7 @@ test('a session opened from a link shows its programs and runs nothing until Run
     version: 1,
     setup: { vectors: 2, size: '4M', accel: 'kvm' },
     vms: [
-      { device: 'ivshmem-doorbell,chardev=srv,vectors=2', source: 'export default async function main(vm: any) {\n  vm.log("first program ran");\n}\n' },
+      { device: 'ivshmem-doorbell,chardev=srv,vectors=2', source: 'export default async function main(vm: any, arg: any) {\n  vm.log(`first program ran with ${JSON.stringify(arg)}`);\n}\n', arg: { holdMs: 7 } },
       { device: 'ivshmem,chardev=srv,msi=off', source: '// second\nexport default async function main(vm: any) {\n  vm.log("second program ran");\n}\n' },
     ],
   };
@@ -84,7 +84,8 @@ test('a session opened from a link shows its programs and runs nothing until Run
   await expect(program(page, 1).getByLabel('VM 1 console')).toBeEmpty();
   await expect(program(page, 2).getByLabel('VM 2 console')).toBeEmpty();
   await program(page, 1).getByRole('button', { name: 'Run' }).click();
-  await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('first program ran', { timeout: 30_000 });
+  // the session kept the program's argument (a scenario program's, say) and Run passes it
+  await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('first program ran with {"holdMs":7}', { timeout: 30_000 });
   await expect(program(page, 2).getByLabel('VM 2 console')).toBeEmpty();
   // The session's accelerator is the host's.
   await page.getByRole('tab', { name: 'Workbench' }).click();

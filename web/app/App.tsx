@@ -99,6 +99,7 @@ export function App() {
       for (const vm of session.vms) {
         const entry = await wb.addVm(vm.device);
         entry.source.value = vm.source;
+        entry.programArg = vm.arg;
       }
       setTab('playground');
       setStatus('loaded');
@@ -112,7 +113,7 @@ export function App() {
     version: 1,
     setup: { vectors: wb.setup.vectors, size: wb.setup.size, accel: wb.setup.accel },
     scenario: scenario.id,
-    vms: wb.vms.value.map((e) => ({ device: e.device, source: e.source.value || starterFor(e) })),
+    vms: wb.vms.value.map((e) => ({ device: e.device, source: e.source.value || starterFor(e), ...(e.programArg !== undefined ? { arg: e.programArg } : {}) })),
   });
 
   useEffect(() => {

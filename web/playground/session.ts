@@ -5,7 +5,8 @@
 import { QemuError } from '../../src/index.ts';
 import type { Accel } from '../app/workbench.ts';
 
-export interface SessionVm { device: string; source: string }
+/** `arg`: what Run passes the program as its argument (a scenario program's, kept with it). */
+export interface SessionVm { device: string; source: string; arg?: unknown }
 export interface Session { version: 1; setup: { vectors: number; size: string; accel?: Accel }; scenario?: string; vms: SessionVm[] }
 
 export class SessionError extends QemuError {}
@@ -67,7 +68,7 @@ export function checkSession(value: unknown): Session {
     if (!vm || typeof vm.device !== 'string' || typeof vm.source !== 'string') throw new SessionError(`VM ${i + 1} of the session needs a device string and a program`);
   });
   if (s.scenario !== undefined && typeof s.scenario !== 'string') throw new SessionError('the session\'s scenario must be a name');
-  return { version: 1, setup: { vectors: setup.vectors, size: setup.size, accel: setup.accel }, scenario: s.scenario, vms: s.vms.map((v) => ({ device: v.device, source: v.source })) };
+  return { version: 1, setup: { vectors: setup.vectors, size: setup.size, accel: setup.accel }, scenario: s.scenario, vms: s.vms.map((v) => ({ device: v.device, source: v.source, ...(v.arg !== undefined ? { arg: v.arg } : {}) })) };
 }
 
 export async function decodeSession(text: string): Promise<Session> {
