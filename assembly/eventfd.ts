@@ -9,6 +9,13 @@
 // then looks at the binding again, and only then acts. The host unbinds first and recycles a
 // block only once its notifier count is back to 0 (src/device/blocks.ts), so whoever is still
 // inside sees the binding gone, or is waited for.
+//
+// A signal may also come before its device binds the slot: a peer learns a newcomer's eventfds
+// from the server before the newcomer has taken its own. eventfd(2) keeps such a count until
+// someone reads it (QEMU's handler, or KVM's irqfd, which injects what is already there when it
+// is assigned), so binding hands the count to the device, once: the signaller adds to the count
+// and then looks at the binding again, the binder binds and then takes the count (Dekker), so at
+// least one of them sees the other, and the exchange gives the count to only one.
 import {
   EVENTFD_BASE, EVENTFD_STRIDE, EVENTFD_COUNT, EVENTFD_REFS, EVENTFD_BOUND_DEVICE,
   EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS, DEV_NOTIFIERS,
@@ -24,15 +31,28 @@ export function eventfdSignal(slot: u32, value: u32): void {
   atomic.add<i32>(at + EVENTFD_SIGNALS, 1);
   const device = <u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE);
   if (device != 0) {
-    atomic.add<i32>(device + DEV_NOTIFIERS, 1);
-    if (<u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE) == device) {
-      vectorNotify(device, <u32>atomic.load<i32>(at + EVENTFD_BOUND_VECTOR), value);
-    }
-    atomic.sub<i32>(device + DEV_NOTIFIERS, 1);
+    deliver(at, device, value);
     return;
   }
   atomic.add<i32>(at + EVENTFD_COUNT, value);
   if (atomic.load<i32>(at + EVENTFD_WAITERS) > 0) atomic.notify(at + EVENTFD_COUNT);
+  // Bound meanwhile: the binder may have taken the count before the add above.
+  const late = <u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE);
+  if (late != 0) claimCount(at, late);
+}
+
+function deliver(at: u32, device: u32, value: u32): void {
+  atomic.add<i32>(device + DEV_NOTIFIERS, 1);
+  if (<u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE) == device) {
+    vectorNotify(device, <u32>atomic.load<i32>(at + EVENTFD_BOUND_VECTOR), value);
+  }
+  atomic.sub<i32>(device + DEV_NOTIFIERS, 1);
+}
+
+// What was counted while nobody was bound goes to the device bound now, once.
+function claimCount(at: u32, device: u32): void {
+  const count = <u32>atomic.xchg<i32>(at + EVENTFD_COUNT, 0);
+  if (count != 0) deliver(at, device, count);
 }
 
 export function eventfdRead(slot: u32): u32 {
@@ -54,6 +74,7 @@ export function eventfdBind(slot: u32, device: u32, vector: u32): void {
   const at = slotAddress(slot);
   atomic.store<i32>(at + EVENTFD_BOUND_VECTOR, vector);
   atomic.store<i32>(at + EVENTFD_BOUND_DEVICE, device);
+  claimCount(at, device);
 }
 
 export function eventfdUnbind(slot: u32, device: u32): void {
