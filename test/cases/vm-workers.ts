@@ -85,7 +85,9 @@ export const vmWorkers: CaseGroup = {
           driver.bringUpDoorbell(newcomer);
           expect(await vm.result).to.equal(newcomer.ivPosition);
           // Delivered, or dropped if it came before bringUp enabled MSI-X: either way it arrived.
-          expect(newcomer.interrupts.delivered(0) + newcomer.interrupts.dropped).to.equal(1);
+          const seen = newcomer.interrupts;
+          // (Seen once in Chromium under test:stress: neither delivered nor dropped; the state says where it went.)
+          expect(seen.delivered(0) + seen.dropped, `delivered ${seen.delivered(0)}, dropped ${seen.dropped}, lost ${seen.lost}, pending ${seen.pending(0)}`).to.equal(1);
         } finally {
           await vm.terminate();
         }
