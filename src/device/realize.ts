@@ -204,6 +204,7 @@ export function buildDevice(
   if (memory) device.mapMemory(memory.offset, size);
   if (client) client.onMemory = (place) => device.mapMemory(place.offset, spec.size!);
   dh.core.deviceReset(block);
+  client?.bindOwnEventfds();
   return device;
 }
 

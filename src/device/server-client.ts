@@ -44,6 +44,13 @@ export class ServerClient implements MessageSink {
   private readonly queue: ServerMessage[] = [];
   private hungUp = false;
   private ownId = -1;
+  /**
+   * The device's own eventfds, bound to it only once its block is built (bindOwnEventfds): a
+   * doorbell that came earlier would act on a half-made block (and be wiped by its reset). QEMU
+   * handles them only after realize returns; the slot keeps the count until the bind takes it.
+   */
+  private readonly ownSlots: { slot: number; vector: number }[] = [];
+  private ownBound = false;
   private settle: { resolve(): void; reject(error: unknown): void } | undefined;
   private stepScheduled = false;
   /** where the server's memory is, once it has been sent */
@@ -222,7 +229,15 @@ export class ServerClient implements MessageSink {
     }
     const vector = core.peerAddEventfd(block, peer, fd.slot);
     if (vector < 0) throw new QemuError(`peer table full: cannot track peer ${peer}`);
-    if (peer === this.ownId) core.eventfdBind(fd.slot, block, vector);
+    if (peer !== this.ownId) return;
+    if (this.ownBound) core.eventfdBind(fd.slot, block, vector);
+    else this.ownSlots.push({ slot: fd.slot, vector });
+  }
+
+  /** The block is built: the own eventfds reach it from now on, with what they counted meanwhile. */
+  bindOwnEventfds(): void {
+    this.ownBound = true;
+    for (const { slot, vector } of this.ownSlots.splice(0)) this.device.core.eventfdBind(slot, this.device.block, vector);
   }
 
   // QEMU grows its peer table to every ID it is told about before this check, so the only
