@@ -3,7 +3,7 @@
 // ring is a header and a data area, and each side keeps its private state in a block of its own
 // (RING_S_*, assembly/ring-layout.ts) that the peer cannot reach. All little-endian:
 //
-//   +0    le32 magic 0x474e4952 "RING"   le32 version 1   le32 capacity C   (written by ringFormat,
+//   +0    le32 magic 0x474e4952 "RING"   le32 version 2   le32 capacity C   (written by ringFormat,
 //         which also zeroes both indices and sets both event words to 0xffffffff: no one sleeps)
 //   +64   le32 head         bytes ever written by the producer (free-running, wraps at 2^32)
 //   +68   le32 space_event  producer: "doorbell me when tail passes this" (it is about to sleep)
@@ -11,10 +11,12 @@
 //   +132  le32 data_event   consumer: "doorbell me when head passes this" (it is about to sleep)
 //   +192  data[C]          C a power of two, 64 <= C <= 2^30
 //
-// Data: records at data[index mod C], each le32 len then len payload bytes, padded to a
-// multiple of 4; a record never wraps: when it does not fit before the end, the producer writes
-// le32 0xffffffff (padding: skip to data[0]) and starts over at 0. head - tail (mod 2^32) is
-// the bytes in flight, always a multiple of 4 and at most C.
+// Data: records at data[index mod C], each le32 len, le32 0 (reserved: written 0, not read),
+// then len payload bytes, padded to a multiple of 8, so that every payload is 8-byte aligned
+// (JavaScript copies between shared and private memory 8x slower when the two are not equally
+// aligned modulo 8, and private buffers are); a record never wraps: when it does not fit before
+// the end, the producer writes le32 0xffffffff (padding: skip to data[0]) and starts over at 0.
+// head - tail (mod 2^32) is the bytes in flight, always a multiple of 8 and at most C.
 //
 // Publishing is one atomic store of head (producer) or tail (consumer) per batch. Doorbells are
 // suppressed as with virtio's EVENT_IDX: a side about to sleep writes its event word and then
@@ -32,7 +34,7 @@
 import {
   RING_MAGIC, RING_VERSION, RING_H_MAGIC, RING_H_VERSION, RING_H_CAPACITY, RING_H_HEAD,
   RING_H_SPACE_EVENT, RING_H_TAIL, RING_H_DATA_EVENT, RING_DATA, RING_MIN_CAPACITY,
-  RING_MAX_CAPACITY, RING_RECORD_HEADER, RING_PAD,
+  RING_MAX_CAPACITY, RING_RECORD_HEADER, RING_ALIGN, RING_PAD,
   RING_S_BASE, RING_S_CAPACITY, RING_S_INDEX, RING_S_PUBLISHED, RING_S_ERROR, RING_S_VIOLATIONS,
   RING_S_LENGTH, RING_S_RESERVED, RING_S_NOTIFIES, RING_S_SUPPRESSED, RING_S_MESSAGES, RING_S_SEEN_TAIL,
   RING_STATE_BYTES, RING_EMPTY, RING_BROKEN, RING_BAD_ARGUMENT,
@@ -46,7 +48,7 @@ import { traceEvent } from './trace';
 @inline function bump(s: u32, field: u32): void { store<u32>(s + field, load<u32>(s + field) + 1); }
 @inline function broken(s: u32): bool { return get(s, RING_S_ERROR) != 0; }
 @inline function word(s: u32, field: u32): u32 { return get(s, RING_S_BASE) + field; }
-@inline function recordSize(len: u32): u32 { return RING_RECORD_HEADER + ((len + 3) & ~3); }
+@inline function recordSize(len: u32): u32 { return RING_RECORD_HEADER + ((len + RING_ALIGN - 1) & ~(RING_ALIGN - 1)); }
 
 function fail(s: u32, code: u32): i32 {
   if (get(s, RING_S_ERROR) == 0) set(s, RING_S_ERROR, code);
@@ -106,7 +108,7 @@ export function ringAttach(s: u32, ring: u32, end: u32, producer: u32): i32 {
 // ---- producer
 
 // Reserves room for a message of len bytes: returns the payload's offset in the data area,
-// RING_EMPTY when there is no room yet, RING_BAD_ARGUMENT when len can never fit (> C - 4),
+// RING_EMPTY when there is no room yet, RING_BAD_ARGUMENT when len can never fit (> C - 8),
 // RING_BROKEN. When the message does not fit before the end, padding is added (privately: it is
 // published with the next ringPublish, which a producer does before it waits for room). On
 // RING_EMPTY the tail it saw is kept (RING_S_SEEN_TAIL): that is the tail to sleep on.
@@ -117,7 +119,7 @@ export function ringReserve(s: u32, len: u32): i32 {
   let head = get(s, RING_S_INDEX);
   const tail = atomic.load<u32>(word(s, RING_H_TAIL));
   const used = head - tail;
-  if (used > capacity || (used & 3) != 0) return fail(s, E_RING_INDEX);
+  if (used > capacity || (used & (RING_ALIGN - 1)) != 0) return fail(s, E_RING_INDEX);
   let free = capacity - used;
   const record = recordSize(len);
   let offset = head & (capacity - 1);
@@ -146,7 +148,9 @@ export function ringCommit(s: u32, len: u32): i32 {
   if (len > get(s, RING_S_RESERVED)) return RING_BAD_ARGUMENT;
   const capacity = get(s, RING_S_CAPACITY);
   const head = get(s, RING_S_INDEX);
-  store<u32>(get(s, RING_S_BASE) + RING_DATA + (head & (capacity - 1)), len);
+  const record = get(s, RING_S_BASE) + RING_DATA + (head & (capacity - 1));
+  store<u32>(record, len);
+  store<u32>(record + 4, 0);
   set(s, RING_S_INDEX, head + recordSize(len));
   set(s, RING_S_RESERVED, 0);
   bump(s, RING_S_MESSAGES);
@@ -199,7 +203,7 @@ export function ringPeek(s: u32): i32 {
   let tail = get(s, RING_S_INDEX);
   const head = atomic.load<u32>(word(s, RING_H_HEAD));
   let avail = head - tail;
-  if (avail > capacity || (avail & 3) != 0) return fail(s, E_RING_INDEX);
+  if (avail > capacity || (avail & (RING_ALIGN - 1)) != 0) return fail(s, E_RING_INDEX);
   if (avail == 0) return RING_EMPTY;
   let offset = tail & (capacity - 1);
   let len = load<u32>(get(s, RING_S_BASE) + RING_DATA + offset);

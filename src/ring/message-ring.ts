@@ -101,7 +101,7 @@ export class MessageProducer extends MessageRingSide {
     super(context, options, true);
   }
 
-  /** The largest message: capacity - 4. */
+  /** The largest message: capacity - 8. */
   get maxMessage(): number {
     return this.capacity - R.RING_RECORD_HEADER;
   }
@@ -255,7 +255,7 @@ export class MessageConsumer extends MessageRingSide {
 
   // A small message is copied a word at a time: making the subarray view that set() needs costs
   // more than the copy itself (64 bytes on one thread: about 40 ns of CPU this way, 90 with a
-  // view). Payloads start 4-aligned (records are); `into` must be too, and its word view is kept
+  // view). Payloads start 8-aligned (records are); `into` must be 4-aligned, and its word view is kept
   // for the next call, since a consumer usually reads into the same buffer.
   private copyWords(offset: number, len: number, into: Uint8Array): void {
     if (into !== this.intoOf) {

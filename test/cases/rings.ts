@@ -150,7 +150,7 @@ export const rings: CaseGroup = {
           const [p, c] = await Promise.all([producer.result, consumer.result]) as SideResult[];
           const h = await hostile.result as { writes: number };
           expect(h.writes).to.be.greaterThan(0);
-          // An index more than the capacity away (or not a multiple of 4) comes from a scribbled
+          // An index more than the capacity away (or not a multiple of 8) comes from a scribbled
           // head or tail (the honest side then also publishes from one); a bad record from those or
           // the data. The header is read once at attach, the event words only decide doorbells.
           checkVictim(host, producer, p, { [R.E_RING_INDEX]: HEAD | TAIL }, R.RING_S_ERROR, R.RING_S_VIOLATIONS);

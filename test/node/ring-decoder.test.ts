@@ -39,12 +39,12 @@ function decodeMessageRing(b: Uint8Array) {
   const messages: Uint8Array[] = [];
   let at = tail;
   while (at !== head) {
-    if (messages.length > capacity / 4) throw new Error(`records from tail ${tail} never meet head ${head}`);
+    if (messages.length > capacity / 8) throw new Error(`records from tail ${tail} never meet head ${head}`);
     const offset = at % capacity;
     const len = u32(b, 192 + offset);
     if (len === 0xffffffff) { at = (at + capacity - offset) >>> 0; continue; }
-    messages.push(b.slice(192 + offset + 4, 192 + offset + 4 + len));
-    at = (at + 4 + ((len + 3) & ~3)) >>> 0;
+    messages.push(b.slice(192 + offset + 8, 192 + offset + 8 + len));
+    at = (at + 8 + ((len + 7) & ~7)) >>> 0;
   }
   return { magic: String.fromCharCode(b[0], b[1], b[2], b[3]), version: u32(b, 4), capacity, head, tail, spaceEvent: u32(b, 68), dataEvent: u32(b, 132), messages };
 }
@@ -102,7 +102,7 @@ describe('the decoder written from docs/rings.md', () => {
     const tx = new MessageProducer(context, { region, state: state() });
     const rx = new MessageConsumer(context, { region, state: state() });
     tx.push(new TextEncoder().encode('hello'));
-    tx.push(Uint8Array.from({ length: 40 }, (_, i) => i));
+    tx.push(Uint8Array.from({ length: 30 }, (_, i) => i));
     rx.pop();
     rx.pop();
     expect(rx.wait({ timeoutMs: 0 })).toBe(false);
@@ -111,7 +111,7 @@ describe('the decoder written from docs/rings.md', () => {
     const b = bytesOf(region);
     for (const [offset, value] of dumps[1]) expect(b[offset], `byte 0x${offset.toString(16)}`).toBe(value);
     const r = decodeMessageRing(b);
-    expect(r).toMatchObject({ magic: 'RING', version: 1, capacity: 64, head: 88, tail: 56, dataEvent: 56, spaceEvent: 0xffffffff });
+    expect(r).toMatchObject({ magic: 'RING', version: 2, capacity: 64, head: 96, tail: 56, dataEvent: 56, spaceEvent: 0xffffffff });
     expect(r.messages).toEqual([new Uint8Array(20).fill(0xee)]);
   });
 

@@ -32,28 +32,29 @@ function ring(capacity: number, indices?: number) {
 const msg = (len: number, seed: number) => Uint8Array.from({ length: len }, (_, i) => (seed * 31 + i * 7) & 0xff);
 
 describe('message ring: bytes and basics', () => {
-  test('format writes the header as documented; a push is le32 length + payload padded to 4 at data + 0', () => {
+  test('format writes the header as documented; a push is le32 length, le32 0, payload padded to 8 at data + 0', () => {
     const { producer, consumer } = ring(256);
-    expect([dv.getUint32(0, true), dv.getUint32(4, true), dv.getUint32(8, true)]).toEqual([0x474e4952, 1, 256]);
+    expect([dv.getUint32(0, true), dv.getUint32(4, true), dv.getUint32(8, true)]).toEqual([0x474e4952, 2, 256]);
     expect([dv.getUint32(64, true), dv.getUint32(68, true), dv.getUint32(128, true), dv.getUint32(132, true)]).toEqual([0, 0xffffffff, 0, 0xffffffff]);
     expect(new TextDecoder().decode(new Uint8Array(ctx.buffer, REGION.offset, 4))).toBe('RING');
+    dv.setUint32(192 + 4, 0xdeadbeef, true); // the reserved word is written 0
     expect(producer.push(Uint8Array.of(1, 2, 3, 4, 5))).toBe(true);
-    expect(dv.getUint32(64, true)).toBe(12); // head: 4 + 8 bytes
-    expect(dv.getUint32(192, true)).toBe(5);
-    expect([...new Uint8Array(ctx.buffer, REGION.offset + 196, 5)]).toEqual([1, 2, 3, 4, 5]);
+    expect(dv.getUint32(64, true)).toBe(16); // head: 8 + 8 bytes
+    expect([dv.getUint32(192, true), dv.getUint32(196, true)]).toEqual([5, 0]);
+    expect([...new Uint8Array(ctx.buffer, REGION.offset + 200, 5)]).toEqual([1, 2, 3, 4, 5]);
     expect(consumer.pop()).toEqual(Uint8Array.of(1, 2, 3, 4, 5));
-    expect(dv.getUint32(128, true)).toBe(12); // tail
+    expect(dv.getUint32(128, true)).toBe(16); // tail
     expect(consumer.pop()).toBeNull();
     expect(messageRingBytes(256)).toBe(192 + 256);
   });
 
   test('empty messages, the largest message, and refusals that change nothing', () => {
     const { producer, consumer } = ring(64);
-    expect(producer.maxMessage).toBe(60);
-    expect(producer.push(msg(60, 1))).toBe(true);
+    expect(producer.maxMessage).toBe(56);
+    expect(producer.push(msg(56, 1))).toBe(true);
     expect(producer.push(new Uint8Array(0))).toBe(false); // full: 64 of 64 bytes in flight
-    expect(() => producer.push(new Uint8Array(61))).toThrow(AccessError);
-    expect(consumer.pop()).toEqual(msg(60, 1));
+    expect(() => producer.push(new Uint8Array(57))).toThrow(AccessError);
+    expect(consumer.pop()).toEqual(msg(56, 1));
     expect(producer.push(new Uint8Array(0))).toBe(true);
     expect(consumer.pop()).toEqual(new Uint8Array(0));
     // read() into a buffer too small for the message refuses it and leaves it in the ring
@@ -84,26 +85,26 @@ describe('message ring: bytes and basics', () => {
 describe('message ring: wrap-around', () => {
   test('a message that does not fit before the end leaves padding 0xffffffff and starts at data + 0', () => {
     const { producer, consumer } = ring(64);
-    expect(producer.push(msg(40, 1))).toBe(true); // bytes 0..44
-    expect(consumer.pop()).toEqual(msg(40, 1));
-    expect(producer.push(msg(20, 2))).toBe(true); // 24 bytes do not fit in 44..64 (20): pad, then 0..24
-    expect(dv.getUint32(192 + 44, true)).toBe(0xffffffff);
+    expect(producer.push(msg(33, 1))).toBe(true); // bytes 0..48
+    expect(consumer.pop()).toEqual(msg(33, 1));
+    expect(producer.push(msg(20, 2))).toBe(true); // 32 bytes do not fit in 48..64 (16): pad, then 0..32
+    expect(dv.getUint32(192 + 48, true)).toBe(0xffffffff);
     expect(dv.getUint32(192 + 0, true)).toBe(20);
-    expect(dv.getUint32(64, true)).toBe(44 + 20 + 24);
+    expect(dv.getUint32(64, true)).toBe(48 + 16 + 32);
     expect(consumer.pop()).toEqual(msg(20, 2));
-    expect(dv.getUint32(128, true)).toBe(88);
+    expect(dv.getUint32(128, true)).toBe(96);
   });
 
   test('a message needing the whole ring after padding: the pad is published at once, the message follows once there is room', () => {
     const { producer, consumer } = ring(64);
-    producer.push(msg(8, 1)); // 0..12
+    producer.push(msg(8, 1)); // 0..16
     consumer.pop();
-    expect(producer.push(msg(60, 2))).toBe(false); // 64 bytes needed: pad 12..64 fits, the message does not
+    expect(producer.push(msg(56, 2))).toBe(false); // 64 bytes needed: pad 16..64 fits, the message does not
     expect(dv.getUint32(R.RING_H_HEAD, true)).toBe(64); // the pad is published all the same
     expect(consumer.pop()).toBeNull(); // the consumer skips the pad
     expect(dv.getUint32(R.RING_H_TAIL, true)).toBe(64);
-    expect(producer.push(msg(60, 2))).toBe(true);
-    expect(consumer.pop()).toEqual(msg(60, 2));
+    expect(producer.push(msg(56, 2))).toBe(true);
+    expect(consumer.pop()).toEqual(msg(56, 2));
   });
 
   test('indices running across 2^32 keep working (free-running u32)', () => {
@@ -126,7 +127,7 @@ describe('message ring: batches, zero copy, event suppression', () => {
     expect(dv.getUint32(64, true)).toBe(0); // nothing published yet
     expect(consumer.pop()).toBeNull();
     producer.publish();
-    expect(dv.getUint32(64, true)).toBe(200);
+    expect(dv.getUint32(64, true)).toBe(240); // 10 x (8 + 16)
     expect(pbell.rings).toBe(1);
     expect(consumer.popBatch().map((m) => m[0])).toEqual(Array.from({ length: 10 }, (_, i) => msg(16, i)[0]));
     expect(consumer.messages).toBe(10);
@@ -149,7 +150,7 @@ describe('message ring: batches, zero copy, event suppression', () => {
 
   test('a producer waiting for room is rung by the release that frees it, not before', () => {
     const { producer, consumer, cbell } = ring(64);
-    producer.push(msg(60, 1));
+    producer.push(msg(56, 1));
     expect(producer.pushWait(msg(4, 2), { timeoutMs: 0 })).toBe(false); // announces space_event
     expect(cbell.rings).toBe(0);
     consumer.pop();
@@ -177,12 +178,12 @@ describe('message ring: batches, zero copy, event suppression', () => {
     const { producer, consumer } = ring(1 << 16);
     const view = producer.reserve(40000)!;
     expect(view.buffer).toBe(ctx.buffer);
-    expect(view.byteOffset).toBe(REGION.offset + 192 + 4);
+    expect(view.byteOffset).toBe(REGION.offset + 192 + 8);
     view.fill(7, 0, 30000);
     producer.commit(30000);
     producer.publish();
     const got = consumer.peek()!;
-    expect(got.byteOffset).toBe(REGION.offset + 196);
+    expect(got.byteOffset).toBe(REGION.offset + 200);
     expect(got.length).toBe(30000);
     expect(got.every((b) => b === 7)).toBe(true);
     consumer.consume();
@@ -283,7 +284,7 @@ describe('message ring: no lost wake-up, wherever the other side steps in', () =
 });
 
 describe('message ring: against a plain array model', () => {
-  // The model is docs/rings.md's byte budget: a record takes 4 + len rounded up to 4; one that
+  // The model is docs/rings.md's byte budget: a record takes 8 + len rounded up to 8; one that
   // does not fit before the end first pads to it. It predicts when the ring is full.
   type Op = { op: 'push'; len: number } | { op: 'batch'; lens: number[] } | { op: 'zc'; len: number; keep: number } | { op: 'pop' } | { op: 'popBatch'; max: number } | { op: 'read' };
   const len = fc.integer({ min: 0, max: 200 });
@@ -295,12 +296,12 @@ describe('message ring: against a plain array model', () => {
   );
   test('the ring pops what was pushed, in order, and is full exactly when the model says so', () => {
     fc.assert(fc.property(fc.constantFrom(256, 512), fc.integer({ min: 0, max: 0xffffffff }), fc.array(opArb, { maxLength: 120 }), (capacity, start, ops) => {
-      const { producer, consumer } = ring(capacity, start - (start % 4));
+      const { producer, consumer } = ring(capacity, start - (start % 8));
       // What the model holds: records (messages and padding) between tail and head, in order.
       const records: ({ pad: number } | { m: Uint8Array })[] = [];
-      let head = start - (start % 4); // the model's own indices (mod 2^32)
+      let head = start - (start % 8); // the model's own indices (mod 2^32)
       let serial = 0;
-      const record = (n: number) => 4 + ((n + 3) & ~3);
+      const record = (n: number) => 8 + ((n + 7) & ~7);
       const inFlight = () => records.reduce((sum, r) => sum + ('pad' in r ? r.pad : record(r.m.length)), 0);
       const fits = (n: number) => {
         const offset = head % capacity;
@@ -386,9 +387,9 @@ describe('message ring: a peer breaking the rules', () => {
     dv.setUint32(R.RING_H_HEAD, 4, true);
     expectBroken(consumer, () => consumer.pop(), R.E_RING_INDEX);
   });
-  test('head not a multiple of 4 past tail', () => {
+  test('head not a multiple of 8 past tail', () => {
     const { consumer } = ring(256);
-    dv.setUint32(R.RING_H_HEAD, 6, true);
+    dv.setUint32(R.RING_H_HEAD, 4, true);
     expectBroken(consumer, () => consumer.pop(), R.E_RING_INDEX);
   });
   test('a record longer than what was published', () => {
@@ -404,9 +405,9 @@ describe('message ring: a peer breaking the rules', () => {
     expectBroken(consumer, () => consumer.pop(), R.E_RING_RECORD);
     // one that fits what was published but not before the end: it would be read past the data
     const again = ring(256);
-    again.producer.push(msg(196, 1)); again.consumer.pop(); // tail at 200, 56 bytes before the end
-    dv.setUint32(R.RING_DATA + 200, 80, true);
-    dv.setUint32(R.RING_H_HEAD, 300, true);
+    again.producer.push(msg(192, 1)); again.consumer.pop(); // tail at 200, 56 bytes before the end
+    dv.setUint32(R.RING_DATA + 200, 80, true); // a record of 88 bytes
+    dv.setUint32(R.RING_H_HEAD, 296, true);
     expectBroken(again.consumer, () => again.consumer.pop(), R.E_RING_RECORD);
   });
   test('padding at data + 0, or covering bytes not published', () => {
@@ -415,9 +416,9 @@ describe('message ring: a peer breaking the rules', () => {
     dv.setUint32(R.RING_H_HEAD, 256, true);
     expectBroken(consumer, () => consumer.pop(), R.E_RING_RECORD);
     const again = ring(256);
-    again.producer.push(msg(8, 1)); again.consumer.pop(); // tail 12
-    dv.setUint32(R.RING_DATA + 12, 0xffffffff, true);
-    dv.setUint32(R.RING_H_HEAD, 12 + 16, true); // only 16 of the 244 padding bytes published
+    again.producer.push(msg(8, 1)); again.consumer.pop(); // tail 16
+    dv.setUint32(R.RING_DATA + 16, 0xffffffff, true);
+    dv.setUint32(R.RING_H_HEAD, 16 + 16, true); // only 16 of the 240 padding bytes published
     expectBroken(again.consumer, () => again.consumer.pop(), R.E_RING_RECORD);
   });
   test('the producer: tail past head, or more than capacity behind', () => {
@@ -436,7 +437,7 @@ describe('message ring: random bytes over the ring while the other side runs, ag
   const CAPACITY = 256;
   const hot = [R.RING_H_HEAD, R.RING_H_TAIL, R.RING_H_SPACE_EVENT, R.RING_H_DATA_EVENT, R.RING_DATA, R.RING_DATA + 64, R.RING_DATA + 128];
   const le32 = (x: number) => Uint8Array.of(x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, x >>> 24);
-  const recordAt = fc.integer({ min: 0, max: CAPACITY / 4 - 1 }).map((k) => R.RING_DATA + 4 * k);
+  const recordAt = fc.integer({ min: 0, max: CAPACITY / 8 - 1 }).map((k) => R.RING_DATA + 8 * k);
   const scribble = fc.oneof(
     fc.record({ at: fc.oneof(fc.integer({ min: 64, max: R.RING_DATA + CAPACITY - 1 }), fc.constantFrom(...hot)), bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }) }),
     // plausible words: padding or a short length at a record boundary, an index a few records on
@@ -453,8 +454,8 @@ describe('message ring: random bytes over the ring while the other side runs, ag
   test('the consumer: every message it accepts is what the bytes hold; every bad index or record is reported with its code', () => {
     const seen = new Set<number>();
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
-      const { producer, consumer } = ring(CAPACITY, (start & ~3) >>> 0);
-      let tail = (start & ~3) >>> 0;
+      const { producer, consumer } = ring(CAPACITY, (start & ~7) >>> 0);
+      let tail = (start & ~7) >>> 0;
       let serial = 0;
       for (const { lens, scribbles } of steps) {
         peerDoes(() => { for (const len of lens) producer.push(msg(len, serial++)); });
@@ -479,8 +480,8 @@ describe('message ring: random bytes over the ring while the other side runs, ag
   test('the producer: it writes exactly when the rules say there is room; a bad tail is reported with its code', () => {
     let brokenRuns = 0;
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
-      const { producer, consumer } = ring(CAPACITY, (start & ~3) >>> 0);
-      let head = (start & ~3) >>> 0;
+      const { producer, consumer } = ring(CAPACITY, (start & ~7) >>> 0);
+      let head = (start & ~7) >>> 0;
       let serial = 0;
       for (const { lens, scribbles } of steps) {
         peerDoes(() => { consumer.popBatch(lens.length); });

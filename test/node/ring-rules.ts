@@ -15,7 +15,7 @@ export type Verdict<T> = { ok: T } | { violations: number[] };
 const u16 = (b: DataView, o: number) => b.getUint16(o, true);
 const u32 = (b: DataView, o: number) => b.getUint32(o, true);
 // (arithmetic, not bitwise: a hostile length near 2^32 must not wrap)
-const record = (len: number) => 4 + Math.ceil(len / 4) * 4;
+const record = (len: number) => 8 + Math.ceil(len / 8) * 8;
 
 // ---- the SPSC message ring: v is a view of the ring from its header
 
@@ -23,7 +23,7 @@ const record = (len: number) => 4 + Math.ceil(len / 4) * 4;
 export function nextMessage(v: DataView, capacity: number, tail: number): Verdict<{ message: Uint8Array | null; tail: number }> {
   const head = u32(v, 64);
   let avail = (head - tail) >>> 0;
-  if (avail > capacity || avail % 4 !== 0) return { violations: [CODE.E_RING_INDEX] };
+  if (avail > capacity || avail % 8 !== 0) return { violations: [CODE.E_RING_INDEX] };
   if (avail === 0) return { ok: { message: null, tail } };
   let offset = tail % capacity;
   let len = u32(v, 192 + offset);
@@ -37,14 +37,14 @@ export function nextMessage(v: DataView, capacity: number, tail: number): Verdic
     len = u32(v, 192);
   }
   if (offset + record(len) > capacity || record(len) > avail) return { violations: [CODE.E_RING_RECORD] };
-  return { ok: { message: new Uint8Array(v.buffer, v.byteOffset + 192 + offset + 4, len).slice(), tail: (tail + record(len)) >>> 0 } };
+  return { ok: { message: new Uint8Array(v.buffer, v.byteOffset + 192 + offset + 8, len).slice(), tail: (tail + record(len)) >>> 0 } };
 }
 
 /** The producer at private index `head` tries to write a message of `len` bytes. */
 export function reserve(v: DataView, capacity: number, head: number, len: number): Verdict<{ written: boolean; head: number }> {
   const tail = u32(v, 128);
   const used = (head - tail) >>> 0;
-  if (used > capacity || used % 4 !== 0) return { violations: [CODE.E_RING_INDEX] };
+  if (used > capacity || used % 8 !== 0) return { violations: [CODE.E_RING_INDEX] };
   let free = capacity - used;
   const contiguous = capacity - (head % capacity);
   if (record(len) > contiguous) {

@@ -18,7 +18,8 @@ test('ring-push and ring-pop events, only while tracing', async () => {
   tx.push(new Uint8Array(10));
   rx.pop();
   const events = host.trace.drain().filter((e) => e.kind === 'ring-push' || e.kind === 'ring-pop');
-  expect(events.map((e) => [e.kind, e.vector, e.value])).toEqual([['ring-push', region.offset, 16], ['ring-pop', region.offset, 16]]);
+  // a 10-byte message is a 24-byte record: 8 bytes of header, 10 of payload, 6 of padding (docs/rings.md)
+  expect(events.map((e) => [e.kind, e.vector, e.value])).toEqual([['ring-push', region.offset, 24], ['ring-pop', region.offset, 24]]);
   const queue = { region: { offset: region.offset + 0x8000, size: 0x8000 }, size: 4 };
   const driver = new VirtqueueDriver({ ...context, ...queue, state: states + 0x1000 });
   const device = new VirtqueueDevice({ ...context, ...queue, state: states + 0x2000 });
