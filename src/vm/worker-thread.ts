@@ -9,6 +9,7 @@
 // process alive.
 import type { Endpoint } from 'comlink';
 import { BOOTED } from './protocol.ts';
+import { bundleForNode } from './node-bundle.ts';
 
 export interface WorkerThread {
   endpoint: Endpoint;
@@ -28,35 +29,6 @@ interface Spare extends WorkerThread {
 const inNode = typeof process !== 'undefined' && !!process.versions?.node && !('WorkerGlobalScope' in globalThis) && typeof window === 'undefined';
 
 let spare: Promise<Spare> | undefined;
-
-// TypeScript sources (the test runner): registering tsx in every worker costs a few hundred
-// milliseconds of CPU each, which 256 VMs cannot afford. The worker is bundled into one JavaScript
-// module once per process (esbuild, which tsx brings), next to node_modules so that what it leaves
-// out still resolves; a worker registers tsx only when it runs a .ts guest program (vm-worker.ts).
-let bundle: Promise<URL> | undefined;
-
-function bundledWorker(): Promise<URL> {
-  bundle ??= (async () => {
-    const [{ build }, { mkdir, writeFile, rename }, { createHash }] = await Promise.all([
-      import(/* @vite-ignore */ 'esbuild'), import('node:fs/promises'), import('node:crypto'),
-    ]);
-    const source = new URL('./vm-worker.ts', import.meta.url);
-    const result = await build({
-      entryPoints: [source.pathname], bundle: true, format: 'esm', platform: 'node', write: false,
-      external: ['tsx', 'tsx/*'], logLevel: 'silent',
-    });
-    const code = result.outputFiles[0].contents;
-    const dir = new URL('../../node_modules/.cache/ivshmem-wasm/', import.meta.url);
-    await mkdir(dir, { recursive: true });
-    const file = new URL(`vm-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`, dir);
-    // Several test processes may write it at once: each writes its own file and renames it.
-    const temporary = new URL(`${file.pathname}.${process.pid}`, 'file://');
-    await writeFile(temporary, code);
-    await rename(temporary, file);
-    return file;
-  })();
-  return bundle;
-}
 
 /**
  * Settles once the spare worker has booted (or right away without one): the spawn benchmark
@@ -106,7 +78,11 @@ async function newThread(): Promise<Spare> {
   // A worker inherits the parent's Node flags; those about the parent's own entry (--input-type,
   // --eval) would stop the worker from starting.
   const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b/.test(flag));
-  const entry = import.meta.url.endsWith('.ts') ? await bundledWorker() : new URL('./vm-worker.js', import.meta.url);
+  // From TypeScript sources (the test runner) the worker is bundled (node-bundle.ts); it registers
+  // tsx only when it runs a .ts guest program (vm-worker.ts).
+  const entry = import.meta.url.endsWith('.ts')
+    ? await bundleForNode(new URL('./vm-worker.ts', import.meta.url), ['tsx', 'tsx/*'])
+    : new URL('./vm-worker.js', import.meta.url);
   const worker = new NodeWorker(entry, { execArgv });
   const booted = new Promise<void>((resolve) => {
     worker.on('message', (message: unknown) => { if (message === BOOTED) resolve(); });
