@@ -1,6 +1,6 @@
 // A benchmark table as Markdown, and its rows' comparisons (ratios and goals); shared by the Node
 // report and the benchmark page.
-import { ratioOf, summarize, type Row, type Table } from './stats.ts';
+import { pairedRatio, ratioOf, summarize, type Row, type Table } from './stats.ts';
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return '-';
@@ -8,24 +8,44 @@ function format(value: number): string {
   return abs >= 100 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : abs >= 1 ? value.toFixed(2) : value.toFixed(3);
 }
 
+export type Verdict = 'met' | 'within noise' | 'NOT met';
+
+/**
+ * Each comparison of a row: the ratio (the median of the per-round ratios when both rows were
+ * measured interleaved, else the ratio of the medians) with its confidence interval, and the
+ * goal's verdict: met, NOT met when even the interval's favourable end misses it, and "within
+ * noise" between the two (the median misses the goal, but this run cannot tell them apart).
+ */
 export function comparisons(table: Table, row: Row) {
   const relative = (row.compare ?? []).map((c) => {
-    const ratio = ratioOf(table, row, c.to);
-    let met: boolean | undefined;
-    if (ratio !== undefined && c.atMost !== undefined) met = ratio <= c.atMost;
-    if (ratio !== undefined && c.atLeast !== undefined) met = 1 / ratio >= c.atLeast && met !== false;
-    return { to: c.to, ratio, atMost: c.atMost, atLeast: c.atLeast, met, absolute: false };
+    const other = table.rows.find((r) => r.label === c.to);
+    const paired = other ? pairedRatio(row, other) : undefined;
+    const ratio = paired?.ratio ?? ratioOf(table, row, c.to);
+    const ci = paired ? [paired.low, paired.high] as [number, number] : undefined;
+    let verdict: Verdict | undefined;
+    if (ratio !== undefined && c.atMost !== undefined) verdict = judge(ratio <= c.atMost, (ci?.[0] ?? ratio) <= c.atMost);
+    if (ratio !== undefined && c.atLeast !== undefined && verdict !== 'NOT met') {
+      const faster = judge(1 / ratio >= c.atLeast, 1 / (ci?.[0] ?? ratio) >= c.atLeast);
+      verdict = verdict === undefined || faster !== 'met' ? faster : verdict;
+    }
+    return { to: c.to, ratio, ci, atMost: c.atMost, atLeast: c.atLeast, met: verdict === undefined ? undefined : verdict === 'met', verdict, absolute: false };
   });
   if (row.goal === undefined || row.samples.length === 0) return relative;
   const median = summarize(row.samples).median;
-  return [{ to: `${row.goal} ${table.unit}`, ratio: median / row.goal, atMost: 1, atLeast: undefined, met: median <= row.goal, absolute: true }, ...relative];
+  const met = median <= row.goal;
+  return [{ to: `${row.goal} ${table.unit}`, ratio: median / row.goal, ci: undefined, atMost: 1, atLeast: undefined, met, verdict: (met ? 'met' : 'NOT met') as Verdict, absolute: true }, ...relative];
+}
+
+function judge(met: boolean, possible: boolean): Verdict {
+  return met ? 'met' : possible ? 'within noise' : 'NOT met';
 }
 
 function compareText(c: ReturnType<typeof comparisons>[number]): string {
-  if (c.absolute) return `goal <= ${c.to}: ${c.met ? 'met' : 'NOT met'}`;
+  if (c.absolute) return `goal <= ${c.to}: ${c.verdict}`;
   if (c.ratio === undefined) return `vs ${c.to}: -`;
-  const goal = c.atMost !== undefined ? ` (goal <= ${c.atMost}x: ${c.met ? 'met' : 'NOT met'})`
-    : c.atLeast !== undefined ? ` (goal >= ${c.atLeast}x faster: ${c.met ? 'met' : 'NOT met'})` : '';
+  const ci = c.ci ? `, 95% CI ${format(c.atLeast === undefined ? c.ci[0] : 1 / c.ci[1])}-${format(c.atLeast === undefined ? c.ci[1] : 1 / c.ci[0])}` : '';
+  const goal = c.atMost !== undefined ? ` (goal <= ${c.atMost}x: ${c.verdict}${ci})`
+    : c.atLeast !== undefined ? ` (goal >= ${c.atLeast}x faster: ${c.verdict}${ci})` : ci ? ` (${ci.slice(2)})` : '';
   const text = c.atLeast === undefined ? `${format(c.ratio)}x ${c.to}`
     : c.ratio <= 1 ? `${format(1 / c.ratio)}x faster than ${c.to}` : `${format(c.ratio)}x slower than ${c.to}`;
   return text + goal;

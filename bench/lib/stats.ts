@@ -112,6 +112,27 @@ export async function calibrate(run: (n: number) => Promise<number>, targetMs: n
   return Math.max(min, Math.round((trial * targetMs) / elapsed));
 }
 
+/**
+ * `row` over `other` when they were measured interleaved (sample i of each taken in round i, as
+ * measureTable does): the median of the per-round ratios, and a confidence interval of that median
+ * of at least 95 % (order statistics, which assume nothing of the distribution; with fewer than 6
+ * rounds, the smallest and largest ratio). Undefined unless both rows have the same samples count.
+ */
+export function pairedRatio(row: Row, other: Row): { ratio: number; low: number; high: number } | undefined {
+  const n = row.samples.length;
+  if (n === 0 || other.samples.length !== n) return undefined;
+  const ratios = row.samples.map((x, i) => x / other.samples[i]).sort((a, b) => a - b);
+  // k: the largest with P(Binomial(n, 1/2) < k) <= 2.5 %; the interval is [x(k), x(n + 1 - k)].
+  let k = 1;
+  for (let j = 0, term = 0.5 ** n, cdf = 0; j < n; j++) {
+    cdf += term; // P(X <= j)
+    if (cdf > 0.025) break;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  return { ratio: summarize(ratios).median, low: ratios[k - 1], high: ratios[n - k] };
+}
+
 /** Ratio of two rows' medians (`row` over `to`), or undefined when either has no samples. */
 export function ratioOf(table: Table, row: Row, to: string): number | undefined {
   const other = table.rows.find((r) => r.label === to);

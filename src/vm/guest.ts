@@ -6,7 +6,7 @@ import * as L from '../../assembly/layout.ts';
 import type { CoreExports } from '../core/core.ts';
 import type { Device } from '../device/device.ts';
 import * as driver from '../driver/pci-driver.ts';
-import { SpinBudget } from './wait-policy.ts';
+import { SpinPolicy, type SpinStats } from './wait-policy.ts';
 import { AccessError } from '../errors.ts';
 import { GuestSdm } from '../sdm/guest-sdm.ts';
 
@@ -41,7 +41,7 @@ export class Guest {
   readonly lines: string[] = [];
   /** virtio-sdm: the device's driver (signal, irq, boot, next); undefined on other models */
   readonly sdm: GuestSdm | undefined;
-  private readonly budget = new SpinBudget();
+  private readonly policy = new SpinPolicy();
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
   private readonly fastRing: boolean;
@@ -67,7 +67,12 @@ export class Guest {
 
   /** The current budget of wait({ mode: 'spin' }). */
   get spinBudgetNs(): number {
-    return this.budget.ns;
+    return this.policy.ns;
+  }
+
+  /** What wait({ mode: 'spin' }) did so far (a copy): spins caught or run out, probes, parked waits. */
+  get spinStats(): SpinStats {
+    return { ...this.policy.stats };
   }
 
   /** The host asked this VM to stop; waits return STOPPED from then on. */
@@ -97,14 +102,15 @@ export class Guest {
     const vectors = this.device.vectors;
     let vector: number;
     if (mode === 'spin') {
-      const spinNs = this.budget.next();
-      if (spinNs === 0n) return this.core.waitInterrupt(block, vectors, timeoutNs, 0n);
-      // An interrupt already there is taken without timing: it says nothing about spinning.
+      const spinNs = this.policy.next();
+      if (!this.policy.timed) return this.core.waitInterrupt(block, vectors, timeoutNs, 0n);
+      // An interrupt already there is taken without timing: it says nothing about waiting.
       vector = this.core.takeInterrupt(block, vectors);
       if (vector >= 0) return vector;
       const start = performance.now();
       vector = this.core.waitInterrupt(block, vectors, timeoutNs, spinNs);
-      this.budget.record((performance.now() - start) * 1e6, vector >= 0);
+      const end = performance.now();
+      this.policy.record((end - start) * 1e6, vector >= 0, end);
     } else {
       vector = this.core.waitInterrupt(block, vectors, timeoutNs, mode === 'block' ? 0n : timeoutNs < 0n ? FOREVER : timeoutNs);
     }

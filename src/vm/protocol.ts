@@ -2,6 +2,7 @@
 // interrupts, the server's messages) never goes this way: it is all in the shared memory.
 import type { DeviceSpec } from '../device/models.ts';
 import type { MemoryPlace } from '../device/realize.ts';
+import type { SpinStats } from './wait-policy.ts';
 
 export interface VmInit {
   memory: WebAssembly.Memory;
@@ -33,6 +34,8 @@ export interface VmInspection {
   lines: number;
   /** the spin budget of wait({ mode: 'spin' }), in microseconds */
   spinBudgetUs: number;
+  /** what wait({ mode: 'spin' }) did so far: spins caught or run out, probes, parked waits */
+  spin: SpinStats;
   /** the peers its device knows, from the server */
   peers: { id: number; vectors: number }[];
 }

@@ -84,7 +84,7 @@ const api: VmApi = {
 
   inspect(): VmInspection {
     if (!guest) throw new Error('the VM has not started');
-    return { program: running, lines: guest.lines.length, spinBudgetUs: guest.spinBudgetNs / 1000, peers: guest.peers() };
+    return { program: running, lines: guest.lines.length, spinBudgetUs: guest.spinBudgetNs / 1000, spin: guest.spinStats, peers: guest.peers() };
   },
 };
 

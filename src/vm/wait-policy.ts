@@ -1,84 +1,154 @@
 // How a waiting guest in the 'spin' mode (the default) chooses between spinning and parking.
 // (Guest.wait takes an interrupt that is already there before asking: only real waits count.)
 //
-// A park/wake round trip costs what the OS costs (tens of microseconds); spinning costs a core.
-// A peer that is running answers a spinning guest within a microsecond or two; a peer that is not
-// running (its core taken by another thread: a busy page, another tab) is only slowed down by a
-// guest spinning on the core it needs. So a spin that runs out is taken as the sign that spinning
-// does not pay: the next waits park at once, as 'block' does: 1 wait after the first spin that
-// runs out, then 3, 7, ... up to 16383 in a row while spins keep running out. Between two such
-// runs one wait spins again to see whether the peer is back, and each spin that catches the reply
-// shortens the run by an eighth (down to 1, then no parking at all). When nothing catches, this is
-// 'block' plus one spin every 16384 waits; on an idle machine it is a spinning ping-pong that never
-// parks (back to it within some 8 x 16384 waits once the contention ends).
+// Spinning pays only while the peer runs: it answers a spinning guest within a microsecond or
+// two, where a park and a wake-up cost what the OS costs (5-125 us here). When the peer is not
+// running (its core taken by another thread: a busy page, another tab), a guest spinning on the
+// core it needs only slows it down. The guest cannot see the scheduler, but it can time its own
+// waits, so the policy compares what each way of waiting has been costing and keeps the cheaper:
 //
-// Why runs that long: in Chromium under load a spin that runs out costs about 1 ms on average, not
-// its budget (the peer it just woke is queued behind the spinner for a scheduler slice): with
-// runs of at most 1023, 'spin' parked 99.9 % of its waits and still ran 1.2x 'block'. Spinning
-// after waking a parked peer is still allowed: on an idle machine, where a wake-up took 50-100 us
-// in Node, that is how a pair gets back to spinning (0.8 us a round trip against 'block''s 65 us).
+//   spinning --(a spin runs out, or spun waits cost more than parked ones)--> parking
+//   parking  --(after `probe` of parked time: spin again to see)-----------> spinning (a probe)
 //
-// The budget is twice the recent reply time caught while spinning plus a wake-up (if the peer had
-// to park, its reply is late by one wake-up: a shorter budget would make both sides park, as
-// DESIGN.md section 6 measured), never more than 200 us, so an idle VM parks within that.
+// - A spinning wait spins for twice the recent reply time plus a wake-up (a peer that had to
+//   park answers one wake-up late), at most 200 us, so an idle VM parks within that. A probe
+//   spins at least as long as a parked wait has been costing: it is what tells whether the peer
+//   answers a spinner faster than a parked guest is woken (a spinning pair on an idle machine
+//   gets back to spinning only by spinning through its parked peer's wake-up).
+// - Parking is 'block'; one parked wait in 16 is timed (a clock read costs 0.2-0.7 us, a tenth of
+//   a Chromium wake-up), to know what parking costs now and whether a probe is due. (Time, not a
+//   count of waits: a count sized from what parked waits seemed to cost kept a pair parked for
+//   seconds when those samples came out short.)
+// - A probe that fails doubles the parked time before the next one, from 250 us up to 64 ms; a
+//   probe that holds for 32 waits resets it. Under lasting contention 'spin' is therefore 'block'
+//   plus one probe per 64 ms (a failed spin in a loaded Chromium costs about 1 ms: the peer it
+//   just woke queues behind it for a scheduler slice), and once the contention ends the pair
+//   spins again within 64 ms. (The previous policy counted waits instead of time: runs of up to
+//   16383 parked waits, which took seconds to probe their way back to spinning.)
 
 const MIN_NS = 2_000;
 const MAX_NS = 200_000;
 const WAKE_UP_NS = 30_000;
-const MAX_PARK_RUN = 16383;
-// A catch shrinks the run by an eighth, a spin that runs out doubles it: spinning wins back only
-// where more than ~84 % of spins catch their reply (log 2 / (log 2 + log 8/7)). A spin that runs
-// out costs its whole budget (30 us and up), a catch saves one wake-up (10-20 us): below that
-// rate spinning would cost more than it saves.
-const CATCH_SHRINK = 7 / 8;
+const PROBE_MIN_NS = 250_000;
+const PROBE_MAX_NS = 64_000_000;
+/** waits a probe must hold to count as a success */
+const PROBE_HOLD = 32;
+/** spun waits before their average is trusted against the parked one */
+const SPIN_SAMPLES = 4;
+const SAMPLE_EVERY = 16;
 
-export class SpinBudget {
+/** What the policy did so far: counts of waits by outcome. */
+export interface SpinStats {
+  /** waits that spun, and of those: caught their reply, ran out, cost more than parking */
+  spun: number;
+  caught: number;
+  ranOut: number;
+  costlier: number;
+  /** spinning spells started after parking, and those that held */
+  probes: number;
+  probesHeld: number;
+  /** waits that parked at once */
+  parked: number;
+}
+
+export class SpinPolicy {
+  readonly stats: SpinStats = { spun: 0, caught: 0, ranOut: 0, costlier: 0, probes: 0, probesHeld: 0, parked: 0 };
   private budgetNs = WAKE_UP_NS;
+  /** recent replies caught while spinning (ns, moving average) */
   private caughtNs = 0;
+  /** what spun waits cost in this spinning spell (ns, moving average) and how many were seen */
+  private spunNs = 0;
+  private spun = 0;
+  /** what parked waits cost (ns, moving average of the timed ones; 0: none timed yet) */
+  private parkedNs = 0;
+  private spinning = true;
+  /** waits of this spinning spell left before a probe counts as a success (0: not a probe) */
+  private probeLeft = 0;
+  private probeNs = PROBE_MIN_NS;
+  /** when the next probe is due (ms, the clock record() is given), and whether that time has come */
+  private probeAt = 0;
+  private probeDue = false;
+  private parkedCount = 0;
+  /** what the current wait was given: its spin (ns), 0 for a timed parked wait */
+  private givenNs = 0;
   private asBigInt = BigInt(WAKE_UP_NS);
   private convertedFrom = WAKE_UP_NS;
-  /** waits left that park at once */
-  private parkRun = 0;
-  /** how many waits park after the next spin that runs out */
-  private nextRun = 1;
-  /** what the current wait was given (0 = park at once) */
-  private givenNs = 0;
 
   /** The spin budget (ns) of a wait that spins. */
   get ns(): number {
     return this.budgetNs;
   }
 
-  /** How many coming waits park at once (spins kept running out). */
-  get parking(): number {
-    return this.parkRun;
+  /** Whether waits park at once now (until the next probe). */
+  get parking(): boolean {
+    return !this.spinning;
   }
+
+
+  /** Whether the wait about to start (after next()) wants record() called with its outcome. */
+  timed = true;
 
   /** The spin for the wait about to start, in ns as the core takes it (0n = park at once). */
   next(): bigint {
-    if (this.parkRun > 0) {
-      this.parkRun--;
+    // Parked: one wait in SAMPLE_EVERY is timed; the clock read at its end says whether a probe is due.
+    if (!this.spinning && !this.probeDue) {
       this.givenNs = 0;
+      this.stats.parked++;
+      this.timed = ++this.parkedCount % SAMPLE_EVERY === 0;
       return 0n;
     }
-    this.givenNs = this.budgetNs;
-    if (Math.abs(this.budgetNs - this.convertedFrom) >= 1_000) {
-      this.convertedFrom = this.budgetNs;
-      this.asBigInt = BigInt(Math.round(this.budgetNs));
+    if (!this.spinning) {
+      this.spinning = true;
+      this.probeDue = false;
+      this.stats.probes++;
+      this.probeLeft = PROBE_HOLD;
+      this.spun = 0;
+    }
+    this.timed = true;
+    this.stats.spun++;
+    const ns = this.probeLeft > 0 ? Math.min(MAX_NS, Math.max(this.budgetNs, this.parkedNs)) : this.budgetNs;
+    this.givenNs = ns;
+    if (Math.abs(ns - this.convertedFrom) >= 1_000) {
+      this.convertedFrom = ns;
+      this.asBigInt = BigInt(Math.round(ns));
     }
     return this.asBigInt;
   }
 
-  /** After the wait: it took `elapsedNs` and ended with an interrupt (or not). */
-  record(elapsedNs: number, gotInterrupt: boolean): void {
-    if (this.givenNs === 0) return;
-    if (gotInterrupt && elapsedNs < this.givenNs) {
-      this.nextRun = Math.max(1, Math.floor(this.nextRun * CATCH_SHRINK));
-      this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
-      this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
+  /** After a timed wait: it took `elapsedNs`, ended at `nowMs` (performance.now()) with an interrupt or not. */
+  record(elapsedNs: number, gotInterrupt: boolean, nowMs: number): void {
+    if (this.givenNs === 0) {
+      if (gotInterrupt) this.parkedNs = this.parkedNs === 0 ? elapsedNs : this.parkedNs + 0.25 * (elapsedNs - this.parkedNs);
+      this.probeDue = nowMs >= this.probeAt;
       return;
     }
-    this.parkRun = this.nextRun;
-    this.nextRun = Math.min(MAX_PARK_RUN, this.nextRun * 2 + 1);
+    if (!gotInterrupt || elapsedNs >= this.givenNs) {
+      this.stats.ranOut++;
+      this.park(nowMs);
+      return;
+    }
+    this.stats.caught++;
+    this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
+    this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
+    this.spunNs = this.spun === 0 ? elapsedNs : this.spunNs + 0.125 * (elapsedNs - this.spunNs);
+    this.spun++;
+    if (this.parkedNs > 0 && this.spun >= SPIN_SAMPLES && this.spunNs > this.parkedNs) {
+      this.stats.costlier++;
+      this.park(nowMs);
+      return;
+    }
+    if (this.probeLeft > 0 && --this.probeLeft === 0) {
+      this.stats.probesHeld++;
+      this.probeNs = PROBE_MIN_NS;
+    }
+  }
+
+  private park(nowMs: number): void {
+    // A probe that did not hold waits twice as long for the next one.
+    if (this.probeLeft > 0) this.probeNs = Math.min(PROBE_MAX_NS, this.probeNs * 2);
+    this.probeLeft = 0;
+    this.spinning = false;
+    this.probeAt = nowMs + this.probeNs / 1e6;
+    this.parkedCount = 0;
   }
 }

@@ -1,74 +1,165 @@
-// The 'spin' wait policy (src/vm/wait-policy.ts), fed with the outcomes a guest would see.
+// The 'spin' wait policy (src/vm/wait-policy.ts), fed with the outcomes a guest would see, on a
+// clock of the test's own that each wait moves on by what it took.
 import { expect, test } from 'vitest';
-import { SpinBudget } from '../../src/vm/wait-policy.ts';
+import { SpinPolicy } from '../../src/vm/wait-policy.ts';
 
-/** Runs `waits` waits; `outcome(spinNs)` says how long one took and whether an interrupt came. */
-function drive(budget: SpinBudget, waits: number, outcome: (spinNs: number) => [number, boolean]) {
+/** How a wait ends, given its spin (0 = parked at once): [elapsed ns, got an interrupt]. */
+type Outcome = (spinNs: number) => [number, boolean];
+
+function policyWithClock() {
+  return { clock: { ms: 0 }, policy: new SpinPolicy() };
+}
+
+/** One wait as Guest.wait makes it; returns the spin it was given (0: parked). */
+function wait(p: { clock: { ms: number }; policy: SpinPolicy }, outcome: Outcome): number {
+  const spinNs = Number(p.policy.next());
+  const [elapsedNs, got] = outcome(spinNs);
+  p.clock.ms += elapsedNs / 1e6;
+  if (p.policy.timed) p.policy.record(elapsedNs, got, p.clock.ms);
+  return spinNs;
+}
+
+/** Runs `waits` waits; returns how many spun. */
+function drive(p: ReturnType<typeof policyWithClock>, waits: number, outcome: Outcome): number {
   let spins = 0;
-  for (let i = 0; i < waits; i++) {
-    const spinNs = Number(budget.next());
-    if (spinNs === 0) continue;
-    spins++;
-    budget.record(...outcome(spinNs));
-  }
+  for (let i = 0; i < waits; i++) if (wait(p, outcome) > 0) spins++;
   return spins;
 }
 
-test('while spinning catches the replies, every wait spins, for twice a reply plus a wake-up', () => {
-  const budget = new SpinBudget();
-  expect(drive(budget, 1000, () => [2_000, true])).toBe(1000);
-  expect(budget.ns).toBeGreaterThan(30_000);
-  expect(budget.ns).toBeLessThan(40_000);
-});
-
-test('spins that keep running out turn into parking at once: 1, 3, 7 ... 16383 waits between spins', () => {
-  const budget = new SpinBudget();
-  const pattern: boolean[] = [];
-  for (let i = 0; i < 31; i++) {
-    const spinNs = Number(budget.next());
-    pattern.push(spinNs > 0);
-    if (spinNs > 0) budget.record(spinNs + 20_000, true);
-  }
-  // spin, park 1, spin, park 3, spin, park 7, spin, park 15, spin
-  const expected = [true, false, true, false, false, false, true, ...Array(7).fill(false), true, ...Array(15).fill(false), true];
-  expect(pattern).toEqual(expected);
-  // In the long run: one spin in 16384 waits (after the runs of 31 ... 8191).
-  expect(drive(budget, 16384 * 20, (spinNs) => [spinNs + 20_000, true])).toBeLessThanOrEqual(20 + 10);
-  expect(budget.parking).toBeGreaterThan(0);
-});
-
-test('once the peer answers again, each caught spin shortens the parking, back to spinning every wait', () => {
-  const budget = new SpinBudget();
-  drive(budget, 300_000, (spinNs) => [spinNs + 20_000, true]);
-  let waits = 0;
-  while (budget.parking > 0 || waits < 10) {
-    if (Number(budget.next()) > 0) budget.record(1_500, true);
-    if (++waits > 300_000) break;
-  }
-  // 16383 + 14335 + 12543 + ... : about 8 x 16384 waits.
-  expect(waits).toBeLessThan(8 * 16384 + 100);
-  expect(drive(budget, 100, () => [1_500, true])).toBe(100);
-});
-
-test('a caught spin shortens the next parking run by an eighth: from 16383 to 14335', () => {
-  const budget = new SpinBudget();
-  drive(budget, 300_000, (spinNs) => [spinNs + 20_000, true]);
-  while (budget.next() === 0n);
-  budget.record(1_500, true);
-  const spinNs = Number(budget.next());
-  expect(spinNs, 'no parking right after a catch').toBeGreaterThan(0);
-  budget.record(spinNs + 20_000, true);
+/** Parked waits (each taking `parkedNs`) until the next spin; returns [their count, the time they took in ms]. The spin is left un-recorded. */
+function parkedUntilProbe(p: ReturnType<typeof policyWithClock>, parkedNs: number): [number, number] {
+  const from = p.clock.ms;
   let parked = 0;
-  while (budget.next() === 0n) parked++;
-  expect(parked).toBe(14335);
+  for (;;) {
+    if (Number(p.policy.next()) > 0) return [parked, p.clock.ms - from];
+    parked++;
+    p.clock.ms += parkedNs / 1e6;
+    if (p.policy.timed) p.policy.record(parkedNs, true, p.clock.ms);
+    if (parked > 1e7) throw new Error('never probes');
+  }
+}
+
+/** The spin just handed out by next() runs out (the peer was not running). */
+function runOut(p: ReturnType<typeof policyWithClock>, spinNs: number): void {
+  p.clock.ms += (spinNs + 10_000) / 1e6;
+  p.policy.record(spinNs + 10_000, true, p.clock.ms);
+}
+
+// A peer that answers a spinner in 2 us; a parked wait costs 10 us.
+const running: Outcome = (spinNs) => (spinNs > 0 ? [2_000, true] : [10_000, true]);
+// A peer that is not running: every spin runs out (and then parks), a parked wait costs 10 us.
+const descheduled: Outcome = (spinNs) => (spinNs > 0 ? [spinNs + 10_000, true] : [10_000, true]);
+
+test('while spinning catches the replies, every wait spins, for twice a reply plus a wake-up', () => {
+  const p = policyWithClock();
+  expect(drive(p, 1000, running)).toBe(1000);
+  expect(p.policy.ns).toBeGreaterThan(33_000);
+  expect(p.policy.ns).toBeLessThan(35_000);
+  expect(p.policy.stats).toMatchObject({ spun: 1000, caught: 1000, ranOut: 0, parked: 0 });
+});
+
+test('a spin that runs out parks the following waits for 250 us of parked time (looked at every 16 waits), then probes', () => {
+  const p = policyWithClock();
+  drive(p, 10, running);
+  runOut(p, Number(p.policy.next()));
+  expect(p.policy.parking).toBe(true);
+  // 10 us parked waits: 250 us is passed at the 25th, seen at the end of the 32nd (timed)
+  const [parked, ms] = parkedUntilProbe(p, 10_000);
+  expect(parked).toBe(32);
+  expect(ms).toBeGreaterThanOrEqual(0.25);
+  expect(p.policy.parking).toBe(false);
+  // Slow parked waits: the clock, not a count, says when: 100 us each, a probe after the first timed one.
+  const q = policyWithClock();
+  runOut(q, Number(q.policy.next()));
+  expect(parkedUntilProbe(q, 100_000)[0]).toBe(16);
+});
+
+test('under lasting contention, failed probes double the parked time up to 64 ms: "block" plus one spin per 64 ms', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  for (let i = 0; i < 12; i++) {
+    // 0.25, 0.5, 1 ... 64 ms, up to the next timed wait (one in 16 waits of 10 us: 0.16 ms)
+    const due = Math.min(0.25 * 2 ** i, 64);
+    const ms = parkedUntilProbe(p, 10_000)[1];
+    expect(ms).toBeGreaterThanOrEqual(due);
+    expect(ms).toBeLessThan(due + 0.161);
+    runOut(p, Number(p.policy.next()));
+  }
+  const before = p.policy.stats.spun;
+  const spins = drive(p, 64_000, descheduled) ; // 640 ms
+  expect(spins).toBeGreaterThanOrEqual(9);
+  expect(spins).toBeLessThanOrEqual(11);
+  expect(p.policy.stats.spun - before).toBe(spins);
+});
+
+test('a probe spins at least as long as a parked wait costs (a parked peer answers one wake-up late), at most 200 us', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  parkedUntilProbe(p, 90_000);
+  expect(Number(p.policy.next())).toBe(90_000);
+  const q = policyWithClock();
+  runOut(q, Number(q.policy.next()));
+  parkedUntilProbe(q, 5_000_000);
+  expect(Number(q.policy.next())).toBe(200_000);
+});
+
+test('a probe that holds 32 waits brings the pair back to spinning, and the next contention to 250 us', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  for (let i = 0; i < 5; i++) {
+    parkedUntilProbe(p, 10_000);
+    runOut(p, Number(p.policy.next()));
+  }
+  // 8 ms now; the peer is back: every wait spins again.
+  expect(parkedUntilProbe(p, 10_000)[1]).toBeGreaterThanOrEqual(8);
+  p.clock.ms += 0.002;
+  p.policy.record(2_000, true, p.clock.ms);
+  expect(drive(p, 1000, running)).toBe(1000);
+  expect(p.policy.stats.probesHeld).toBe(1);
+  runOut(p, Number(p.policy.next()));
+  expect(parkedUntilProbe(p, 10_000)[0]).toBe(32);
+});
+
+test('spun waits that catch their reply but cost more than parked waits turn into parking', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  parkedUntilProbe(p, 8_000);
+  // The peer answers a spinner in 20 us (it is queued behind the spinner), a parked guest in 8 us.
+  let spins = 0;
+  while (wait(p, (spinNs) => (spinNs > 0 ? [20_000, true] : [8_000, true])) > 0) if (++spins > 100) break;
+  expect(spins).toBe(4);
+  expect(p.policy.stats.costlier).toBe(1);
+  // Spun waits that cost less than parked ones go on spinning.
+  const q = policyWithClock();
+  runOut(q, Number(q.policy.next()));
+  parkedUntilProbe(q, 8_000);
+  expect(drive(q, 1000, (spinNs) => (spinNs > 0 ? [6_000, true] : [8_000, true]))).toBe(1000);
+});
+
+test('parked, one wait in 16 is timed, and a probe comes only after one that ended past the parked time', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  let timed = 0;
+  for (let i = 0; i < 16 * 100; i++) {
+    expect(p.policy.next()).toBe(0n);
+    // the clock stands still: the probe's time never comes
+    if (p.policy.timed) { timed++; p.policy.record(10_000, true, p.clock.ms); }
+  }
+  expect(timed).toBe(100);
+  p.clock.ms += 0.25;
+  for (let i = 0; i < 15; i++) expect(p.policy.next()).toBe(0n);
+  expect(p.policy.next()).toBe(0n);
+  expect(p.policy.timed).toBe(true);
+  p.policy.record(10_000, true, p.clock.ms);
+  expect(p.policy.next()).toBeGreaterThan(0n);
 });
 
 test('an idle VM spins at most 200 us, then parks at once', () => {
-  const budget = new SpinBudget();
+  const p = policyWithClock();
   // Replies that always come just before the budget runs out push it to its ceiling.
-  drive(budget, 200, (spinNs) => [spinNs * 0.9, true]);
-  const spinNs = Number(budget.next());
+  drive(p, 200, (spinNs) => [spinNs * 0.9, true]);
+  const spinNs = Number(p.policy.next());
   expect(spinNs).toBeLessThanOrEqual(200_000);
-  budget.record(5_000_000_000, false);
-  expect(budget.next()).toBe(0n);
+  p.policy.record(5_000_000_000, false, 5_000);
+  expect(p.policy.next()).toBe(0n);
 });
