@@ -23,9 +23,20 @@ export function raiseVector(dev: u32, vector: u32): void {
   kick(dev);
 }
 
+// Whether a kick on this thread found its guest parked since the last look (a wasm global: each
+// worker's own), for guestRing to tell its caller.
+let wokeParked = false;
+
+export function takeWokeParked(): bool {
+  const woke = wokeParked;
+  wokeParked = false;
+  return woke;
+}
+
 // Wakes the guest if it is parked: a new message or a rising INTx line (set before this call).
 export function kick(dev: u32): void {
   if (atomic.load<i32>(dev + DEV_IRQ_WAITERS) > 0) {
+    wokeParked = true;
     atomic.add<i32>(dev + DEV_IRQ_SEQ, 1);
     atomic.notify(dev + DEV_IRQ_SEQ);
   }

@@ -5,7 +5,9 @@
 import {
   BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, PEER_NB_EVENTFDS, DEV_INBOX,
   INBOX_WRITE, INBOX_READ, DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_MEMORY,
+  GUEST_RING_DONE, GUEST_RING_INBOX, GUEST_RING_NOT_DECODED, GUEST_RING_WOKE,
 } from './layout';
+import { takeWokeParked } from './cpu';
 import { findPeer, peerSlot, peerIdAt, peerEntry } from './peers';
 import { eventfdSignal } from './eventfd';
 import { traceDoorbell, traceDoorbellDone } from './trace';
@@ -45,16 +47,13 @@ function signalFirstVector(entry: u32, payload: u32): void {
 
 // A guest's doorbell in one call (Guest.ring): the checks the register path makes in TypeScript
 // (the server's messages taken first, Memory Space decoded) made here, then the doorbell. Returns
-// RING_DONE, or why it did nothing: the caller then takes the full path, which drains the inbox
-// or throws the AccessError.
-export const RING_DONE = 0;
-export const RING_INBOX = 1;
-export const RING_NOT_DECODED = 2;
-
+// GUEST_RING_DONE or GUEST_RING_WOKE (a parked guest was woken), or why it did nothing: the caller
+// then takes the full path, which drains the inbox or throws the AccessError.
 export function guestRing(dev: u32, value: u32): i32 {
   const inbox = dev + DEV_INBOX;
-  if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return RING_INBOX;
-  if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return RING_NOT_DECODED;
+  if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return GUEST_RING_INBOX;
+  if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return GUEST_RING_NOT_DECODED;
+  takeWokeParked();
   ringDoorbell(dev, value);
-  return RING_DONE;
+  return takeWokeParked() ? GUEST_RING_WOKE : GUEST_RING_DONE;
 }

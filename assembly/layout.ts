@@ -10,13 +10,16 @@
 //   0x01000 +-----------------------------------------------+
 //           | header: magic, layout version, memory size     |
 //   0x01040 +-----------------------------------------------+
-//           | trace: on/off word (0x1040), then a directory  |  (assembly/trace.ts owns it)
-//           |   of each thread's trace ring (0x1100..0x2000) |
+//           | trace: on/off word (0x1040)                    |  (assembly/trace.ts owns it)
 //   0x02000 +-----------------------------------------------+
 //           | eventfd slots: EVENTFD_SLOTS x 64 bytes         |  one cache line each
 //           |   +0 count  +4 refs  +8 bound device            |
 //           |   +12 bound vector  +16 waiters  +20 signals     |
-//   CONTROL_END (0x42000) ------------------------------------+
+//   0x42000 +-----------------------------------------------+
+//           | trace directory: each thread's trace ring      |  TRACE_THREADS_MAX x 4 bytes: the
+//           |   (0 = none)                                   |  host and as many VM threads as
+//           |                                                |  there are eventfd slots
+//   CONTROL_END (0x46000) ------------------------------------+
 //           | regions handed out by the host, 4 KiB aligned: |
 //           |   memory backends and /dev/shm files (BAR2)    |
 //           |   device blocks (DEVICE_BLOCK_SIZE each)       |
@@ -43,7 +46,7 @@
 //           (DEV_RING_STATES_SIZE bytes; src/ring/guest-rings.ts hands them out)
 //   +75328  end (DEVICE_BLOCK_SIZE rounds it up to a 4 KiB multiple: 76 KiB)
 
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 export const MAGIC = 0x57535649; // "IVSW" little-endian
 
 export const PAGE = 4096;
@@ -56,8 +59,6 @@ export const HEADER_MEMORY_SIZE = HEADER_BASE + 8;
 
 // ---- trace (owned by assembly/trace.ts, which draws a thread's ring) ----
 export const TRACE_ON = 0x1040;
-export const TRACE_DIR = 0x1100;
-export const TRACE_THREADS_MAX = (0x2000 - TRACE_DIR) / 4;
 export const TRACE_WRITE = 0;
 export const TRACE_DROPPED = 4;
 export const TRACE_READ = 64;
@@ -109,7 +110,11 @@ export const EVENTFD_BOUND_VECTOR = 12;
 export const EVENTFD_WAITERS = 16;
 export const EVENTFD_SIGNALS = 20;
 
-export const CONTROL_END = EVENTFD_BASE + EVENTFD_SLOTS * EVENTFD_STRIDE;
+// The trace directory (assembly/trace.ts): the host's thread and one per VM worker, as many as
+// eventfd slots (a VM with a server device takes at least one).
+export const TRACE_DIR = EVENTFD_BASE + EVENTFD_SLOTS * EVENTFD_STRIDE;
+export const TRACE_THREADS_MAX = EVENTFD_SLOTS;
+export const CONTROL_END = TRACE_DIR + TRACE_THREADS_MAX * 4;
 
 // Device models.
 export const MODEL_PLAIN = 1;
@@ -149,6 +154,12 @@ export const DEV_IRQ_DROPPED = 140;
 export const DEV_STOP = 144;
 export const WAIT_TIMEOUT = -1;
 export const WAIT_STOPPED = -2;
+// Guest.ring's one call into the core (guestRing, assembly/doorbell.ts): done, done and it woke a
+// parked guest (the 'spin' policy reads that as "my peer is not spinning"), or why it did nothing.
+export const GUEST_RING_DONE = 0;
+export const GUEST_RING_INBOX = 1;
+export const GUEST_RING_NOT_DECODED = 2;
+export const GUEST_RING_WOKE = 3;
 export const DEV_IRR = 192;
 // x-name: up to NAME_SIZE bytes of ASCII, NUL padded (after the IRR's 256 bytes).
 export const DEV_NAME = 448;

@@ -4,7 +4,7 @@
 // the TRACE_ON word.
 //
 //   TRACE_ON (0x1040)        non-zero while tracing
-//   TRACE_DIR (0x1100)       ring address per thread (0 = none), TRACE_THREADS_MAX of them
+//   TRACE_DIR (0x42000)      ring address per thread (0 = none), TRACE_THREADS_MAX of them
 //   a ring (TRACE_RING_SIZE bytes, allocated by the host):
 //     +0    write index (u32, free running; only the owning thread advances it)
 //     +4    events dropped because the ring was full (u32)

@@ -5,6 +5,7 @@ import type { WaitMode } from '../../src/index.ts';
 import { calibrate, measureTable, type Compare, type Contender, type Table } from '../lib/stats.ts';
 import { bouncePair, busyThreads, type Pair, type Platform } from '../lib/threads.ts';
 import { vmPair } from '../lib/vm-pair.ts';
+import type { SpinStats } from '../../src/vm/wait-policy.ts';
 
 export interface RoundTripOptions {
   platform: Platform;
@@ -35,6 +36,13 @@ function goals(mode: WaitMode, idle: boolean): Compare[] {
   }
 }
 
+/** What the 'spin' policy did over a table's samples, side 0 / side 1 (src/vm/wait-policy.ts). */
+function policyNote(before: SpinStats[], after: SpinStats[]): string {
+  const d = (k: keyof SpinStats) => after.map((a, side) => a[k] - (before[side]?.[k] ?? 0)).join('/');
+  return `policy, side 0/1: ${d('spun')} waits spun (${d('caught')} caught the reply, ${d('ranOut')} ran out, `
+    + `${d('costlier')} cost more than parking), ${d('parked')} parked, ${d('probes')} probes (${d('probesHeld')} held)`;
+}
+
 export async function roundTripFigure(options: RoundTripOptions): Promise<Table[]> {
   const { platform, quick } = options;
   const say = options.progress ?? (() => {});
@@ -46,9 +54,12 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
     pairs.push([LABELS.spin, await bouncePair(platform, 'spin')]);
     pairs.push([LABELS.wait, await bouncePair(platform, 'atomics-wait')]);
     pairs.push([LABELS.post, await bouncePair(platform, 'postMessage')]);
+    let spinPair: Awaited<ReturnType<typeof vmPair>> | undefined;
     for (const mode of ['poll', 'spin', 'block'] as WaitMode[]) {
       say(`starting two VMs for '${mode}'`);
-      pairs.push([LABELS.mode(mode), await vmPair(options.programUrl, mode)]);
+      const pair = await vmPair(options.programUrl, mode);
+      if (mode === 'spin') spinPair = pair;
+      pairs.push([LABELS.mode(mode), pair]);
     }
     const native = options.native;
     for (const busy of options.busy ?? [0, 1, 2]) {
@@ -76,7 +87,8 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
           const rounds = mode === 'spin' ? (quick ? 20_000 : 100_000) : (quick ? 2_000 : 10_000);
           contenders.push({ label, sample: () => native.sample(mode, rounds) });
         }
-        tables.push(await measureTable({
+        const before = spinPair!.spinStats();
+        const table = await measureTable({
           title: `${platform.name}: doorbell round trip, ${busy} extra busy thread${busy === 1 ? '' : 's'}`,
           unit: 'us',
           rounds: samples,
@@ -84,7 +96,10 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
             + `batch twice that size) divided by its count; every contender gives one sample in turn, ${samples} rounds; `
             + 'median and p99 are over the samples.',
           contenders,
-        }));
+        });
+        const spinRow = table.rows.find((r) => r.label === LABELS.mode('spin'));
+        if (spinRow) spinRow.note = policyNote(before, spinPair!.spinStats());
+        tables.push(table);
       } finally {
         await stopBusy();
       }

@@ -177,8 +177,11 @@ export class Guest {
    */
   ring(peer: number, vector = 0): void {
     // typeof first: `>>>` throws a raw TypeError on a bigint; anything odd goes to driver.ring's checks
-    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff
-      && this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0) === 0) return;
+    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff) {
+      const done = this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0);
+      if (done === L.GUEST_RING_DONE) return this.policy.rang(false);
+      if (done === L.GUEST_RING_WOKE) return this.policy.rang(true);
+    }
     driver.ring(this.device, peer, vector);
   }
 }

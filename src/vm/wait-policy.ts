@@ -15,27 +15,28 @@
 //   spins at least as long as a parked wait has been costing: it is what tells whether the peer
 //   answers a spinner faster than a parked guest is woken (a spinning pair on an idle machine
 //   gets back to spinning only by spinning through its parked peer's wake-up).
-// - Parking is 'block'; one parked wait in 16 is timed (a clock read costs 0.2-0.7 us, a tenth of
-//   a Chromium wake-up), to know what parking costs now and whether a probe is due. (Time, not a
-//   count of waits: a count sized from what parked waits seemed to cost kept a pair parked for
-//   seconds when those samples came out short.)
-// - A probe that fails doubles the parked time before the next one, from 250 us up to 64 ms; a
-//   probe that holds for 32 waits resets it. Under lasting contention 'spin' is therefore 'block'
-//   plus one probe per 64 ms (a failed spin in a loaded Chromium costs about 1 ms: the peer it
-//   just woke queues behind it for a scheduler slice), and once the contention ends the pair
-//   spins again within 64 ms. (The previous policy counted waits instead of time: runs of up to
-//   16383 parked waits, which took seconds to probe their way back to spinning.)
+// - Parking is 'block'; one parked wait in 64 is timed (two clock reads of 0.2-0.7 us, where a
+//   Chromium round trip costs 6 us), to know what parking costs now and whether a probe is due.
+//   (Time, not a count of waits: a count sized from what parked waits seemed to cost kept a pair
+//   parked for seconds when those samples came out short.)
+// - A probe that fails doubles the parked time before the next one, from 250 us up to 256 ms; a
+//   probe that holds for 32 waits resets it when spinning cost at most half what parking did (the
+//   peer runs), else halves it (the peer runs now and then). Under lasting contention 'spin' is
+//   therefore 'block' plus one probe per 256 ms (a failed spin in a loaded Chromium costs about
+//   1 ms: the peer it just woke queues behind it for a scheduler slice), and once the contention
+//   ends the pair spins again within 256 ms. (The previous policy counted waits instead of time:
+//   runs of up to 16383 parked waits, which took seconds to probe their way back to spinning.)
 
 const MIN_NS = 2_000;
 const MAX_NS = 200_000;
 const WAKE_UP_NS = 30_000;
 const PROBE_MIN_NS = 250_000;
-const PROBE_MAX_NS = 64_000_000;
+const PROBE_MAX_NS = 256_000_000;
 /** waits a probe must hold to count as a success */
 const PROBE_HOLD = 32;
 /** spun waits before their average is trusted against the parked one */
 const SPIN_SAMPLES = 4;
-const SAMPLE_EVERY = 16;
+const SAMPLE_EVERY = 64;
 
 /** What the policy did so far: counts of waits by outcome. */
 export interface SpinStats {
@@ -115,6 +116,19 @@ export class SpinPolicy {
     return this.asBigInt;
   }
 
+  /**
+   * After a doorbell this guest rang: `wokeParked`, its peer was parked (and was woken). A peer
+   * that was not parked is spinning, or running, or preempted: while parked, and no probe has
+   * failed since the last clear win, probe at the next wait, since a pair gets back to spinning
+   * only when both sides try (one spinning side alone saves just its own wake-up, and its spins
+   * keep paying for the parked side's). Under contention a probe has failed, and the peer
+   * not parked is as likely preempted: this waits for its time (with it, 1 busy thread beside a
+   * Node pair made 'spin' 2.7x 'block', each doorbell starting a probe that ran out).
+   */
+  rang(wokeParked: boolean): void {
+    if (!wokeParked && !this.spinning && this.probeNs === PROBE_MIN_NS) this.probeDue = true;
+  }
+
   /** After a timed wait: it took `elapsedNs`, ended at `nowMs` (performance.now()) with an interrupt or not. */
   record(elapsedNs: number, gotInterrupt: boolean, nowMs: number): void {
     if (this.givenNs === 0) {
@@ -139,7 +153,9 @@ export class SpinPolicy {
     }
     if (this.probeLeft > 0 && --this.probeLeft === 0) {
       this.stats.probesHeld++;
-      this.probeNs = PROBE_MIN_NS;
+      // A clear win (spinning at most half what parking costs: a running peer) starts afresh; a
+      // narrow one (the peer runs now and then) only halves the time to the next probe.
+      this.probeNs = this.spunNs * 2 <= this.parkedNs || this.parkedNs === 0 ? PROBE_MIN_NS : Math.max(PROBE_MIN_NS, this.probeNs / 2);
     }
   }
 

@@ -149,3 +149,17 @@ describe('host.trace', () => {
     await host.shutdown();
   }, 60_000);
 });
+
+describe('host.trace: threads', () => {
+  test('a host traces as many VM threads as it has eventfd slots (4095 besides its own), and refuses the next with a QemuError', async () => {
+    const host = await Host.create({ memory: '8M' });
+    const threads: number[] = [];
+    for (let i = 1; i < L.EVENTFD_SLOTS; i++) threads.push(host.trace.openThread());
+    expect(new Set(threads).size).toBe(L.EVENTFD_SLOTS - 1);
+    expect(Math.max(...threads)).toBe(L.EVENTFD_SLOTS - 1);
+    expect(() => host.trace.openThread()).toThrow(/trace: more than 4095 VM threads at once/);
+    // a thread that ends gives its number back
+    host.trace.closeThread(threads[10]);
+    expect(host.trace.openThread()).toBe(threads[10]);
+  });
+});

@@ -58,35 +58,39 @@ test('while spinning catches the replies, every wait spins, for twice a reply pl
   expect(p.policy.stats).toMatchObject({ spun: 1000, caught: 1000, ranOut: 0, parked: 0 });
 });
 
-test('a spin that runs out parks the following waits for 250 us of parked time (looked at every 16 waits), then probes', () => {
+test('a spin that runs out parks the following waits for 250 us of parked time (looked at every 64 waits), then probes', () => {
   const p = policyWithClock();
   drive(p, 10, running);
   runOut(p, Number(p.policy.next()));
   expect(p.policy.parking).toBe(true);
-  // 10 us parked waits: 250 us is passed at the 25th, seen at the end of the 32nd (timed)
+  // 10 us parked waits: 250 us is passed at the 25th, seen at the end of the 64th (timed)
   const [parked, ms] = parkedUntilProbe(p, 10_000);
-  expect(parked).toBe(32);
+  expect(parked).toBe(64);
   expect(ms).toBeGreaterThanOrEqual(0.25);
   expect(p.policy.parking).toBe(false);
   // Slow parked waits: the clock, not a count, says when: 100 us each, a probe after the first timed one.
   const q = policyWithClock();
   runOut(q, Number(q.policy.next()));
-  expect(parkedUntilProbe(q, 100_000)[0]).toBe(16);
+  expect(parkedUntilProbe(q, 100_000)[0]).toBe(64);
+  // 1 ms each: still the first timed one
+  const r = policyWithClock();
+  runOut(r, Number(r.policy.next()));
+  expect(parkedUntilProbe(r, 1_000_000)[0]).toBe(64);
 });
 
-test('under lasting contention, failed probes double the parked time up to 64 ms: "block" plus one spin per 64 ms', () => {
+test('under lasting contention, failed probes double the parked time up to 256 ms: "block" plus one spin per 256 ms', () => {
   const p = policyWithClock();
   runOut(p, Number(p.policy.next()));
-  for (let i = 0; i < 12; i++) {
-    // 0.25, 0.5, 1 ... 64 ms, up to the next timed wait (one in 16 waits of 10 us: 0.16 ms)
-    const due = Math.min(0.25 * 2 ** i, 64);
+  for (let i = 0; i < 14; i++) {
+    // 0.25, 0.5, 1 ... 256 ms, up to the next timed wait (one in 64 waits of 10 us: 0.64 ms)
+    const due = Math.min(0.25 * 2 ** i, 256);
     const ms = parkedUntilProbe(p, 10_000)[1];
     expect(ms).toBeGreaterThanOrEqual(due);
-    expect(ms).toBeLessThan(due + 0.161);
+    expect(ms).toBeLessThan(due + 0.641);
     runOut(p, Number(p.policy.next()));
   }
   const before = p.policy.stats.spun;
-  const spins = drive(p, 64_000, descheduled) ; // 640 ms
+  const spins = drive(p, 256_000, descheduled); // 2.56 s
   expect(spins).toBeGreaterThanOrEqual(9);
   expect(spins).toBeLessThanOrEqual(11);
   expect(p.policy.stats.spun - before).toBe(spins);
@@ -117,7 +121,25 @@ test('a probe that holds 32 waits brings the pair back to spinning, and the next
   expect(drive(p, 1000, running)).toBe(1000);
   expect(p.policy.stats.probesHeld).toBe(1);
   runOut(p, Number(p.policy.next()));
-  expect(parkedUntilProbe(p, 10_000)[0]).toBe(32);
+  expect(parkedUntilProbe(p, 10_000)[0]).toBe(64);
+});
+
+test('a probe that holds but spins at more than half what parking costs only halves the time to the next probe', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  for (let i = 0; i < 5; i++) {
+    parkedUntilProbe(p, 10_000);
+    runOut(p, Number(p.policy.next()));
+  }
+  parkedUntilProbe(p, 10_000); // 8 ms before this probe
+  p.clock.ms += 0.006;
+  p.policy.record(6_000, true, p.clock.ms);
+  expect(drive(p, 100, (spinNs) => (spinNs > 0 ? [6_000, true] : [10_000, true]))).toBe(100);
+  expect(p.policy.stats.probesHeld).toBe(1);
+  runOut(p, Number(p.policy.next()));
+  const ms = parkedUntilProbe(p, 10_000)[1];
+  expect(ms).toBeGreaterThanOrEqual(4);
+  expect(ms).toBeLessThan(4.641);
 });
 
 test('spun waits that catch their reply but cost more than parked waits turn into parking', () => {
@@ -136,22 +158,45 @@ test('spun waits that catch their reply but cost more than parked waits turn int
   expect(drive(q, 1000, (spinNs) => (spinNs > 0 ? [6_000, true] : [8_000, true]))).toBe(1000);
 });
 
-test('parked, one wait in 16 is timed, and a probe comes only after one that ended past the parked time', () => {
+test('parked, one wait in 64 is timed, and a probe comes only after one that ended past the parked time', () => {
   const p = policyWithClock();
   runOut(p, Number(p.policy.next()));
   let timed = 0;
-  for (let i = 0; i < 16 * 100; i++) {
+  for (let i = 0; i < 64 * 100; i++) {
     expect(p.policy.next()).toBe(0n);
     // the clock stands still: the probe's time never comes
     if (p.policy.timed) { timed++; p.policy.record(10_000, true, p.clock.ms); }
   }
   expect(timed).toBe(100);
   p.clock.ms += 0.25;
-  for (let i = 0; i < 15; i++) expect(p.policy.next()).toBe(0n);
+  for (let i = 0; i < 63; i++) expect(p.policy.next()).toBe(0n);
   expect(p.policy.next()).toBe(0n);
   expect(p.policy.timed).toBe(true);
   p.policy.record(10_000, true, p.clock.ms);
   expect(p.policy.next()).toBeGreaterThan(0n);
+});
+
+test('parked, a doorbell that finds the peer not parked (spinning or running) makes the next wait a probe', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  p.policy.rang(true); // the peer was parked too: go on parking
+  expect(p.policy.next()).toBe(0n);
+  p.policy.rang(false);
+  expect(p.policy.next()).toBeGreaterThan(0n);
+  expect(p.policy.stats.probes).toBe(1);
+  p.clock.ms += 0.002;
+  p.policy.record(2_000, true, p.clock.ms);
+  // spinning: doorbells change nothing
+  p.policy.rang(false);
+  p.policy.rang(true);
+  expect(p.policy.next()).toBeGreaterThan(0n);
+  expect(p.policy.stats.probes).toBe(1);
+  // once a probe has failed (contention), a peer not parked is as likely preempted: no early probe
+  runOut(p, Number(p.policy.next()));
+  parkedUntilProbe(p, 10_000);
+  runOut(p, Number(p.policy.next())); // the probe fails
+  p.policy.rang(false);
+  expect(p.policy.next()).toBe(0n);
 });
 
 test('an idle VM spins at most 200 us, then parks at once', () => {
