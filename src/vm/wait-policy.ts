@@ -12,9 +12,13 @@
 //
 // - A spinning wait spins for twice the recent reply time plus a wake-up (a peer that had to
 //   park answers one wake-up late), at most 200 us, so an idle VM parks within that. A probe
-//   spins at least as long as a parked wait has been costing: it is what tells whether the peer
+//   spins twice as long as a parked wait has been costing: it is what tells whether the peer
 //   answers a spinner faster than a parked guest is woken (a spinning pair on an idle machine
-//   gets back to spinning only by spinning through its parked peer's wake-up).
+//   gets back to spinning only by spinning through its parked peer's wake-up), and it is judged
+//   by what its waits cost on the whole: a run-out that cost up to 4 parked waits (a peer that
+//   woke up late) is a costly sample, not the end of it.
+// - A doorbell that finds the peer not parked (rang()) makes a parked guest probe at once, unless
+//   a probe has failed since the last clear win (then the peer is as likely preempted).
 // - Parking is 'block'; one parked wait in 64 is timed (two clock reads of 0.2-0.7 us, where a
 //   Chromium round trip costs 6 us), to know what parking costs now and whether a probe is due.
 //   (Time, not a count of waits: a count sized from what parked waits seemed to cost kept a pair
@@ -107,7 +111,7 @@ export class SpinPolicy {
     }
     this.timed = true;
     this.stats.spun++;
-    const ns = this.probeLeft > 0 ? Math.min(MAX_NS, Math.max(this.budgetNs, this.parkedNs)) : this.budgetNs;
+    const ns = this.probeLeft > 0 ? Math.min(MAX_NS, Math.max(this.budgetNs, 2 * this.parkedNs)) : this.budgetNs;
     this.givenNs = ns;
     if (Math.abs(ns - this.convertedFrom) >= 1_000) {
       this.convertedFrom = ns;
@@ -138,12 +142,18 @@ export class SpinPolicy {
     }
     if (!gotInterrupt || elapsedNs >= this.givenNs) {
       this.stats.ranOut++;
-      this.park(nowMs);
-      return;
+      // A probe is judged by what its waits cost on the whole: its peer may still be parked and
+      // wake up late now and then, which one run-out must not count as contention; one that
+      // costs several parked waits (a scheduler slice) does.
+      if (!gotInterrupt || this.probeLeft === 0 || this.parkedNs === 0 || elapsedNs > 4 * this.parkedNs) {
+        this.park(nowMs);
+        return;
+      }
+    } else {
+      this.stats.caught++;
+      this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
+      this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
     }
-    this.stats.caught++;
-    this.caughtNs += 0.25 * (elapsedNs - this.caughtNs);
-    this.budgetNs = Math.max(MIN_NS, Math.min(MAX_NS, 2 * this.caughtNs + WAKE_UP_NS));
     this.spunNs = this.spun === 0 ? elapsedNs : this.spunNs + 0.125 * (elapsedNs - this.spunNs);
     this.spun++;
     if (this.parkedNs > 0 && this.spun >= SPIN_SAMPLES && this.spunNs > this.parkedNs) {

@@ -39,16 +39,16 @@ function parkedUntilProbe(p: ReturnType<typeof policyWithClock>, parkedNs: numbe
   }
 }
 
-/** The spin just handed out by next() runs out (the peer was not running). */
+/** The spin just handed out by next() runs out: the peer was not running, and answered a scheduler slice (1 ms) later. */
 function runOut(p: ReturnType<typeof policyWithClock>, spinNs: number): void {
-  p.clock.ms += (spinNs + 10_000) / 1e6;
-  p.policy.record(spinNs + 10_000, true, p.clock.ms);
+  p.clock.ms += (spinNs + 1_000_000) / 1e6;
+  p.policy.record(spinNs + 1_000_000, true, p.clock.ms);
 }
 
 // A peer that answers a spinner in 2 us; a parked wait costs 10 us.
 const running: Outcome = (spinNs) => (spinNs > 0 ? [2_000, true] : [10_000, true]);
-// A peer that is not running: every spin runs out (and then parks), a parked wait costs 10 us.
-const descheduled: Outcome = (spinNs) => (spinNs > 0 ? [spinNs + 10_000, true] : [10_000, true]);
+// A peer that is not running: every spin runs out (its answer comes a scheduler slice later), a parked wait costs 10 us.
+const descheduled: Outcome = (spinNs) => (spinNs > 0 ? [spinNs + 1_000_000, true] : [10_000, true]);
 
 test('while spinning catches the replies, every wait spins, for twice a reply plus a wake-up', () => {
   const p = policyWithClock();
@@ -96,11 +96,11 @@ test('under lasting contention, failed probes double the parked time up to 256 m
   expect(p.policy.stats.spun - before).toBe(spins);
 });
 
-test('a probe spins at least as long as a parked wait costs (a parked peer answers one wake-up late), at most 200 us', () => {
+test('a probe spins twice as long as a parked wait costs (a parked peer answers one wake-up late), at most 200 us', () => {
   const p = policyWithClock();
   runOut(p, Number(p.policy.next()));
   parkedUntilProbe(p, 90_000);
-  expect(Number(p.policy.next())).toBe(90_000);
+  expect(Number(p.policy.next())).toBe(180_000);
   const q = policyWithClock();
   runOut(q, Number(q.policy.next()));
   parkedUntilProbe(q, 5_000_000);
@@ -140,6 +140,28 @@ test('a probe that holds but spins at more than half what parking costs only hal
   const ms = parkedUntilProbe(p, 10_000)[1];
   expect(ms).toBeGreaterThanOrEqual(4);
   expect(ms).toBeLessThan(4.641);
+});
+
+test('a probe outlives a run-out that costs a few parked waits (a late wake-up); run-outs that keep coming end it', () => {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  parkedUntilProbe(p, 10_000);
+  // A few waits in, a spin (30 us) runs out and the answer comes 5 us later: 35 us, under 4 parked waits.
+  drive(p, 5, running);
+  const spinNs = Number(p.policy.next());
+  p.clock.ms += (spinNs + 5_000) / 1e6;
+  p.policy.record(spinNs + 5_000, true, p.clock.ms);
+  expect(p.policy.parking).toBe(false);
+  expect(drive(p, 100, running)).toBe(100);
+  expect(p.policy.stats.probesHeld).toBe(1);
+  // A peer that answers every probe spin that late: spinning costs more than parking, after 4 waits.
+  const q = policyWithClock();
+  runOut(q, Number(q.policy.next()));
+  parkedUntilProbe(q, 10_000);
+  let spins = 0;
+  while (wait(q, (n) => (n > 0 ? [n + 5_000, true] : [10_000, true])) > 0) if (++spins > 100) break;
+  expect(spins).toBe(4);
+  expect(q.policy.parking).toBe(true);
 });
 
 test('spun waits that catch their reply but cost more than parked waits turn into parking', () => {
