@@ -45,6 +45,21 @@ function runOut(p: ReturnType<typeof policyWithClock>, spinNs: number): void {
   p.policy.record(spinNs + 1_000_000, true, p.clock.ms);
 }
 
+/** A policy whose first spin ran out: parked, waiting for its first probe. */
+function parkedPolicy(): ReturnType<typeof policyWithClock> {
+  const p = policyWithClock();
+  runOut(p, Number(p.policy.next()));
+  return p;
+}
+
+/** `n` probes in a row fail (each after its parked time of 10 us waits): the parked time doubles n times. */
+function failProbes(p: ReturnType<typeof policyWithClock>, n: number): void {
+  for (let i = 0; i < n; i++) {
+    parkedUntilProbe(p, 10_000);
+    runOut(p, Number(p.policy.next()));
+  }
+}
+
 // A peer that answers a spinner in 2 us; a parked wait costs 10 us.
 const running: Outcome = (spinNs) => (spinNs > 0 ? [2_000, true] : [10_000, true]);
 // A peer that is not running: every spin runs out (its answer comes a scheduler slice later), a parked wait costs 10 us.
@@ -69,18 +84,15 @@ test('a spin that runs out parks the following waits for 250 us of parked time (
   expect(ms).toBeGreaterThanOrEqual(0.25);
   expect(p.policy.parking).toBe(false);
   // Slow parked waits: the clock, not a count, says when: 100 us each, a probe after the first timed one.
-  const q = policyWithClock();
-  runOut(q, Number(q.policy.next()));
+  const q = parkedPolicy();
   expect(parkedUntilProbe(q, 100_000)[0]).toBe(64);
   // 1 ms each: still the first timed one
-  const r = policyWithClock();
-  runOut(r, Number(r.policy.next()));
+  const r = parkedPolicy();
   expect(parkedUntilProbe(r, 1_000_000)[0]).toBe(64);
 });
 
 test('under lasting contention, failed probes double the parked time up to 256 ms: "block" plus one spin per 256 ms', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
+  const p = parkedPolicy();
   for (let i = 0; i < 14; i++) {
     // 0.25, 0.5, 1 ... 256 ms, up to the next timed wait (one in 64 waits of 10 us: 0.64 ms)
     const due = Math.min(0.25 * 2 ** i, 256);
@@ -97,23 +109,17 @@ test('under lasting contention, failed probes double the parked time up to 256 m
 });
 
 test('a probe spins twice as long as a parked wait costs (a parked peer answers one wake-up late), at most 200 us', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
+  const p = parkedPolicy();
   parkedUntilProbe(p, 90_000);
   expect(Number(p.policy.next())).toBe(180_000);
-  const q = policyWithClock();
-  runOut(q, Number(q.policy.next()));
+  const q = parkedPolicy();
   parkedUntilProbe(q, 5_000_000);
   expect(Number(q.policy.next())).toBe(200_000);
 });
 
 test('a probe that holds 32 waits brings the pair back to spinning, and the next contention to 250 us', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
-  for (let i = 0; i < 5; i++) {
-    parkedUntilProbe(p, 10_000);
-    runOut(p, Number(p.policy.next()));
-  }
+  const p = parkedPolicy();
+  failProbes(p, 5);
   // 8 ms now; the peer is back: every wait spins again.
   expect(parkedUntilProbe(p, 10_000)[1]).toBeGreaterThanOrEqual(8);
   p.clock.ms += 0.002;
@@ -125,12 +131,8 @@ test('a probe that holds 32 waits brings the pair back to spinning, and the next
 });
 
 test('a probe that holds but spins at more than half what parking costs only halves the time to the next probe', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
-  for (let i = 0; i < 5; i++) {
-    parkedUntilProbe(p, 10_000);
-    runOut(p, Number(p.policy.next()));
-  }
+  const p = parkedPolicy();
+  failProbes(p, 5);
   parkedUntilProbe(p, 10_000); // 8 ms before this probe
   p.clock.ms += 0.006;
   p.policy.record(6_000, true, p.clock.ms);
@@ -143,8 +145,7 @@ test('a probe that holds but spins at more than half what parking costs only hal
 });
 
 test('a probe outlives a run-out that costs a few parked waits (a late wake-up); run-outs that keep coming end it', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
+  const p = parkedPolicy();
   parkedUntilProbe(p, 10_000);
   // A few waits in, a spin (30 us) runs out and the answer comes 5 us later: 35 us, under 4 parked waits.
   drive(p, 5, running);
@@ -155,8 +156,7 @@ test('a probe outlives a run-out that costs a few parked waits (a late wake-up);
   expect(drive(p, 100, running)).toBe(100);
   expect(p.policy.stats.probesHeld).toBe(1);
   // A peer that answers every probe spin that late: spinning costs more than parking, after 4 waits.
-  const q = policyWithClock();
-  runOut(q, Number(q.policy.next()));
+  const q = parkedPolicy();
   parkedUntilProbe(q, 10_000);
   let spins = 0;
   while (wait(q, (n) => (n > 0 ? [n + 5_000, true] : [10_000, true])) > 0) if (++spins > 100) break;
@@ -165,8 +165,7 @@ test('a probe outlives a run-out that costs a few parked waits (a late wake-up);
 });
 
 test('spun waits that catch their reply but cost more than parked waits turn into parking', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
+  const p = parkedPolicy();
   parkedUntilProbe(p, 8_000);
   // The peer answers a spinner in 20 us (it is queued behind the spinner), a parked guest in 8 us.
   let spins = 0;
@@ -174,15 +173,13 @@ test('spun waits that catch their reply but cost more than parked waits turn int
   expect(spins).toBe(4);
   expect(p.policy.stats.costlier).toBe(1);
   // Spun waits that cost less than parked ones go on spinning.
-  const q = policyWithClock();
-  runOut(q, Number(q.policy.next()));
+  const q = parkedPolicy();
   parkedUntilProbe(q, 8_000);
   expect(drive(q, 1000, (spinNs) => (spinNs > 0 ? [6_000, true] : [8_000, true]))).toBe(1000);
 });
 
 test('parked, one wait in 64 is timed, and a probe comes only after one that ended past the parked time', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
+  const p = parkedPolicy();
   let timed = 0;
   for (let i = 0; i < 64 * 100; i++) {
     expect(p.policy.next()).toBe(0n);
@@ -199,8 +196,7 @@ test('parked, one wait in 64 is timed, and a probe comes only after one that end
 });
 
 test('parked, a doorbell that finds the peer not parked (spinning or running) makes the next wait a probe', () => {
-  const p = policyWithClock();
-  runOut(p, Number(p.policy.next()));
+  const p = parkedPolicy();
   p.policy.rang(true); // the peer was parked too: go on parking
   expect(p.policy.next()).toBe(0n);
   p.policy.rang(false);
