@@ -14,7 +14,8 @@ export type Verdict = 'met' | 'within noise' | 'NOT met';
  * Each comparison of a row: the ratio (the median of the per-round ratios when both rows were
  * measured interleaved, else the ratio of the medians) with its confidence interval, and the
  * goal's verdict: met, NOT met when even the interval's favourable end misses it, and "within
- * noise" between the two (the median misses the goal, but this run cannot tell them apart).
+ * noise" between the two (the median misses the goal, but this run cannot tell them apart). A
+ * "not worse" goal (a margin) is met only when the interval's unfavourable end is within it.
  */
 export function comparisons(table: Table, row: Row) {
   const relative = (row.compare ?? []).map((c) => {
@@ -23,17 +24,21 @@ export function comparisons(table: Table, row: Row) {
     const ratio = paired?.ratio ?? ratioOf(table, row, c.to);
     const ci = paired ? [paired.low, paired.high] as [number, number] : undefined;
     let verdict: Verdict | undefined;
-    if (ratio !== undefined && c.atMost !== undefined) verdict = judge(ratio <= c.atMost, (ci?.[0] ?? ratio) <= c.atMost);
+    if (ratio !== undefined && c.atMost !== undefined) {
+      const [low, high] = ci ?? [ratio, ratio];
+      const limit = c.atMost * (1 + (c.margin ?? 0));
+      verdict = c.margin === undefined ? judge(ratio <= c.atMost, low <= c.atMost) : judge(high <= limit, low <= limit);
+    }
     if (ratio !== undefined && c.atLeast !== undefined && verdict !== 'NOT met') {
       const faster = judge(1 / ratio >= c.atLeast, 1 / (ci?.[0] ?? ratio) >= c.atLeast);
       verdict = verdict === undefined || faster !== 'met' ? faster : verdict;
     }
-    return { to: c.to, ratio, ci, atMost: c.atMost, atLeast: c.atLeast, met: verdict === undefined ? undefined : verdict === 'met', verdict, absolute: false };
+    return { to: c.to, ratio, ci, atMost: c.atMost, margin: c.margin, atLeast: c.atLeast, met: verdict === undefined ? undefined : verdict === 'met', verdict, absolute: false };
   });
   if (row.goal === undefined || row.samples.length === 0) return relative;
   const median = summarize(row.samples).median;
   const met = median <= row.goal;
-  return [{ to: `${row.goal} ${table.unit}`, ratio: median / row.goal, ci: undefined, atMost: 1, atLeast: undefined, met, verdict: (met ? 'met' : 'NOT met') as Verdict, absolute: true }, ...relative];
+  return [{ to: `${row.goal} ${table.unit}`, ratio: median / row.goal, ci: undefined, atMost: 1, margin: undefined, atLeast: undefined, met, verdict: (met ? 'met' : 'NOT met') as Verdict, absolute: true }, ...relative];
 }
 
 function judge(met: boolean, possible: boolean): Verdict {
@@ -44,7 +49,8 @@ function compareText(c: ReturnType<typeof comparisons>[number]): string {
   if (c.absolute) return `goal <= ${c.to}: ${c.verdict}`;
   if (c.ratio === undefined) return `vs ${c.to}: -`;
   const ci = c.ci ? `, 95% CI ${format(c.atLeast === undefined ? c.ci[0] : 1 / c.ci[1])}-${format(c.atLeast === undefined ? c.ci[1] : 1 / c.ci[0])}` : '';
-  const goal = c.atMost !== undefined ? ` (goal <= ${c.atMost}x: ${c.verdict}${ci})`
+  const margin = c.margin === undefined ? '' : `, not worse by more than ${Math.round(c.margin * 100)}%`;
+  const goal = c.atMost !== undefined ? ` (goal <= ${c.atMost}x${margin}: ${c.verdict}${ci})`
     : c.atLeast !== undefined ? ` (goal >= ${c.atLeast}x faster: ${c.verdict}${ci})` : ci ? ` (${ci.slice(2)})` : '';
   const text = c.atLeast === undefined ? `${format(c.ratio)}x ${c.to}`
     : c.ratio <= 1 ? `${format(1 / c.ratio)}x faster than ${c.to}` : `${format(c.ratio)}x slower than ${c.to}`;

@@ -23,6 +23,13 @@ export interface Compare {
   to: string;
   /** goal: ratio <= atMost (e.g. 1.5 for "at most 1.5x raw spin") */
   atMost?: number;
+  /**
+   * With atMost: the goal is "not worse", judged as a non-inferiority test. Two things that cost
+   * the same cannot be shown to meet `ratio <= atMost` by any number of samples (their median
+   * ratio falls either side of it), only to be worse by less than a margin: met when the whole
+   * interval is within atMost x (1 + margin), NOT met when the whole of it is beyond.
+   */
+  margin?: number;
   /** goal: that / this >= atLeast (e.g. 20 for "at least 20x faster than postMessage") */
   atLeast?: number;
 }

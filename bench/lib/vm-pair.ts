@@ -6,7 +6,9 @@ import type { Pair } from './threads.ts';
 
 const BATCH_BUDGET_MS = 120_000;
 
-export async function vmPair(programUrl: string, mode: WaitMode): Promise<Pair & { host: Host; spinStats(): SpinStats[] }> {
+export type VmPair = Pair & { host: Host; spinStats(): SpinStats[] };
+
+export async function vmPair(programUrl: string, mode: WaitMode): Promise<VmPair> {
   const host = await Host.create({ memory: '16M' });
   host.addServer({ id: 'srv', size: '1M', vectors: 1 });
   const vms = [

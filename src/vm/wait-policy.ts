@@ -52,12 +52,14 @@ export interface SpinStats {
   /** spinning spells started after parking, and those that held */
   probes: number;
   probesHeld: number;
+  /** what the failed probes' waits took beyond a parked wait each, in all (ns): at most what they cost */
+  failedProbesNs: number;
   /** waits that parked at once */
   parked: number;
 }
 
 export class SpinPolicy {
-  readonly stats: SpinStats = { spun: 0, caught: 0, ranOut: 0, costlier: 0, probes: 0, probesHeld: 0, parked: 0 };
+  readonly stats: SpinStats = { spun: 0, caught: 0, ranOut: 0, costlier: 0, probes: 0, probesHeld: 0, failedProbesNs: 0, parked: 0 };
   private budgetNs = WAKE_UP_NS;
   /** recent replies caught while spinning (ns, moving average) */
   private caughtNs = 0;
@@ -70,6 +72,8 @@ export class SpinPolicy {
   /** waits of this spinning spell left before a probe counts as a success (0: not a probe) */
   private probeLeft = 0;
   private probeNs = PROBE_MIN_NS;
+  /** what the current probe's waits cost beyond parked ones so far (ns) */
+  private probeCostNs = 0;
   /** when the next probe is due (ms, the clock record() is given), and whether that time has come */
   private probeAt = 0;
   private probeDue = false;
@@ -107,6 +111,7 @@ export class SpinPolicy {
       this.probeDue = false;
       this.stats.probes++;
       this.probeLeft = PROBE_HOLD;
+      this.probeCostNs = 0;
       this.spun = 0;
     }
     this.timed = true;
@@ -140,6 +145,8 @@ export class SpinPolicy {
       this.probeDue = nowMs >= this.probeAt;
       return;
     }
+    // (a wait that timed out cost its spin; the rest of it would have been parked anyway)
+    if (this.probeLeft > 0) this.probeCostNs += (gotInterrupt ? elapsedNs : this.givenNs) - this.parkedNs;
     if (!gotInterrupt || elapsedNs >= this.givenNs) {
       this.stats.ranOut++;
       // A probe is judged by what its waits cost on the whole: its peer may still be parked and
@@ -171,7 +178,10 @@ export class SpinPolicy {
 
   private park(nowMs: number): void {
     // A probe that did not hold waits twice as long for the next one.
-    if (this.probeLeft > 0) this.probeNs = Math.min(PROBE_MAX_NS, this.probeNs * 2);
+    if (this.probeLeft > 0) {
+      this.stats.failedProbesNs += this.probeCostNs;
+      this.probeNs = Math.min(PROBE_MAX_NS, this.probeNs * 2);
+    }
     this.probeLeft = 0;
     this.spinning = false;
     this.probeAt = nowMs + this.probeNs / 1e6;

@@ -172,10 +172,14 @@ test('spun waits that catch their reply but cost more than parked waits turn int
   while (wait(p, (spinNs) => (spinNs > 0 ? [20_000, true] : [8_000, true])) > 0) if (++spins > 100) break;
   expect(spins).toBe(4);
   expect(p.policy.stats.costlier).toBe(1);
+  // what that failed probe cost beyond parking: 4 waits of 20 us where a parked one took 8 us
+  expect(p.policy.stats.failedProbesNs).toBeCloseTo(4 * (20_000 - 8_000), 6);
   // Spun waits that cost less than parked ones go on spinning.
   const q = parkedPolicy();
   parkedUntilProbe(q, 8_000);
   expect(drive(q, 1000, (spinNs) => (spinNs > 0 ? [6_000, true] : [8_000, true]))).toBe(1000);
+  expect(q.policy.stats.probesHeld).toBe(1);
+  expect(q.policy.stats.failedProbesNs).toBe(0);
 });
 
 test('parked, one wait in 64 is timed, and a probe comes only after one that ended past the parked time', () => {
