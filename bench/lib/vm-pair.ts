@@ -6,7 +6,13 @@ import type { Pair } from './threads.ts';
 
 const BATCH_BUDGET_MS = 120_000;
 
-export type VmPair = Pair & { host: Host; spinStats(): SpinStats[] };
+export interface VmPair extends Pair {
+  host: Host;
+  /** `rounds` round trips in the pair's own wait mode, or in `as` */
+  batch(rounds: number, as?: WaitMode): Promise<number>;
+  /** each side's 'spin' policy counts after the last batch (cumulative) */
+  spinStats(): SpinStats[];
+}
 
 export async function vmPair(programUrl: string, mode: WaitMode): Promise<VmPair> {
   const host = await Host.create({ memory: '16M' });
@@ -18,13 +24,12 @@ export async function vmPair(programUrl: string, mode: WaitMode): Promise<VmPair
   let spin: SpinStats[] = [];
   return {
     host,
-    /** each side's 'spin' policy counts after the last batch (cumulative) */
     spinStats: () => spin,
-    async batch(rounds) {
+    async batch(rounds, as = mode) {
       // The program's waits have no timeout (bench/programs/ping-pong.ts): a batch that has not
       // ended well past any plausible length stops both VMs, whose waits then fail the batch.
       const watchdog = setTimeout(() => { for (const vm of vms) vm.stop(); }, BATCH_BUDGET_MS);
-      const results = (await Promise.all(vms.map((vm, side) => vm.run(programUrl, { rounds, side, mode })))
+      const results = (await Promise.all(vms.map((vm, side) => vm.run(programUrl, { rounds, side, mode: as })))
         .finally(() => clearTimeout(watchdog))) as { elapsedMs: number; received: number; spin: SpinStats }[];
       spin = results.map((r) => r.spin);
       if (results.some((r) => r.received !== rounds)) throw new Error(`lost interrupts: ${results.map((r) => r.received)} of ${rounds}`);
