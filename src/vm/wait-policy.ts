@@ -16,7 +16,9 @@
 //   answers a spinner faster than a parked guest is woken (a spinning pair on an idle machine
 //   gets back to spinning only by spinning through its parked peer's wake-up), and it is judged
 //   by what its waits cost on the whole: a run-out that cost up to 4 parked waits (a peer that
-//   woke up late) is a costly sample, not the end of it.
+//   woke up late) is a costly sample, not the end of it. (A parked pair may be handing one core
+//   back and forth; the peer a probe wakes then queues behind the prober and answers only once it
+//   parks, so probes hold only when the two run on different cores: docs/performance.md, 11.)
 // - A doorbell that finds the peer not parked (rang()) makes a parked guest probe at once, unless
 //   a probe has failed since the last clear win (then the peer is as likely preempted).
 // - Parking is 'block'; one parked wait in 64 is timed (two clock reads of 0.2-0.7 us, where a
