@@ -1,17 +1,19 @@
-// `npm run bench:browser [-- --quick] [-- --only=roundtrip,...]`: the figures inside Chromium (the
+// `npm run bench:browser [-- --quick] [-- --only=roundtrip,...] [-- --busy=0,1] [-- --sizes=2,8]`: the figures inside Chromium (the
 // app's benchmark page, driven by Playwright), each reported as in Node: Markdown tables and
 // bench/results/chromium-<figure>.json. Native references run here in Node, called from the page
 // between its own samples, so they stay interleaved with the rest.
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../test/browser/chromium.ts';
-import { quickFlag, Report } from './lib/report.ts';
+import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import type { Table } from './lib/stats.ts';
 import { buildNative, nativeRoundTrip, type NativeMode } from './native/native.ts';
 import { workbenchFramesFigure } from './figures/workbench-frames.ts';
 
 const quick = quickFlag();
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = listFlag('only');
+const busy = countsFlag('busy');
+const sizes = countsFlag('sizes');
 const port = Number(process.env.BENCH_PORT ?? process.env.PW_PORT ?? 5198);
 const TITLES: Record<string, string> = {
   roundtrip: 'Doorbell round trip between two workers (Chromium)',
@@ -34,7 +36,7 @@ try {
   const names = await page.evaluate(() => window.bench.figures);
   for (const name of names.filter((n) => !only || only.includes(n))) {
     const report = new Report(`chromium-${name}`, TITLES[name] ?? name, { quick, runtime: { chromium: browser.version() } });
-    const tables: Table[] = await page.evaluate(([n, q]) => window.bench.run(n as string, { quick: q as boolean }), [name, quick] as const);
+    const tables: Table[] = await page.evaluate(([n, options]) => window.bench.run(n, options), [name, { quick, busy, sizes }] as const);
     for (const table of tables) report.add(table);
     await report.write();
   }

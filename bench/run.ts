@@ -5,7 +5,7 @@
 //   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
 //   rings      figure 3: the message ring worker to worker beside ringbuf.js and memcpy (rings.json)
 //   framerelay figure 5: the workbench's frame relay at 1080p, fps and GB/s
-import { quickFlag, Report } from './lib/report.ts';
+import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
 import { roundTripFigure } from './figures/roundtrip.ts';
@@ -17,11 +17,11 @@ import { frameRelayFigure } from './figures/frame-relay.ts';
 import { stat } from 'node:fs/promises';
 
 const quick = quickFlag();
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = listFlag('only');
 const wanted = (name: string) => !only || only.includes(name);
-const busy = process.argv.find((a) => a.startsWith('--busy='))?.slice('--busy='.length).split(',').map(Number);
+const busy = countsFlag('busy');
 const progress = (text: string) => process.stderr.write(`  .. ${text}\n`);
-const broadcastSizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length).split(',').map(Number);
+const broadcastSizes = countsFlag('sizes');
 
 const figures: Record<string, () => Promise<void>> = {
   async roundtrip() {

@@ -103,3 +103,15 @@ export class Report {
 export function quickFlag(argv = process.argv): boolean {
   return argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 }
+
+/** `--name=a,b,c` of the command line, as its list (undefined when absent). */
+export function listFlag(name: string, argv = process.argv): string[] | undefined {
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+}
+
+/** `--name=1,2,3` of the command line, as whole numbers (undefined when absent); anything else is an error. */
+export function countsFlag(name: string, argv = process.argv): number[] | undefined {
+  const list = listFlag(name, argv);
+  if (list?.some((x) => !/^\d+$/.test(x))) throw new Error(`--${name}: expected whole numbers separated by commas, got "${list.join(',')}"`);
+  return list?.map(Number);
+}

@@ -13,6 +13,10 @@ import { browser } from './platform.ts';
 
 export interface FigureOptions {
   quick: boolean;
+  /** round trip: how many busy threads, one table each (default 0, 1, 2) */
+  busy?: number[];
+  /** broadcast: how many peers (default 2, 8, 64, 256; quick 2, 8, 64) */
+  sizes?: number[];
 }
 
 declare global {
@@ -32,18 +36,19 @@ const native = () => {
 };
 
 export const FIGURES: Record<string, (options: FigureOptions, progress: (text: string) => void) => Promise<Table[]>> = {
-  roundtrip: ({ quick }, progress) => roundTripFigure({
+  roundtrip: ({ quick, busy }, progress) => roundTripFigure({
     platform: browser,
     programUrl: new URL(pingPong, location.href).href,
     quick,
     native: native(),
+    busy,
     progress,
   }),
-  fanout: ({ quick }, progress) => fanOutFigure({
+  fanout: ({ quick, sizes }, progress) => fanOutFigure({
     platform: browser.name,
     programUrl: new URL(fanOut, location.href).href,
     quick,
-    sizes: quick ? [2, 8, 64] : [2, 8, 64, 256],
+    sizes: sizes ?? (quick ? [2, 8, 64] : [2, 8, 64, 256]),
     progress,
   }),
   core: ({ quick }, progress) => coreFigure({
