@@ -1,6 +1,7 @@
 // The workbench, driven as a person would: it is alive on arrival, a doorbell rung by clicking
 // reaches the chosen VM, a masked vector holds it pending until unmasked, a killed VM makes the
-// server tell the others, a bad option string shows QEMU's error. No console or page errors.
+// server tell the others, a bad option string shows QEMU's error, a VM waiting in 'spin' shows what
+// its wait policy did. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
 import { openScenario, watchErrors } from './workbench-helpers.ts';
 
@@ -50,6 +51,25 @@ test('ring a chosen peer by clicking; mask, ring, see pending, unmask, see it de
   await expect(panel(page, 3).getByLabel('VM 3 mask vector 0')).not.toBeChecked({ timeout: 30_000 });
   await expect(panel(page, 3).locator('[data-pba="0"]')).toHaveText('0', { timeout: 30_000 });
   await expect.poll(() => delivered(page, 3), { timeout: 30_000 }).toBe(before + 2);
+  expect(errors).toEqual([]);
+});
+
+test("a VM waiting in 'spin' shows what the wait policy did, and the counts move on", async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors = watchErrors(page);
+  // ping-pong: both VMs wait with vm.wait(), in the mode the panel selects (the token ring's waitAsync has no modes)
+  await openScenario(page, 'ping-pong');
+  await expect(page.locator('.vm-panel')).toHaveCount(2, { timeout: 30_000 }); // its two VMs, not the token ring's three
+  const vm1 = page.locator('.vm-panel').first();
+  const label = (await vm1.getAttribute('aria-label'))!;
+  await vm1.getByLabel(`${label} wait mode`).selectOption('spin');
+  const policy = vm1.locator('[data-spin-waits]');
+  await expect(policy).toBeVisible({ timeout: 30_000 });
+  const waits = async () => Number(await policy.getAttribute('data-spin-waits'));
+  expect(await waits()).toBeGreaterThan(0);
+  await expect(policy).toContainText(/\d+ % of [\d,]+ waits parked · [\d,]+ spun \([\d,]+ caught, [\d,]+ ran out\) · [\d,]+ probes, [\d,]+ held/);
+  const first = await waits();
+  await expect.poll(waits, { timeout: 30_000 }).toBeGreaterThan(first);
   expect(errors).toEqual([]);
 });
 

@@ -4,8 +4,8 @@
 import { signal } from '@preact/signals';
 import type { Vm } from '../../src/index.ts';
 import {
-  WORD_A, WORD_ACK_SEQ, WORD_B, WORD_CMD_SEQ, WORD_MODE, WORD_OP, WORD_PAUSED, WORD_STATE, WORD_STOP, controlOf,
-  newControl, type Control, Op, RunnerState,
+  SPIN_AT, SPIN_COUNTS, WORD_A, WORD_ACK_SEQ, WORD_B, WORD_CMD_SEQ, WORD_MODE, WORD_OP, WORD_PAUSED, WORD_STATE, WORD_STOP,
+  controlOf, newControl, type Control, Op, RunnerState,
 } from '../guest/control.ts';
 
 export interface Command { op: Op; a?: number; b?: number }
@@ -54,6 +54,11 @@ export class VmEntry {
   get model(): string { return this.vm.device.model; }
 
   get state(): RunnerState { return Atomics.load(this.control.words, WORD_STATE); }
+
+  /** The 'spin' wait policy's counts as the runner last copied them (all 0 before its first 'spin' wait). */
+  spinCounts(): Record<(typeof SPIN_COUNTS)[number], number> {
+    return Object.fromEntries(SPIN_COUNTS.map((name, i) => [name, Atomics.load(this.control.words, SPIN_AT + i) >>> 0])) as Record<(typeof SPIN_COUNTS)[number], number>;
+  }
 
   say(text: string, error = false, line?: number): void {
     this.console.value = [...this.console.value, { text, error, line }].slice(-500);

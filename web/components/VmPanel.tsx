@@ -49,6 +49,7 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
           </dd>
         </> : null}
         <dt>lost / dropped</dt><dd data-dropped={s.dropped}>{s.lost} / {s.dropped}</dd>
+        <SpinPolicy entry={entry} />
       </dl>
       <table class="vectors">
         <caption class="sr-only">{name} vectors</caption>
@@ -89,4 +90,22 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
       <p class="last-log">{entry.console.value.at(-1)?.text ?? ''}</p>
     </section>
   );
+}
+
+/**
+ * What the 'spin' wait mode has been doing in this VM (src/vm/wait-policy.ts): how many waits spun
+ * and how many parked at once, and its probes (spells of spinning to see whether the peer runs
+ * again). Shown once the VM has waited in that mode.
+ */
+function SpinPolicy({ entry }: { entry: VmEntry }) {
+  const c = entry.spinCounts();
+  const waits = c.spun + c.parked;
+  if (waits === 0) return null;
+  const n = (x: number) => x.toLocaleString('en');
+  return <>
+    <dt title="the 'spin' wait mode: spins while replies come fast, parks while the peer is not running">'spin' policy</dt>
+    <dd data-spin-waits={waits}>
+      {Math.round((100 * c.parked) / waits)} % of {n(waits)} waits parked · {n(c.spun)} spun ({n(c.caught)} caught, {n(c.ranOut)} ran out) · {n(c.probes)} probes, {n(c.probesHeld)} held
+    </dd>
+  </>;
 }

@@ -10,6 +10,7 @@
 //   6  paused (page)   7  wait-mode override (page: 0 none, 1 block, 2 poll, 3 spin)
 //   8  state (runner: RunnerState)   11 stop requested (page)
 //   16..16+HISTOGRAM_BUCKETS  round-trip histogram: bucket b counts trips of [2^b, 2^(b+1)) us
+//   48..48+SPIN_WORDS  the 'spin' policy's counts (runner, every 100 ms of 'spin' waits): SPIN_COUNTS
 
 export const WORD_CMD_SEQ = 0;
 export const WORD_ACK_SEQ = 1;
@@ -23,6 +24,9 @@ export const WORD_STATE = 8;
 export const WORD_STOP = 11;
 export const HISTOGRAM_AT = 16;
 export const HISTOGRAM_BUCKETS = 24;
+/** The 'spin' wait policy's counts the runner copies here (src/vm/wait-policy.ts, SpinStats), in this order. */
+export const SPIN_COUNTS = ['spun', 'caught', 'ranOut', 'parked', 'probes', 'probesHeld'] as const;
+export const SPIN_AT = 48;
 export const CONTROL_WORDS = 64;
 export const CONTROL_BYTES = CONTROL_WORDS * 4;
 

@@ -6,8 +6,8 @@
 // here: the page stops it by terminating the worker.
 import { STOPPED, type Guest, type WaitOptions } from '../../src/index.ts';
 import {
-  HISTOGRAM_AT, MODES, Op, RunnerState, WORD_A, WORD_ACK_SEQ, WORD_B, WORD_CMD_SEQ, WORD_MODE, WORD_OP, WORD_PAUSED,
-  WORD_RESULT, WORD_STATE, WORD_STOP, bucketOf, controlOf, type Control,
+  HISTOGRAM_AT, MODES, Op, RunnerState, SPIN_AT, SPIN_COUNTS, WORD_A, WORD_ACK_SEQ, WORD_B, WORD_CMD_SEQ, WORD_MODE, WORD_OP,
+  WORD_PAUSED, WORD_RESULT, WORD_STATE, WORD_STOP, bucketOf, controlOf, type Control,
 } from './control.ts';
 
 export interface RunnerArg {
@@ -26,9 +26,22 @@ export interface WorkbenchGuest extends Guest {
 }
 
 const SLICE_MS = 25;
+/** how often the 'spin' policy's counts are copied to the control block (a copy allocates) */
+const SPIN_PUBLISH_MS = 100;
 
 class Runner {
+  private spinPublishedAt = -Infinity;
+
   constructor(private readonly vm: Guest, private readonly c: Control) {}
+
+  /** Copies the 'spin' policy's counts for the page's VM panel, at most every SPIN_PUBLISH_MS. */
+  private publishSpin(now: number): void {
+    if (now - this.spinPublishedAt < SPIN_PUBLISH_MS) return;
+    this.spinPublishedAt = now;
+    const stats = this.vm.spinStats;
+    // (counts past 2^31 wrap: the panel shows them modulo that, and they take days to get there)
+    SPIN_COUNTS.forEach((name, i) => Atomics.store(this.c.words, SPIN_AT + i, stats[name] | 0));
+  }
 
   set state(state: RunnerState) {
     Atomics.store(this.c.words, WORD_STATE, state);
@@ -99,7 +112,9 @@ class Runner {
       const slice = Math.min(deadline - performance.now(), SLICE_MS);
       const vector = slice <= 0 ? -1 : original({ mode, timeoutMs: slice });
       this.state = RunnerState.Running;
-      if (vector !== -1 || performance.now() >= deadline) return vector;
+      const now = performance.now();
+      if (mode === 'spin') this.publishSpin(now);
+      if (vector !== -1 || now >= deadline) return vector;
     }
   }
 
