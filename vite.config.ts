@@ -74,6 +74,11 @@ export default defineConfig({
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   worker: { format: 'es' },
+  // The Node path of spawning a VM (src/vm/worker-thread.ts, held by spawn.ts beside the browser's)
+  // imports esbuild at run time (src/vm/node-bundle.ts). Left to discovery, the dev server
+  // pre-bundled it on a cold start while a page was loading and reloaded the page under it (the
+  // conformance spec failed on a fresh clone: "Execution context was destroyed").
+  optimizeDeps: { exclude: ['esbuild'] },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: '../dist-web',

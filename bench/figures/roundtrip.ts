@@ -1,6 +1,8 @@
 // Figure 1: the doorbell round trip between two VM workers in each wait mode, beside the raw
 // mechanisms it is built on and native references, with 0, 1 and 2 extra busy threads (a page's
-// UI, a chart, another tab). Runs unchanged in Node and in Chromium; the platform gives the threads.
+// UI, a chart, another tab); and at each of those, 'spin' against 'block' in a table of their own,
+// where "never worse" is judged (duel, below). Runs unchanged in Node and in Chromium; the
+// platform gives the threads.
 import type { WaitMode } from '../../src/index.ts';
 import { calibrate, measureTable, type Compare, type Contender, type Table } from '../lib/stats.ts';
 import { bouncePair, busyThreads, type Pair, type Platform } from '../lib/threads.ts';
