@@ -10,7 +10,7 @@
 //   6  paused (page)   7  wait-mode override (page: 0 none, 1 block, 2 poll, 3 spin)
 //   8  state (runner: RunnerState)   11 stop requested (page)
 //   16..16+HISTOGRAM_BUCKETS  round-trip histogram: bucket b counts trips of [2^b, 2^(b+1)) us
-//   48..48+SPIN_WORDS  the 'spin' policy's counts (runner, every 100 ms of 'spin' waits): SPIN_COUNTS
+//   48..48+SPIN_WORDS  the 'spin' policy's counts (runner, at most every 100 ms of 'spin' waits): SPIN_COUNTS
 
 export const WORD_CMD_SEQ = 0;
 export const WORD_ACK_SEQ = 1;
