@@ -29,7 +29,8 @@
 // A device block (one per realized device), offsets from the block's base:
 //
 //   +0      identity line, written once at realize: model, features, vectors; the peer count;
-//           where the device's peer table is, how many peers it holds, the bytes of one entry
+//           where the device's peer table is, how many peers it holds, the bytes of one entry;
+//           its key (Device.key)
 //   +64     register line, written by the device's own VM:
 //           IVPosition, IntrMask, IntrStatus, INTx level, notifiers inside the block
 //   +128    interrupt line (hot): sequence word the guest parks on, parked waiters,
@@ -135,6 +136,8 @@ export const DEV_MODEL = 0;
 export const DEV_FEATURES = 4;
 export const DEV_VECTORS = 8;
 export const DEV_PEER_COUNT = 12;
+// Device.key, the device's identity for its whole life (never reused by another device).
+export const DEV_KEY = 28;
 // Register line.
 export const DEV_VM_ID = 64;
 export const DEV_INTRMASK = 68;

@@ -11,10 +11,10 @@ import { node } from './node/platform.ts';
 import { roundTripFigure } from './figures/roundtrip.ts';
 import { coreFigure } from './figures/core.ts';
 import { fanOutFigure } from './figures/fan-out.ts';
-import { bundleForNode } from '../src/vm/node-bundle.ts';
+import { bundle } from './lib/bundle.ts';
 import { ringsFigure } from './figures/rings.ts';
 import { frameRelayFigure } from './figures/frame-relay.ts';
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 const quick = quickFlag();
 const only = listFlag('only');
@@ -42,7 +42,7 @@ const figures: Record<string, () => Promise<void>> = {
     const report = new Report('node-fanout', 'Doorbell rate and broadcast (Node)', { quick });
     const sizes = broadcastSizes ?? (quick ? [2, 8, 64] : [2, 8, 64, 256, 1024]);
     // Bundled, so that 1024 peer workers do not each load a TypeScript loader to run it.
-    const programUrl = (await bundleForNode(new URL('./programs/fan-out.ts', import.meta.url))).href;
+    const programUrl = (await bundle(new URL('./programs/fan-out.ts', import.meta.url))).href;
     const tables = await fanOutFigure({ platform: node.name, programUrl, quick, sizes, progress });
     for (const table of tables) report.add(table);
     await report.write();
@@ -52,7 +52,7 @@ const figures: Record<string, () => Promise<void>> = {
     const tables = await coreFigure({
       platform: node.name,
       quick,
-      wasmBytes: async () => (await stat(new URL('../build/ivshmem.wasm', import.meta.url))).size,
+      wasm: async () => { const bytes = await readFile(new URL('../build/ivshmem.wasm', import.meta.url)); return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength); },
       progress,
     });
     for (const table of tables) report.add(table);
@@ -65,7 +65,7 @@ const figures: Record<string, () => Promise<void>> = {
   },
   async framerelay() {
     const report = new Report('node-framerelay', 'Frame relay at 1080p (Node)', { quick });
-    const tables = await frameRelayFigure({ programUrl: new URL('../web/scenarios/frame-relay.guest.ts', import.meta.url).href, quick, progress });
+    const tables = await frameRelayFigure({ programUrl: new URL('../programs/frame-relay.guest.ts', import.meta.url).href, quick, progress });
     for (const table of tables) report.add(table);
     await report.write();
   },

@@ -5,8 +5,8 @@
 // that copies, e.g. through postMessage, would add per frame). Frames per second, and GB/s.
 import { Host } from '../../src/index.ts';
 import { measureTable, type Table } from '../lib/stats.ts';
-import { render, type FrameRelayArg } from '../../web/scenarios/frame-relay.guest.ts';
-import { bufferOffset } from '../../web/scenarios/frame-relay.layout.ts';
+import { render, type FrameRelayArg } from '../../programs/frame-relay.guest.ts';
+import { bufferOffset } from '../../programs/frame-relay.layout.ts';
 
 export interface FrameRelayOptions {
   programUrl: string;

@@ -5,8 +5,7 @@
 // rings' own cost, not a wake-up's. Node only for now (the workers load TypeScript through tsx).
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
-import { compileCore, instantiateCore } from '../../src/core/core.ts';
-import { formatMessageRing } from '../../src/ring/message-ring.ts';
+import { formatMessageRing, ringContext } from '../../src/index.ts';
 import { measureTable, type Table } from '../lib/stats.ts';
 import type { RingJob } from '../programs/ring-worker.ts';
 
@@ -28,16 +27,15 @@ function tsWorker(): { run(job: unknown): Promise<number>; close(): Promise<numb
 export async function ringsFigure(options: { quick: boolean; progress?(text: string): void }): Promise<Table[]> {
   const say = options.progress ?? (() => {});
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true });
-  const module = await compileCore();
-  const core = await instantiateCore(memory, module);
+  const context = await ringContext(memory);
   const sides = [tsWorker(), tsWorker()];
   const small = options.quick ? 200_000 : 1_000_000;
   const large = options.quick ? 2_000 : 10_000;
   const CHUNK = 65536;
   const pair = async (kind: RingJob['kind'], size: number, count: number, batch: number, capacity: number) => {
-    const base = { kind, count, size, batch, memory, module, region: REGION };
+    const base = { kind, count, size, batch, memory, region: REGION };
     let sab: SharedArrayBuffer | undefined;
-    if (kind === 'ring') formatMessageRing({ core, buffer: memory.buffer }, REGION, capacity);
+    if (kind === 'ring') formatMessageRing(context, REGION, capacity);
     else sab = RingBuffer.getStorageForCapacity(capacity, Uint8Array);
     const times = await Promise.all([
       sides[0].run({ ...base, role: 'producer', state: STATES[0], sab }),

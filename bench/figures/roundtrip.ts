@@ -3,11 +3,10 @@
 // UI, a chart, another tab); and at each of those, 'spin' against 'block' in a table of their own,
 // where "never worse" is judged (duel, below). Runs unchanged in Node and in Chromium; the
 // platform gives the threads.
-import type { WaitMode } from '../../src/index.ts';
+import type { SpinStats, WaitMode } from '../../src/index.ts';
 import { calibrate, measureTable, type Compare, type Contender, type Table } from '../lib/stats.ts';
 import { bouncePair, busyThreads, type Pair, type Platform } from '../lib/threads.ts';
 import { vmPair, type VmPair } from '../lib/vm-pair.ts';
-import type { SpinStats } from '../../src/vm/wait-policy.ts';
 
 export interface RoundTripOptions {
   platform: Platform;

@@ -1,7 +1,6 @@
 // Two VM workers with ivshmem-doorbell devices on one server, ringing each other through the whole
 // emulated path (Doorbell decode, peer table, eventfd slot, MSI-X, IRR, wake-up), batch by batch.
-import { Host, type WaitMode } from '../../src/index.ts';
-import type { SpinStats } from '../../src/vm/wait-policy.ts';
+import { Host, type SpinStats, type WaitMode } from '../../src/index.ts';
 import type { Pair } from './threads.ts';
 
 const BATCH_BUDGET_MS = 120_000;

@@ -9,7 +9,6 @@
 // Atomics.wait baseline's (a timed wait costs V8 more, and the core one clock read): a lost
 // interrupt is caught by the harness, which stops the VMs (vm-pair.ts).
 import type { Guest, WaitMode } from '../../src/index.ts';
-import { WAIT_STOPPED } from '../../assembly/layout.ts';
 import { announceReady, peerReady, someOtherPeer } from '../../test/programs/protocol.ts';
 
 export interface BatchArg {
@@ -29,8 +28,8 @@ async function setUp(vm: Guest): Promise<number> {
   return other;
 }
 
-function check(vector: number, what: string): void {
-  if (vector !== 0) throw new Error(`${what}: wait returned ${vector}, not vector 0${vector === WAIT_STOPPED ? ' (stopped by the harness: a lost interrupt?)' : ''}`);
+function check(vm: Guest, vector: number, what: string): void {
+  if (vector !== 0) throw new Error(`${what}: wait returned ${vector}, not vector 0${vm.stopping ? ' (stopped by the harness: a lost interrupt?)' : ''}`);
 }
 
 export default async function main(vm: Guest, arg: BatchArg) {
@@ -39,11 +38,11 @@ export default async function main(vm: Guest, arg: BatchArg) {
   const { rounds, side, mode } = arg;
   let received = 0;
   if (side === 1) vm.ring(other, 0);
-  else check(vm.wait({ mode: 'block' }), 'the go ring');
+  else check(vm, vm.wait({ mode: 'block' }), 'the go ring');
   const start = performance.now();
   for (let i = 0; i < rounds; i++) {
     if (side === 0) vm.ring(other, 0);
-    check(vm.wait({ mode }), `round ${i}`);
+    check(vm, vm.wait({ mode }), `round ${i}`);
     received++;
     if (side === 1) vm.ring(other, 0);
   }

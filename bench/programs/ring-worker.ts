@@ -2,8 +2,7 @@
 // ringbuf.js, producing or consuming `count` messages of `size` bytes; replies with elapsed ms.
 import { parentPort } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
-import { instantiateCore } from '../../src/core/core.ts';
-import { MessageConsumer, MessageProducer } from '../../src/ring/message-ring.ts';
+import { MessageConsumer, MessageProducer, ringContext, type RingContext } from '../../src/index.ts';
 
 export interface RingJob {
   kind: 'ring' | 'ringbuf';
@@ -12,17 +11,16 @@ export interface RingJob {
   size: number;
   batch: number;
   memory: WebAssembly.Memory;
-  module: WebAssembly.Module;
   region: { offset: number; size: number };
   state: number;
   /** ringbuf.js: its storage */
   sab?: SharedArrayBuffer;
 }
 
-let core: Awaited<ReturnType<typeof instantiateCore>> | undefined;
+let context: RingContext | undefined;
 
 async function run(job: RingJob): Promise<number> {
-  core ??= await instantiateCore(job.memory, job.module);
+  context ??= await ringContext(job.memory);
   const payload = new Uint8Array(job.size).fill(0xab);
   // Room for any message: the consumer's read() then takes one call into the core.
   const into = new Uint8Array(Math.max(job.size, 1 << 20));
@@ -40,7 +38,6 @@ async function run(job: RingJob): Promise<number> {
     }
     return performance.now() - start;
   }
-  const context = { core, buffer: job.memory.buffer };
   if (job.role === 'producer') {
     const tx = new MessageProducer(context, { region: job.region, state: job.state });
     for (let i = 0; i < job.count; i++) {

@@ -1,8 +1,31 @@
 // Loading the compiled core: compiled once per JavaScript realm, instantiated over the host's
 // shared memory (in the host, and later in every VM worker). The .wasm is built from assembly/
 // by `npm run build:core`; it is never committed.
-import * as L from '../../assembly/layout.ts';
-import type { RingCore } from '../ring/ring-core.ts';
+
+/** The core's ring exports; every address is a byte address in the shared memory. */
+export interface RingCore {
+  vqInit(state: number, regionBase: number, regionSize: number, size: number, desc: number, avail: number, used: number, flags: number, driver: number): number;
+  vqDriverAdd(state: number, count: number, table: number): number;
+  vqDriverPublish(state: number): number;
+  vqDriverGetUsed(state: number): number;
+  vqDriverSetInterrupts(state: number, enable: number): number;
+  vqDevicePop(state: number): number;
+  vqDevicePush(state: number, head: number, len: number): number;
+  vqDevicePublish(state: number): number;
+  vqDeviceSetNotify(state: number, enable: number): number;
+  ringFormat(ring: number, capacity: number): number;
+  ringAttach(state: number, ring: number, end: number, producer: number): number;
+  ringReserve(state: number, len: number): number;
+  ringCommit(state: number, len: number): number;
+  ringWrite(state: number, len: number): number;
+  ringPublish(state: number): number;
+  ringPrepareSpaceWait(state: number): number;
+  ringPeek(state: number): number;
+  ringConsume(state: number): void;
+  ringRead(state: number): number;
+  ringRelease(state: number): number;
+  ringPrepareWait(state: number): number;
+}
 
 /** The core's exports, as raw numbers: device blocks and eventfd slots are byte addresses. */
 export interface CoreExports extends RingCore {
@@ -45,35 +68,6 @@ export interface CoreExports extends RingCore {
   sdmSetRemoteMaster(slave: number, id: number, present: number, maxSlaves: number, currentSlaves: number): void;
   sdmSend(dev: number, type: number, slave: number, p0: number, p1: number): number;
   sdmReceive(dev: number, type: number, from: number, p0: number, p1: number): number;
-}
-
-function refsWord(memory: WebAssembly.Memory, slot: number): Int32Array {
-  return new Int32Array(memory.buffer, L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + L.EVENTFD_REFS, 1);
-}
-
-/** An eventfd slot is live while anyone holds a reference to it (the server, a device, a client). */
-export function eventfdIsLive(memory: WebAssembly.Memory, slot: number): boolean {
-  return Atomics.load(refsWord(memory, slot), 0) > 0;
-}
-
-/**
- * Takes a reference on a live slot, as SCM_RIGHTS does on the fd a message carries; false (and
- * nothing taken) for a dead or out-of-range one, which must never come back to life this way.
- */
-export function eventfdRefIfLive(memory: WebAssembly.Memory, slot: number): boolean {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= L.EVENTFD_SLOTS) return false;
-  const word = refsWord(memory, slot);
-  for (let refs = Atomics.load(word, 0); refs > 0;) {
-    const seen = Atomics.compareExchange(word, 0, refs, refs + 1);
-    if (seen === refs) return true;
-    refs = seen;
-  }
-  return false;
-}
-
-/** Drops a reference taken with eventfdRefIfLive (the core's eventfdUnref, without a core). */
-export function eventfdUnrefSlot(memory: WebAssembly.Memory, slot: number): void {
-  Atomics.sub(refsWord(memory, slot), 0, 1);
 }
 
 const wasmUrl = new URL('../../build/ivshmem.wasm', import.meta.url);

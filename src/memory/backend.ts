@@ -61,7 +61,7 @@ export function parseBackend(text: string): BackendOptions {
 }
 
 export class MemoryBackend {
-  /** The device that maps this backend, if any: one memdev backs one device. */
+  /** @internal The device that maps this backend, if any: one memdev backs one device. */
   mappedBy: object | undefined;
 
   private constructor(
@@ -74,6 +74,7 @@ export class MemoryBackend {
   get id(): string { return this.options.id; }
   get size(): number { return this.options.size; }
 
+  /** @internal backends are made by host.addObject */
   static create(host: BackendHost, options: BackendOptions): MemoryBackend {
     if (host.hasId(options.id)) {
       throw new QemuError(`attempt to add duplicate property '${options.id}' to object (type 'container')`);

@@ -19,6 +19,7 @@ interface Bus {
 
 /** A root port or bridge: a device on one bus that provides another. */
 export class BusDevice {
+  /** @internal bridges are made by host.realize */
   constructor(
     readonly model: string,
     readonly id: string,

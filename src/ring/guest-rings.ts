@@ -44,7 +44,7 @@ export class GuestRings {
     const memory = vm.device.sharedMemory;
     const bytes = vm.device.memoryBar.bytes;
     if (!memory || !bytes) throw new QemuError(`${vm.device.name} has no shared memory (yet) for rings`);
-    this.context = { core: vm.device.hostCore, buffer: bytes.buffer };
+    this.context = { core: vm.device.internals.core, buffer: bytes.buffer };
     this.region = memory;
   }
 
@@ -61,7 +61,7 @@ export class GuestRings {
     if (!(taken + size <= L.DEV_RING_STATES_SIZE)) {
       throw new QemuError(`${what} needs ${bytes} bytes of private state, and this VM's device block has ${L.DEV_RING_STATES_SIZE - taken} of its ${L.DEV_RING_STATES_SIZE} left: a guest's ring states live there, where no peer writes, and a virtqueue of size N takes 128 + 24N bytes (so at most N = ${MAX_GUEST_QUEUE} in a guest)`);
     }
-    const side = make(this.vm.device.block + L.DEV_RING_STATES + taken);
+    const side = make(this.vm.device.internals.block + L.DEV_RING_STATES + taken);
     used.set(this.vm.device, taken + size);
     return side;
   }

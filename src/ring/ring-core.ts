@@ -1,32 +1,8 @@
-// What the rings need from the core (assembly/virtqueue.ts, assembly/ring.ts), the context a
-// ring works in (the core and the shared memory's buffer), and the error a broken ring throws.
+// The context a ring works in (the core's ring exports, assembly/virtqueue.ts and assembly/ring.ts,
+// and the shared memory's buffer), and the error a broken ring throws.
 import * as R from '../../assembly/ring-layout.ts';
+import type { RingCore } from '../core/core.ts';
 import { QemuError } from '../errors.ts';
-
-/** The core's ring exports; every address is a byte address in the shared memory. */
-export interface RingCore {
-  vqInit(state: number, regionBase: number, regionSize: number, size: number, desc: number, avail: number, used: number, flags: number, driver: number): number;
-  vqDriverAdd(state: number, count: number, table: number): number;
-  vqDriverPublish(state: number): number;
-  vqDriverGetUsed(state: number): number;
-  vqDriverSetInterrupts(state: number, enable: number): number;
-  vqDevicePop(state: number): number;
-  vqDevicePush(state: number, head: number, len: number): number;
-  vqDevicePublish(state: number): number;
-  vqDeviceSetNotify(state: number, enable: number): number;
-  ringFormat(ring: number, capacity: number): number;
-  ringAttach(state: number, ring: number, end: number, producer: number): number;
-  ringReserve(state: number, len: number): number;
-  ringCommit(state: number, len: number): number;
-  ringWrite(state: number, len: number): number;
-  ringPublish(state: number): number;
-  ringPrepareSpaceWait(state: number): number;
-  ringPeek(state: number): number;
-  ringConsume(state: number): void;
-  ringRead(state: number): number;
-  ringRelease(state: number): number;
-  ringPrepareWait(state: number): number;
-}
 
 /**
  * Where rings live: the core instance and the shared memory it works on. On the host:

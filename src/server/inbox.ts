@@ -24,7 +24,7 @@
 // the server broken), nor let it be handed to someone else. The VM only publishes how far it is
 // done (one store); the host drops the references, also for a VM killed at any instruction.
 import * as L from '../../assembly/layout.ts';
-import { eventfdRefIfLive, eventfdUnrefSlot } from '../core/core.ts';
+import { eventfdRefIfLive, eventfdUnrefSlot } from '../core/eventfds.ts';
 import type { MessageSink, ServerMessage } from './protocol.ts';
 
 const KIND_NONE = 0;

@@ -61,6 +61,7 @@ export class IvshmemClient implements MessageSink {
   private phase: 'version' | 'id' | 'memory' | 'running' | 'closed' = 'version';
   private readonly watched = new Set<number>();
 
+  /** @internal clients are made by host.connectClient */
   constructor(private readonly core: CoreExports, private readonly sharedMemory: WebAssembly.Memory) {}
 
   /** @internal connects; a server that breaks the protocol is hung up on with an error */

@@ -100,6 +100,7 @@ export class Server implements ServerEndpoint {
   private curId = 0;
   private running = true;
 
+  /** @internal servers are started by host.addServer */
   constructor(private readonly host: ServerHost, options: ServerOptions) {
     this.id = options.id;
     this.socket = options.socket === undefined ? '/tmp/ivshmem_socket' : options.socket;

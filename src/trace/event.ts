@@ -2,7 +2,7 @@
 // the ring and writes the core's events; src/trace/tracer.ts drains them).
 import * as L from '../../assembly/layout.ts';
 import { formatSize } from '../options/size.ts';
-import { REJECT_REASONS } from '../sdm/view.ts';
+import { REJECT_REASONS } from '../models/virtio-sdm/view.ts';
 
 export type TraceKind =
   | 'doorbell' | 'deliver' | 'pending' | 'mask' | 'unmask' | 'reset' | 'lost' | 'dropped' | 'server'

@@ -30,6 +30,7 @@ export class Tracer {
   /** per recipient and owner: eventfds received so far, i.e. the next one's vector */
   private readonly eventfdsSeen = new Map<string, number>();
 
+  /** @internal the host's trace (host.trace) */
   constructor(private readonly host: TraceHost) {
     this.words = new Int32Array(host.memory.buffer);
     this.view = new DataView(host.memory.buffer);

@@ -8,7 +8,7 @@ import type { Device } from '../device/device.ts';
 import * as driver from '../driver/pci-driver.ts';
 import { SpinPolicy, type SpinStats } from './wait-policy.ts';
 import { AccessError } from '../errors.ts';
-import { GuestSdm } from '../sdm/guest-sdm.ts';
+import type { DeviceModel, GuestOffer } from '../device/model.ts';
 
 export type WaitMode = 'block' | 'poll' | 'spin';
 
@@ -39,25 +39,36 @@ function checkWaitOptions(options: WaitOptions): void {
 export class Guest {
   readonly driver = driver;
   readonly lines: string[] = [];
-  /** virtio-sdm: the device's driver (signal, irq, boot, next); undefined on other models */
-  readonly sdm: GuestSdm | undefined;
+  /** the device, with the same API as on the host */
+  readonly device: Device;
+  /** @internal takes the server's messages that have arrived (new peers, departed peers) */
+  readonly pump: () => void;
   private readonly policy = new SpinPolicy();
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
   private readonly fastRing: boolean;
+  private readonly core: CoreExports;
+  private readonly post: (line: string) => void;
+  private readonly offer: GuestOffer | undefined;
 
-  constructor(
-    readonly device: Device,
-    private readonly core: CoreExports,
-    memory: WebAssembly.Memory,
-    /** takes the server's messages that have arrived (new peers, departed peers) */
-    readonly pump: () => void,
-    private readonly post: (line: string) => void,
-  ) {
-    this.seq = new Int32Array(memory.buffer, device.block + L.DEV_IRQ_SEQ, 2);
-    this.words = new Int32Array(memory.buffer, device.block, L.LINE * 3 / 4);
-    this.fastRing = device.model !== 'ivshmem-2010';
-    this.sdm = device.model === 'virtio-sdm' ? new GuestSdm(device, core, memory, this) : undefined;
+  /** @internal the VM's worker makes its guest (src/vm/vm-worker.ts) */
+  constructor(device: Device, model: DeviceModel, core: CoreExports, memory: WebAssembly.Memory, pump: () => void, post: (line: string) => void) {
+    this.device = device;
+    this.core = core;
+    this.pump = pump;
+    this.post = post;
+    const { block } = device.internals;
+    this.seq = new Int32Array(memory.buffer, block + L.DEV_IRQ_SEQ, 2);
+    this.words = new Int32Array(memory.buffer, block, L.LINE * 3 / 4);
+    // the one-call doorbell is the 32-bit Doorbell register at 0x0c of a register BAR0
+    this.fastRing = device.layout.bars.some((bar) => bar.index === 0 && bar.kind === 'registers' && bar.registerWidth === undefined);
+    this.offer = model.guest?.(this, core, memory);
+    for (const [key, value] of Object.entries(this.offer?.members ?? {})) Object.defineProperty(this, key, { value, enumerable: true });
+  }
+
+  /** @internal Resolves when the device lets programs run (a VM spawned with boot: 'sdm': once booted). */
+  ready(): Promise<void> {
+    return this.offer?.ready?.() ?? Promise.resolve();
   }
 
   /** IVPosition: this VM's peer ID (0 without a server). */
@@ -98,7 +109,7 @@ export class Guest {
     this.pump();
     const mode = options.mode ?? 'spin';
     const timeoutNs = this.nanoseconds(options.timeoutMs);
-    const block = this.device.block;
+    const block = this.device.internals.block;
     const vectors = this.device.vectors;
     let vector: number;
     if (mode === 'spin') {
@@ -137,7 +148,7 @@ export class Guest {
     const deadline = options.timeoutMs === undefined || options.timeoutMs < 0 ? Infinity : performance.now() + options.timeoutMs;
     for (;;) {
       this.pump();
-      let vector = this.core.takeInterrupt(this.device.block, this.device.vectors);
+      let vector = this.core.takeInterrupt(this.device.internals.block, this.device.vectors);
       if (vector >= 0) return vector;
       if (this.stopping) return STOPPED;
       const left = deadline - performance.now();
@@ -146,7 +157,7 @@ export class Guest {
       // after that look moves the sequence word, so the wait below cannot miss it.
       Atomics.add(this.words, L.DEV_IRQ_WAITERS / 4, 1);
       const seq = Atomics.load(this.seq, 0);
-      vector = this.core.takeInterrupt(this.device.block, this.device.vectors);
+      vector = this.core.takeInterrupt(this.device.internals.block, this.device.vectors);
       if (vector < 0 && !this.stopping) {
         // Bounded, so that server messages arriving meanwhile are taken within 50 ms.
         const result = Atomics.waitAsync(this.seq, 0, seq, Math.min(left, 50));
@@ -165,7 +176,7 @@ export class Guest {
       for (let v = 0; v < this.device.vectors; v++) driver.unmaskVector(this.device, v);
     } else if (this.device.layout.intx) {
       // IntrMask is at offset 0 in both register layouts; all ones unmasks the peer interrupt.
-      const width = this.device.model === 'ivshmem-2010' ? 2 : 4;
+      const width = this.device.layout.bars[0].registerWidth ?? 4;
       this.device.bar(0).write(0, width, width === 2 ? 0xffff : 0xffffffff);
     }
   }
@@ -178,7 +189,7 @@ export class Guest {
   ring(peer: number, vector = 0): void {
     // typeof first: `>>>` throws a raw TypeError on a bigint; anything odd goes to driver.ring's checks
     if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff) {
-      const done = this.core.guestRing(this.device.block, ((peer << 16) | vector) >>> 0);
+      const done = this.core.guestRing(this.device.internals.block, ((peer << 16) | vector) >>> 0);
       if (done === L.GUEST_RING_DONE) return this.policy.rang(false);
       if (done === L.GUEST_RING_WOKE) return this.policy.rang(true);
     }

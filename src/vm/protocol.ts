@@ -1,7 +1,7 @@
 // The control plane between the host and a VM worker, carried by comlink. The data plane (doorbells,
 // interrupts, the server's messages) never goes this way: it is all in the shared memory.
-import type { DeviceSpec } from '../device/models.ts';
-import type { MemoryPlace } from '../device/realize.ts';
+import type { MemoryPlace } from '../device/layout.ts';
+import type { SpecBase } from '../device/model.ts';
 import type { SpinStats } from './wait-policy.ts';
 
 export interface VmInit {
@@ -9,7 +9,12 @@ export interface VmInit {
   module: WebAssembly.Module;
   /** the device block the host allocated for this VM's device */
   block: number;
-  spec: DeviceSpec;
+  /** the device's model, by name (src/models/index.ts), and its parsed options */
+  model: string;
+  spec: SpecBase;
+  vectors: number;
+  /** the device has a server: the worker finishes the handshake from its inbox */
+  server: boolean;
   /** where the memory is, for a device without a server */
   memoryPlace?: MemoryPlace;
   /** where the guest's log lines go, as they are written */

@@ -1,291 +1,103 @@
-// The host's side of a VM: start its worker, hand it the shared memory, the compiled core and its
-// device block, connect its device to the server through its inbox, and keep a view of the device
-// so the host can watch it (counters, pending bits) without asking the worker.
+// host.spawn: the realize pipeline for a device that lives in a VM's worker. The same plan and the
+// same transaction as host.realize (src/realize/); the host takes the device's resources (its
+// block, its server connection through the VM's inbox, an SDM group) and its worker, and the
+// worker finishes the server handshake and builds the device (src/vm/vm-worker.ts). A VM is a
+// QEMU process of its own: its device goes on a fresh machine, with its own bus and device IDs.
 import * as Comlink from 'comlink';
 import * as L from '../../assembly/layout.ts';
-import { QemuError, show } from '../errors.ts';
 import { Device } from '../device/device.ts';
-import { pciLayout } from '../device/pci-layout.ts';
-import {
-  allocateBlock, connect, memoryWithoutServer, peerTableOf, resolveDevice, type RealizeHost, type ResolvedDevice,
-} from '../device/realize.ts';
-import type { MemoryBackend } from '../memory/backend.ts';
 import { closePeerTable } from '../device/server-client.ts';
+import { Transaction } from '../device/transaction.ts';
+import { QemuError } from '../errors.ts';
+import type { HostMachine } from '../machine/machine.ts';
+import { MODELS, type AnyModel } from '../models/index.ts';
+import { Topology, type Machine as MachineType } from '../pci/topology.ts';
+import { acquire } from '../realize/acquire.ts';
+import { peerTableOf } from '../realize/build.ts';
+import { commit } from '../realize/realize.ts';
+import { planDevice } from '../realize/plan.ts';
 import { InboxWriter } from '../server/inbox.ts';
-import { Topology, type Machine, type Placement } from '../pci/topology.ts';
-import type { ServerConnection } from '../server/server.ts';
-import { joinSdm, type SdmMembership } from '../sdm/realize.ts';
-import type { VmApi, VmInspection, VmStarted } from './protocol.ts';
-import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
-import type { Tracer } from '../trace/tracer.ts';
+import type { VmApi, VmStarted } from './protocol.ts';
+import { Vm, type SpawnOptions } from './vm.ts';
+import { startWorkerThread } from './worker-thread.ts';
 
-export interface SpawnOptions {
-  /** the -device string, as for realize */
-  device: string;
-  /** the guest program to run first: an ES module URL whose default export is `async (vm, arg) => result` */
-  program?: string | URL;
-  /** passed to the program (structured clone) */
-  arg?: unknown;
-  /**
-   * The VM's own machine, as `-M` of its QEMU: 'pc' or 'q35' (default: the host's). Each VM is its
-   * own QEMU process with its own PCI bus, so `addr=` and `id=` in `device` are the VM's business;
-   * without `addr=` the device gets the slot a fresh QEMU gives it (00:04.0 on pc, 00:03.0 on q35).
-   */
-  machine?: Machine;
-  /**
-   * virtio-sdm: 'sdm' holds the program back until the VM's device receives an SDM_BOOT (as a
-   * remoteproc-managed core waits for its master); by default it starts at once
-   */
-  boot?: 'sdm';
-}
+const OPTIONS = ['device', 'program', 'arg', 'machine'];
 
-export interface VmCounters {
-  /** interrupts delivered to this VM, per vector */
-  delivered: number[];
-  /** MSI-X PBA bits set, per vector */
-  pending: boolean[];
-  lost: number;
-  dropped: number;
-}
-
-export interface SpawnHost extends RealizeHost {
-  module: WebAssembly.Module;
-  trace: Tracer;
-  /** holds the memdev while the VM starts; returns the undo */
-  reserve(resolved: ResolvedDevice): () => void;
-  attachVm(device: Device, parts: { backend?: MemoryBackend; vm: Vm }): void;
-  /** the VM is gone: its device block is free */
-  detachVm(device: Device): void;
-}
-
-/** How a Vm reaches its worker; made by spawnVm. */
-interface VmLink {
-  thread: WorkerThread;
-  /** the VM's own machine and where its device sits on it */
-  machine: Machine;
-  placement: Placement;
-  /** the VM's thread number in the trace */
-  traceThread: number;
-  api: Comlink.Remote<VmApi>;
-  /** the log lines, filled as they arrive on their own channel */
-  lines: string[];
-  /** called once the worker is gone */
-  onEnd(): void;
-}
-
-export class Vm {
-  /** the program's log lines, as they arrive */
-  readonly log: string[];
-  /** the first program's return value, or its error (also if the VM dies or is terminated first) */
-  readonly result: Promise<unknown>;
-  private ended = false;
-  /** IVPosition when the VM started: it never changes, and stays readable after the VM ends */
-  private readonly ivPosition: number;
-  private killed!: (error: Error) => void;
-  private readonly terminated = new Promise<never>((_, reject) => { this.killed = reject; });
-  private readonly exited: Promise<never>;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    /** the host's view of the VM's device (shared state: counters, pending bits, registers) */
-    readonly device: Device,
-    private readonly memory: WebAssembly.Memory,
-    private readonly link: VmLink,
-    first: SpawnOptions,
-  ) {
-    this.log = link.lines;
-    this.ivPosition = device.ivPosition;
-    this.terminated.catch(() => {});
-    this.exited = link.thread.exited.then((reason) => { throw new QemuError(reason); });
-    this.exited.catch(() => {});
-    // A worker that dies on its own ends the VM as terminate() would.
-    void link.thread.exited.then(() => this.terminate());
-    this.result = first.program === undefined ? Promise.resolve(undefined) : this.run(first.program, first.arg);
-    this.result.catch(() => {});
-  }
-
-  /** The device's IVPosition: its peer ID, or 0 without a server. */
-  get id(): number {
-    return this.ivPosition;
-  }
-
-  /** The VM's machine type ('pc' or 'q35'): its own, as its own QEMU process has. */
-  get machine(): Machine {
-    return this.link.machine;
-  }
-
-  /** Where its device sits on the VM's PCI bus, as `info pci` would say: bus and slot.function. */
-  get address(): { bus: string; address: string } {
-    return { ...this.link.placement };
-  }
-
-  /** True once the VM has ended (terminated, or its worker died): its device is gone. */
-  get hasEnded(): boolean {
-    return this.ended;
-  }
-
-  /** This VM's thread in host.trace's events (TraceEvent.thread). */
-  get thread(): number {
-    return this.link.traceThread;
-  }
-
-  /** Read from the shared memory; a QemuError once the VM has ended (its block is someone else's). */
-  get counters(): VmCounters {
-    if (this.ended) throw new QemuError(`VM ${this.ivPosition} has ended: its device and counters are gone`);
-    const vectors = Array.from({ length: Math.max(1, this.device.vectors) }, (_, v) => v);
-    return {
-      delivered: vectors.map((v) => this.device.interrupts.delivered(v)),
-      pending: vectors.map((v) => this.device.interrupts.pending(v)),
-      lost: this.device.interrupts.lost,
-      dropped: this.device.interrupts.dropped,
-    };
-  }
-
-  /**
-   * Asks the VM about itself over the control plane. It answers whenever its event loop runs:
-   * at once while its program awaits (vm.waitAsync), only afterwards while it sits in a blocking
-   * vm.wait(). Counters, stop() and terminate() never need the worker: they act on shared memory
-   * or on the thread itself.
-   */
-  inspect(): Promise<VmInspection> {
-    return Promise.race([this.link.api.inspect(), this.exited, this.terminated]);
-  }
-
-  /** Runs another program in this VM (after the one before it, like commands in a guest). */
-  run(program: string | URL, arg?: unknown): Promise<unknown> {
-    if (typeof program !== 'string' && !(program instanceof URL)) {
-      return Promise.reject(new QemuError(`run: program must be a module URL (a string or a URL), not ${show(program)}`));
+/** Options a model declared for itself are only for that model (virtio-sdm's boot: 'sdm'). */
+function checkModelOptions(model: AnyModel, options: SpawnOptions): Record<string, unknown> {
+  const given = options as unknown as Record<string, unknown>;
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (OPTIONS.includes(key) || value === undefined) continue;
+    const owner = MODELS.find((m) => m.spawnOptions?.some((o) => o.name === key));
+    const option = owner?.spawnOptions!.find((o) => o.name === key);
+    if (!owner || !option) continue;
+    if (owner !== model || !option.check(value)) {
+      throw new QemuError(`${key}: ${typeof value === 'string' ? `'${value}'` : String(value)} is only for a ${owner.name} device, as ${key}: ${option.accepts}`);
     }
-    const next = this.queue.catch(() => {}).then(() => Promise.race([this.runNow(String(program), arg), this.exited, this.terminated]));
-    this.queue = next;
-    return next;
+    own[key] = value;
   }
-
-  // The log travels on its own channel: a result (or an error) waits until every line written
-  // before it has arrived.
-  private async runNow(program: string, arg: unknown): Promise<unknown> {
-    const outcome = await this.link.api.run(program, arg);
-    while (this.log.length < outcome.lines) await new Promise((resolve) => setTimeout(resolve, 1));
-    if (outcome.ok) return outcome.value;
-    throw Object.assign(new Error(outcome.error.message), outcome.error);
-  }
-
-  /**
-   * Asks the program to stop: its waits return STOPPED (-2) from now on. Does nothing once the VM
-   * has ended (its device block may already belong to another VM).
-   */
-  stop(): void {
-    if (this.ended) return;
-    const words = new Int32Array(this.memory.buffer, this.device.block, L.DEV_STOP / 4 + 1);
-    Atomics.store(words, L.DEV_STOP / 4, 1);
-    Atomics.add(words, L.DEV_IRQ_SEQ / 4, 1);
-    Atomics.notify(words, L.DEV_IRQ_SEQ / 4);
-  }
-
-  /** Kills the VM at once, as killing its QEMU would: the server sees the disconnect. */
-  async terminate(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    this.killed(new QemuError('the VM was terminated'));
-    await this.link.thread.terminate();
-    this.link.onEnd();
-  }
+  return own;
 }
 
-export async function spawnVm(host: SpawnHost, options: SpawnOptions, machineType: Machine): Promise<Vm> {
-  // A VM is a QEMU process of its own: a fresh machine, its own bus and device IDs.
-  const machine = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
-  const resolved = resolveDevice(host, options.device, machine);
-  const { spec, server } = resolved;
-  if (options.boot !== undefined && (options.boot !== 'sdm' || spec.model !== 'virtio-sdm')) {
-    throw new QemuError(`boot: '${options.boot}' is only for a virtio-sdm device, as boot: 'sdm'`);
-  }
-  const block = allocateBlock(host, spec);
-  const unreserve = host.reserve(resolved);
-  const inbox = server ? new InboxWriter(host.memory, block) : undefined;
-  let connection: ServerConnection | undefined;
+export async function spawnVm(machine: HostMachine, options: SpawnOptions, machineType: MachineType): Promise<Vm> {
+  const target = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
+  const planned = planDevice(machine, options.device, target);
+  const { model, spec, plan } = planned;
+  const spawn = checkModelOptions(model, options);
+  const tx = new Transaction();
   try {
-    connection = server ? connect(host, server, inbox!, block) : undefined;
-  } catch (error) {
-    unreserve();
-    throw error;
-  }
-  let sdm: SdmMembership | undefined;
-  try {
-    if (spec.model === 'virtio-sdm') sdm = joinSdm(host, resolved, block, options.boot !== 'sdm');
-  } catch (error) {
-    connection?.close();
-    host.freeDeviceBlock(block);
-    unreserve();
-    throw error;
-  }
-  const memoryPlace = server ? undefined : sdm ? { offset: block + L.SDM_RAM, size: L.SDM_RAM_SIZE } : memoryWithoutServer(host, resolved);
-  const traceThread = host.trace.openThread();
-  const cleanUp = () => {
-    host.trace.closeThread(traceThread);
-    // The worker is gone, so the host closes what its device held (QEMU's exit does this).
-    closePeerTable(peerTableOf(host, block), new DataView(host.memory.buffer).getInt32(block + L.DEV_VM_ID, true));
-    inbox?.close();
-    connection?.close();
-    sdm?.leave();
-  };
-
-  let thread: WorkerThread;
-  try {
-    thread = await startWorkerThread();
-  } catch (error) {
-    host.trace.closeThread(traceThread);
-    inbox?.close();
-    connection?.close();
-    sdm?.leave();
-    host.freeDeviceBlock(block);
-    unreserve();
-    throw error;
-  }
-  const api = Comlink.wrap<VmApi>(thread.endpoint);
-  const channel = new MessageChannel();
-  const lines: string[] = [];
-  channel.port1.onmessage = (event: MessageEvent) => lines.push(String(event.data));
-  const exited = thread.exited.then((reason) => { throw new QemuError(reason); });
-  exited.catch(() => {});
-  let started: VmStarted;
-  try {
-    started = await Promise.race([exited, api.start(Comlink.transfer({
-      memory: host.memory,
-      module: host.module,
+    const { block, memory } = acquire(machine, planned, tx, {
+      chardevEnd: (at) => new InboxWriter(machine.memory, at),
+      spawn,
+    });
+    const traceThread = tx.take(machine.trace.openThread(), (thread) => machine.trace.closeThread(thread));
+    // The worker is gone: the host closes what its device held (QEMU's exit does this).
+    tx.take(block, () => {
+      const id = new DataView(machine.memory.buffer).getInt32(block + L.DEV_VM_ID, true);
+      closePeerTable(peerTableOf(machine, block), id);
+    });
+    const channel = tx.take(new MessageChannel(), (c) => c.port1.close());
+    const lines: string[] = [];
+    channel.port1.onmessage = (event: MessageEvent) => lines.push(String(event.data));
+    const thread = await startWorkerThread();
+    tx.onFailure(() => thread.terminate());
+    const api = Comlink.wrap<VmApi>(thread.endpoint);
+    const exited = thread.exited.then((reason) => { throw new QemuError(reason); });
+    exited.catch(() => {});
+    const started: VmStarted = await Promise.race([exited, api.start(Comlink.transfer({
+      memory: machine.memory,
+      module: machine.module,
       block,
+      model: model.name,
       spec,
-      memoryPlace,
+      vectors: plan.vectors,
+      server: plan.server !== undefined,
+      memoryPlace: memory,
       log: channel.port2,
       thread: traceThread,
       program: options.program === undefined ? undefined : String(options.program),
     }, [channel.port2]))]);
+    // The host's view of the device: the same block, decoded by the host's core.
+    const device = new Device(machine, model, spec, block, model.layout(spec, started.memory.size), undefined, Promise.resolve());
+    device.mapMemory(started.memory);
+    commit(machine, target, planned, device, tx);
+    const vm = new Vm(device, machine.memory, {
+      thread,
+      machine: machineType,
+      placement: plan.placement ?? { bus: 'virtio-mmio', address: '' },
+      traceThread,
+      api,
+      lines,
+      onEnd: () => {
+        machine.unplug(device);
+        device.unrealize();
+      },
+    }, options);
+    device.onUnplug = () => void vm.terminate();
+    return vm;
   } catch (error) {
-    await thread.terminate();
-    cleanUp();
-    channel.port1.close();
-    host.freeDeviceBlock(block);
-    unreserve();
+    await tx.rollback();
     throw error;
   }
-  const { offset, size } = started.memory;
-  const device = new Device(host, spec, block, pciLayout(spec, size), undefined, Promise.resolve());
-  device.mapMemory(offset, size);
-  const vm = new Vm(device, host.memory, {
-    thread,
-    machine: machineType,
-    placement: resolved.placement ?? { bus: 'virtio-mmio', address: '' },
-    traceThread,
-    api,
-    lines,
-    onEnd: () => {
-      cleanUp();
-      channel.port1.close();
-      host.detachVm(device);
-    },
-  }, options);
-  unreserve();
-  if (resolved.placement) machine.topology.occupy(resolved.placement, `${spec.model}${spec.id ? `,id=${spec.id}` : ''}`, device);
-  host.attachVm(device, { backend: resolved.backend, vm });
-  return vm;
 }

@@ -2,10 +2,11 @@
 // It instantiates the core over the host's shared memory, realizes its device (finishing the
 // server handshake from its inbox), and runs the guest program.
 import * as Comlink from 'comlink';
-import { eventfdIsLive, instantiateCore, type CoreExports } from '../core/core.ts';
-import { buildDevice, checkMaster, makeClient, setsUpSynchronously } from '../device/realize.ts';
-import type { Device } from '../device/device.ts';
+import { instantiateCore, type CoreExports } from '../core/core.ts';
+import type { Device, DeviceHost } from '../device/device.ts';
 import type { ServerClient } from '../device/server-client.ts';
+import { findModel } from '../models/index.ts';
+import { buildDevice, makeClient } from '../realize/build.ts';
 import { InboxReader } from '../server/inbox.ts';
 import * as L from '../../assembly/layout.ts';
 import { Guest } from './guest.ts';
@@ -13,6 +14,28 @@ import { BOOTED, type RunOutcome, type VmApi, type VmInit, type VmInspection, ty
 
 let guest: Guest | undefined;
 let running: string | undefined;
+
+/**
+ * The worker's half of realize (the host took the resources, src/vm/spawn.ts): the server
+ * handshake from the inbox, in realize or after it as the model does it, then the build.
+ */
+async function realize(init: VmInit, host: DeviceHost & { core: CoreExports }, inbox: InboxReader | undefined): Promise<{ device: Device; client?: ServerClient }> {
+  const model = findModel(init.model)!;
+  if (!inbox) return { device: buildDevice(host, model, init.spec, init.block, { memory: init.memoryPlace }) };
+  const client = makeClient(host, model, init.spec, init.block, init.vectors);
+  const setup = client.setupAsync();
+  setup.catch(() => {});
+  if (model.server!.inRealize) {
+    await inbox.feedUntilSettled(client, setup);
+    await setup;
+    model.server!.checkId?.(init.spec, client.id);
+    return { device: buildDevice(host, model, init.spec, init.block, { client, ready: setup }), client };
+  }
+  const device = buildDevice(host, model, init.spec, init.block, { client, ready: setup });
+  await inbox.feedUntilSettled(client, setup);
+  await setup;
+  return { device, client };
+}
 
 const api: VmApi = {
   async start(init: VmInit): Promise<VmStarted> {
@@ -22,41 +45,18 @@ const api: VmApi = {
     }
     const core: CoreExports = await instantiateCore(init.memory, init.module);
     core.traceThread(init.thread);
-    let inbox: InboxReader | undefined;
+    const inbox = init.server ? new InboxReader(init.memory, init.block) : undefined;
     let client: ServerClient | undefined;
     // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
     // before every register access and every wait, so a doorbell to a newcomer finds it.
     const pump = () => {
       if (inbox?.pending && client?.isSetUp) inbox.drain(client);
     };
-    const dh = {
-      core,
-      memory: init.memory,
-      eventfdIsLive: (slot: number) => eventfdIsLive(init.memory, slot),
-      release() {},
-      beforeRegisterAccess: pump,
-    };
-    let device: Device;
-    if (init.spec.chardev === undefined || init.spec.model === 'virtio-sdm') {
-      device = buildDevice(dh, init.spec, init.block, { memory: init.memoryPlace! });
-    } else {
-      inbox = new InboxReader(init.memory, init.block);
-      client = makeClient(dh, init.spec, init.block);
-      const setup = client.setupAsync();
-      setup.catch(() => {});
-      if (setsUpSynchronously(init.spec)) {
-        await inbox.feedUntilSettled(client, setup);
-        await setup;
-        checkMaster(init.spec, client);
-        device = buildDevice(dh, init.spec, init.block, { client, ready: setup });
-      } else {
-        device = buildDevice(dh, init.spec, init.block, { client, ready: setup });
-        await inbox.feedUntilSettled(client, setup);
-        await setup;
-      }
-    }
+    const realized = await realize(init, { core, memory: init.memory, beforeRegisterAccess: pump }, inbox);
+    client = realized.client;
+    const { device } = realized;
     const log = init.log;
-    guest = new Guest(device, core, init.memory, pump, (line) => log.postMessage(line));
+    guest = new Guest(device, findModel(init.model)!, core, init.memory, pump, (line) => log.postMessage(line));
     // A module that fails to load fails its run(), as it would have anyway.
     if (init.program !== undefined) await importProgram(init.program).catch(() => {});
     return { id: device.ivPosition, memory: device.sharedMemory! };
@@ -67,7 +67,7 @@ const api: VmApi = {
     if (!vm) throw new Error('the VM has not started');
     running = program;
     try {
-      await vm.sdm?.booted();
+      await vm.ready();
       const module = await importProgram(program);
       if (typeof module.default !== 'function') {
         throw new TypeError(`${program} has no default export to run (export default async function main(vm, arg))`);

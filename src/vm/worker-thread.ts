@@ -31,10 +31,14 @@ const inNode = typeof process !== 'undefined' && !!process.versions?.node && !('
 let spare: Promise<Spare> | undefined;
 
 /**
- * Settles once the spare worker has booted (or right away without one): the spawn benchmark
- * waits for it, so that "spare ready" means booted, whatever the machine's load.
+ * Starts a spare worker if there is none, and settles once it has booted: the next spawn then
+ * only hands it its device (host.prepareVm).
  */
-export async function spareBooted(): Promise<void> {
+export async function prepareSpare(): Promise<void> {
+  if (!spare) {
+    spare = newThread();
+    spare.catch(() => {});
+  }
   // The spare does not keep a Node process alive: a timer does while someone waits for it.
   const hold = setInterval(() => {}, 60_000);
   try {

@@ -137,7 +137,7 @@ test('a scenario program that imports a file runs again from the editor while un
   await page.getByRole('combobox', { name: 'Scenario' }).selectOption('frame-relay');
   await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
   await page.getByRole('tab', { name: 'Playground' }).click();
-  // web/scenarios/frame-relay.guest.ts imports its layout from ./frame-relay.layout.ts
+  // programs/frame-relay.guest.ts imports its layout from ./frame-relay.layout.ts
   const editor = program(page, 1).locator('.cm-content');
   await expect(editor).toContainText("from './frame-relay.layout.ts'", { timeout: 30_000 });
   const console1 = program(page, 1).getByLabel('VM 1 console');

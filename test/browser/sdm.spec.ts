@@ -4,7 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { Host } from '../../src/index.ts';
-import { SdmDriver } from '../../src/sdm/driver.ts';
+import { SdmDriver } from '../../src/index.ts';
 import { until } from '../cases/helpers.ts';
 import { startRelay, type RelayProcess } from '../node/sdm-relay-process.ts';
 
@@ -30,7 +30,7 @@ async function pageSlave(page: Page, url: string, room: string, rounds: number):
     host.addSdmSocket({ id: 'relay', url, room, token: 'browser-token' });
     const device = host.realize('virtio-sdm,id=s,chardev=relay');
     await device.sdm!.channel!.ready;
-    const driver = new SdmDriver(device, host.core, host.memory);
+    const driver = new SdmDriver(device);
     driver.setup();
     window.sdmTest = { host };
     window.sdmTest.echo = (async () => {
@@ -85,7 +85,7 @@ test.describe('virtio-sdm in Chromium', () => {
       node.addSdmSocket({ id: 'relay', url: relay.url, room: 'mixed', token: 'browser-token' });
       const master = node.realize('virtio-sdm,id=m,master=on,max_slaves=4,chardev=relay');
       await master.sdm!.channel!.ready;
-      const m = new SdmDriver(master, node.core, node.memory);
+      const m = new SdmDriver(master);
       m.setup();
       await open(page);
       expect(await pageSlave(page, relay.url, 'mixed', 3)).toBe(1);
@@ -143,7 +143,7 @@ test.describe('virtio-sdm in Chromium', () => {
       host.addSdmSocket({ id: 'relay', url, room: 'tabs', token: 'browser-token' });
       const device = host.realize('virtio-sdm,id=m,master=on,max_slaves=2,chardev=relay');
       await device.sdm!.channel!.ready;
-      const driver = new SdmDriver(device, host.core, host.memory);
+      const driver = new SdmDriver(device);
       driver.setup();
       window.sdmTest = { host, driver, device };
       return device.sdm!.id;

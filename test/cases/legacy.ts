@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { AccessError, QemuError, type Host } from '../../src/index.ts';
 import { driver, REG } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
+import { machineOf } from '../../src/host.ts';
 
 async function intxPair(host: Host, vectors = 1) {
   host.addServer({ id: 'srv', size: '1M', vectors });
@@ -29,7 +30,7 @@ export const legacy: CaseGroup = {
         a.bar(2).write(64, 4, 0x11223344);
         expect(b.bar(2).read(64, 4)).to.equal(0x11223344);
         expect(a.bar(0).read(REG.IVPOSITION, 4)).to.equal(0);
-        expect(host.files.get('/dev/shm/legacy')!.size).to.equal(1 << 20);
+        expect(machineOf(host).files.get('/dev/shm/legacy')!.size).to.equal(1 << 20);
         // shm= is a memory-backend-file of size= on /dev/shm/NAME: a smaller existing one is refused
         expect(() => host.realize('ivshmem,shm=legacy,size=2M'))
           .to.throw(QemuError, "backing store /dev/shm/legacy size 0x100000 does not match 'size' option 0x200000");
@@ -48,7 +49,7 @@ export const legacy: CaseGroup = {
         expect(dev.bar(0).read(REG.IVPOSITION, 4), 'no -1 window').to.equal(1);
         expect(dev.bar(2).size).to.equal(1 << 20);
         dev.bar(2).write(0x100, 4, 0xcafe);
-        expect(new DataView(host.memory.buffer, server.file.region.offset).getUint32(0x100, true)).to.equal(0xcafe);
+        expect(new DataView(machineOf(host).memory.buffer, server.file.region.offset).getUint32(0x100, true)).to.equal(0xcafe);
         expect(() => dev.bar(2).read(1 << 20, 4), 'past size=').to.throw(AccessError);
       },
     },

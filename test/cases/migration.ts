@@ -77,7 +77,7 @@ export const migration: CaseGroup = {
         const b = host.realize('ivshmem-plain,memdev=m2,master=on');
         a.config.write(0x50, 4, 0x12345678);
         const state = a.save();
-        const config = 32; // where the stream carries config space (src/device/migration.ts)
+        const config = 32; // where the stream carries config space (src/models/ivshmem-common/vmstate.ts)
         const tampered = state.slice();
         tampered[config + 0x08] = 0; // revision 1 -> 0: checked (pci_init_cmask) and read-only
         expect(() => b.load(tampered)).to.throw(QemuError,
@@ -88,6 +88,28 @@ export const migration: CaseGroup = {
         expect(() => b.load(status)).to.throw(QemuError, 'Bad config data: i=0x6 read: 10 device: 0 cmask: 10 wmask: 0 w1cmask:0');
         b.load(state);
         expect(b.config.read(0x50, 4), 'device-specific bytes are writable, so they load').to.equal(0x12345678);
+      },
+    },
+    {
+      name: 'virtio-sdm cannot migrate: save() and load() refuse on a master and a slave, with QEMU\'s words, and change nothing',
+      async run(env) {
+        const host = await env.host();
+        const master = host.realize('virtio-sdm,id=m,master=on,max_slaves=2');
+        const slave = host.realize('virtio-sdm,id=s,chardev=m');
+        host.addObject('memory-backend-ram,id=m1,size=1M');
+        const state = host.realize('ivshmem-plain,memdev=m1,master=on').save();
+        // Its group spans other devices (README "Where it differs"), so its vmstate is .unmigratable
+        // and QEMU refuses to save while it is plugged (qemu_savevm_state_blocked).
+        const blocked = "State blocked by non-migratable device 'virtio-sdm'";
+        for (const device of [master, slave]) {
+          const before = { config: device.sdm!.maxSlaves, current: device.sdm!.currentSlaves, id: device.sdm!.id, status: device.sdm!.status };
+          expect(() => device.save()).to.throw(QemuError, blocked);
+          expect(() => device.load(state)).to.throw(QemuError, blocked);
+          expect(() => device.load(new Uint8Array(64))).to.throw(QemuError, blocked);
+          expect({ config: device.sdm!.maxSlaves, current: device.sdm!.currentSlaves, id: device.sdm!.id, status: device.sdm!.status }).to.deep.equal(before);
+        }
+        expect(slave.sdm!.id).to.equal(1);
+        expect(master.sdm!.currentSlaves).to.equal(1);
       },
     },
   ],

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { QemuError, type Host } from '../../src/index.ts';
 import type { CaseGroup } from './case.ts';
+import { machineOf } from '../../src/host.ts';
 
 async function prepared(host: Host) {
   host.addObject('memory-backend-ram,id=m1,size=1M');
@@ -14,10 +15,10 @@ async function prepared(host: Host) {
 function world(host: Host) {
   return JSON.stringify({
     devices: host.devices.length,
-    objects: [...host.objects.keys()],
-    busy: [...host.objects.values()].map((o) => !!o.mappedBy),
-    peers: [...host.servers.values()].map((s) => ('peerIds' in s ? (s as { peerIds: number[] }).peerIds : [])),
-    files: [...host.files.keys()],
+    objects: [...machineOf(host).objects.keys()],
+    busy: [...machineOf(host).objects.values()].map((o) => !!o.mappedBy),
+    peers: [...machineOf(host).servers.values()].map((s) => ('peerIds' in s ? (s as { peerIds: number[] }).peerIds : [])),
+    files: [...machineOf(host).files.keys()],
   });
 }
 
@@ -130,7 +131,7 @@ export const options: CaseGroup = {
         expect(() => host.addServer({ id: 'huge', size: '512M', socket: '/tmp/huge', shm: 'huge' })).to.throw(QemuError, /Cannot allocate memory/);
         expect(() => host.addObject('memory-backend-file,id=big,size=512M,share=on,mem-path=/dev/shm/big')).to.throw(QemuError, /Cannot allocate memory/);
         expect(world(host)).to.equal(before);
-        expect(host.servers.has('huge')).to.equal(false);
+        expect(machineOf(host).servers.has('huge')).to.equal(false);
       },
     },
     {

@@ -13,6 +13,7 @@ import * as R from '../../assembly/ring-layout.ts';
 import type { CaseEnv, CaseGroup } from './case.ts';
 import { until } from './helpers.ts';
 import { splitLayout } from '../../src/ring/virtqueue.ts';
+import { machineOf } from '../../src/host.ts';
 
 const DEVICE = 'ivshmem-doorbell,chardev=srv,vectors=1';
 const RING_AT = 4096;
@@ -58,7 +59,7 @@ const MESSAGE_PARTS: [number, number][] = [[R.RING_H_HEAD, R.RING_H_HEAD + 4], [
  * puts it), and only after the hostile peer wrote a part that can cause it; or not broken and stalled.
  */
 function checkVictim(host: Host, vm: Vm, r: SideResult, codes: Record<number, number>, errorField: number, violationsField: number): void {
-  const state = new DataView(host.memory.buffer, vm.device.block + L.DEV_RING_STATES);
+  const state = new DataView(machineOf(host).memory.buffer, vm.device.internals.block + L.DEV_RING_STATES);
   expect([state.getUint32(errorField, true), state.getUint32(violationsField, true)], `${r.role}: what the host reads in its state block`).to.deep.equal([r.broken, r.violations]);
   if (!r.broken) {
     expect(r.violations, `${r.role}: no violation counted when none reported`).to.equal(0);

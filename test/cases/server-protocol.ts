@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { QemuError, type Host, type MessageSink, type ServerMessage } from '../../src/index.ts';
 import { driver } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
+import { machineOf } from '../../src/host.ts';
 
 /** A client that only records what it is sent (what ivshmem-client prints with -v). */
 function recorder() {
@@ -36,7 +37,7 @@ function scripted(host: Host, id: string, script: (sink: MessageSink) => void) {
 
 /** Version, ID, then `before` (still part of the synchronous setup), then the memory. */
 function legitimateStart(host: Host, sink: MessageSink, id = 0, before: () => void = () => {}) {
-  const region = host.allocate(1 << 20, 'test');
+  const region = machineOf(host).allocate(1 << 20, 'test');
   sink.receive({ value: 0n });
   sink.receive({ value: BigInt(id) });
   before();
@@ -44,7 +45,7 @@ function legitimateStart(host: Host, sink: MessageSink, id = 0, before: () => vo
 }
 
 function liveSlot(host: Host): number {
-  return host.allocateEventfd();
+  return machineOf(host).allocateEventfd();
 }
 
 async function expectRefused(env: Parameters<CaseGroup['cases'][0]['run']>[0], script: (host: Host, sink: MessageSink) => void, message: string | RegExp) {
@@ -159,7 +160,7 @@ export const serverProtocol: CaseGroup = {
         expect(a.interrupts.delivered(0), 'b let go of a\'s').to.equal(0);
         expect(server.log.filter((e) => e.event === 'disconnect').map((e) => e.peer)).to.deep.equal([0, 1, 2]);
         expect(() => host.realize('ivshmem-doorbell,chardev=srv')).to.throw(QemuError, /Connection refused/);
-        expect(a.client!.serverGone).to.equal(true);
+        expect(a.internals.client!.serverGone).to.equal(true);
       },
     },
     {
@@ -218,7 +219,7 @@ export const serverProtocol: CaseGroup = {
         sink.receive({ value: -1n, handle: { kind: 'memory', offset: dev.sharedMemory!.offset, size: 4096, path: 'x' } });
         for (let i = 0; i < 3; i++) sink.receive({ value: 4n, handle: { kind: 'eventfd', slot: liveSlot(host) } });
         // After setup QEMU reports a bad message (error_report) and carries on.
-        expect(dev.client!.errors).to.deep.equal([
+        expect(dev.internals.client!.errors).to.deep.equal([
           'invalid peer 3', 'server sent unexpected shared memory message', 'Too many eventfd received, device has 2 vectors',
         ]);
         expect(dev.peers()).to.deep.equal([{ id: 4, vectors: 2 }]);

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { driver, until } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
+import { machineOf } from '../../src/host.ts';
 
 export const vmWorkers: CaseGroup = {
   group: 'QEMU cases with VM workers',
@@ -13,8 +14,8 @@ export const vmWorkers: CaseGroup = {
         const host = await env.host();
         host.addObject('memory-backend-file,id=mb1,size=1M,share=on,mem-path=/dev/shm/pair');
         host.addObject('memory-backend-file,id=mb2,size=1M,share=on,mem-path=/dev/shm/pair');
-        const bytes = host.bytes;
-        const file = host.files.get('/dev/shm/pair')!;
+        const bytes = machineOf(host).bytes;
+        const file = machineOf(host).files.get('/dev/shm/pair')!;
         bytes.fill(0x42, file.region.offset, file.region.offset + file.size);
         const step = env.program('pair');
         const vm1 = await host.spawn({ device: 'ivshmem-plain,memdev=mb1', program: step, arg: { expect: 0x42 } });

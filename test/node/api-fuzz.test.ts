@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { AccessError, Host, QemuError, driver, type Device } from '../../src/index.ts';
 import { seedFor } from './seed.ts';
+import { machineOf } from '../../src/host.ts';
 
 const program = (name: string) => new URL(`../programs/${name}.ts`, import.meta.url).href;
 
@@ -42,11 +43,11 @@ describe('the public API under random calls', () => {
     const devices: Device[] = [plain, live, stale];
 
     const state = () => JSON.stringify({
-      devices: host.devices.map((d) => d.block),
-      servers: [...host.servers.keys()],
-      objects: [...host.objects.keys()],
-      files: [...host.files.keys()],
-      ids: [...host.deviceIds],
+      devices: host.devices.map((d) => d.internals.block),
+      servers: [...machineOf(host).servers.keys()],
+      objects: [...machineOf(host).objects.keys()],
+      files: [...machineOf(host).files.keys()],
+      ids: [...machineOf(host).deviceIds],
       peers: server.peerIds,
       next: server.nextId(),
       log: server.log.length + server.logDropped,
@@ -101,7 +102,7 @@ describe('the public API under random calls', () => {
     let failures = 0;
     await fc.assert(fc.asyncProperty(call, async ({ which, device, args }) => {
       const { name, run } = calls[which];
-      const memory = host.bytes.slice();
+      const memory = machineOf(host).bytes.slice();
       const before = state();
       let error: unknown;
       try {
@@ -114,7 +115,7 @@ describe('the public API under random calls', () => {
       const what = `${name}(${args.map((a) => typeof a).join(', ')}) threw ${(error as Error)?.name}: ${(error as Error)?.message}`;
       expect(error instanceof QemuError || error instanceof AccessError, what).toBe(true);
       expect(state(), `${what}, and changed the host's state`).toBe(before);
-      const after = host.bytes;
+      const after = machineOf(host).bytes;
       if (Buffer.compare(Buffer.from(memory.buffer), Buffer.from(after.buffer)) !== 0) {
         expect.fail(`${what}, and changed the shared memory at ${memory.findIndex((byte, i) => byte !== after[i])}`);
       }

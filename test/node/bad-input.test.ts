@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Host, QemuError, driver, type MessageSink, type ServerMessage } from '../../src/index.ts';
 import { seedFor } from './seed.ts';
+import { machineOf } from '../../src/host.ts';
 
 const VALID = [
   'ivshmem-plain,memdev=m',
@@ -31,7 +32,7 @@ const mutated = fc.tuple(fc.constantFrom(...VALID), fc.array(fc.tuple(fc.nat(), 
   }, text));
 
 function hostState(host: Host): string {
-  return JSON.stringify({ r: host.resources(), devices: host.devices.map((d) => d.block), ids: [...host.deviceIds], objects: [...host.objects.keys()] });
+  return JSON.stringify({ r: host.resources(), devices: host.devices.map((d) => d.internals.block), ids: [...machineOf(host).deviceIds], objects: [...machineOf(host).objects.keys()] });
 }
 
 describe('bad input', () => {
@@ -47,14 +48,14 @@ describe('bad input', () => {
     let refused = 0;
     await fc.assert(fc.asyncProperty(mutated, async (text) => {
       const before = hostState(host);
-      const memory = host.bytes.slice();
+      const memory = machineOf(host).bytes.slice();
       let device;
       try {
         device = host.realize(text);
       } catch (error) {
         expect(error, `${JSON.stringify(text)} threw ${error}`).toBeInstanceOf(QemuError);
         expect(hostState(host), `${JSON.stringify(text)} was refused but changed the host`).toBe(before);
-        expect(Buffer.compare(Buffer.from(memory), Buffer.from(host.bytes)), `${JSON.stringify(text)} was refused but changed the memory`).toBe(0);
+        expect(Buffer.compare(Buffer.from(memory), Buffer.from(machineOf(host).bytes)), `${JSON.stringify(text)} was refused but changed the memory`).toBe(0);
         refused++;
         return;
       }
@@ -97,13 +98,13 @@ describe('bad input', () => {
       state.set(original);
       for (const [at, value] of flips) state[at % state.length] = value;
       if (cut !== undefined) state = state.slice(0, cut % (state.length + 1));
-      const memory = host.bytes.slice();
+      const memory = machineOf(host).bytes.slice();
       const into = stream === 0 ? target : witness;
       try {
         into.load(state);
       } catch (error) {
         expect(error).toBeInstanceOf(QemuError);
-        expect(Buffer.compare(Buffer.from(memory), Buffer.from(host.bytes)), 'a refused stream changed the memory').toBe(0);
+        expect(Buffer.compare(Buffer.from(memory), Buffer.from(machineOf(host).bytes)), 'a refused stream changed the memory').toBe(0);
         refused++;
         return;
       }
@@ -129,7 +130,7 @@ describe('bad input', () => {
   test('a server that misbehaves after setup: errors are reported, the device keeps working, nothing leaks', async () => {
     const host = await Host.create({ memory: '4M' });
     const server = host.addServer({ id: 'srv', size: '64K', vectors: 2 });
-    const spareSlots = [host.allocateEventfd(), host.allocateEventfd()];
+    const spareSlots = [machineOf(host).allocateEventfd(), machineOf(host).allocateEventfd()];
     const seed = seedFor('bad input: server after setup');
     // a chardev that forwards the real server's handshake, then lets the test speak
     let sink: MessageSink | undefined;
@@ -156,7 +157,7 @@ describe('bad input', () => {
       const delivered = dev.interrupts.delivered(1);
       driver.ring(dev, dev.ivPosition, 1);
       expect(dev.interrupts.delivered(1), 'the device rings itself after the junk').toBe(delivered + 1);
-      expect(dev.client!.errors.every((e) => typeof e === 'string')).toBe(true);
+      expect(dev.internals.client!.errors.every((e) => typeof e === 'string')).toBe(true);
       dev.unrealize();
       expect(honest.peers(), 'the other device on the server, once the junk device has left').toEqual([{ id: honest.ivPosition, vectors: 2 }]);
       const now = host.resources();

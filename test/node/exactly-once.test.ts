@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { Host, driver, type Device } from '../../src/index.ts';
 import { until } from '../cases/helpers.ts';
+import { machineOf } from '../../src/host.ts';
 
 const program = (name: string) => new URL(`../programs/${name}.ts`, import.meta.url).href;
 
@@ -20,16 +21,16 @@ describe('exactly once under concurrency', () => {
       const d = host.realize('ivshmem-doorbell,chardev=srv');
       const [slot] = server.eventfdsOf(d.ivPosition)!;
       // the window: the slot not bound yet, and a peer rings it
-      host.core.eventfdUnbind(slot, d.block);
-      host.core.eventfdSignal(slot, 1);
+      machineOf(host).core.eventfdUnbind(slot, d.internals.block);
+      machineOf(host).core.eventfdSignal(slot, 1);
       expect([d.interrupts.delivered(0), d.interrupts.pending(0), d.interrupts.dropped]).toEqual([0, false, 0]);
-      host.core.eventfdBind(slot, d.block, 0);
+      machineOf(host).core.eventfdBind(slot, d.internals.block, 0);
       // MSI-X is still off: TCG's handler reads the eventfd and drops it; KVM keeps it pending
       expect([d.interrupts.pending(0), d.interrupts.dropped]).toEqual(accel === 'kvm' ? [true, 0] : [false, 1]);
       driver.bringUpDoorbell(d);
       expect(d.interrupts.delivered(0)).toBe(accel === 'kvm' ? 1 : 0);
       // handed over once: binding again finds nothing left
-      host.core.eventfdBind(slot, d.block, 0);
+      machineOf(host).core.eventfdBind(slot, d.internals.block, 0);
       expect(d.interrupts.delivered(0) + d.interrupts.dropped).toBe(1);
       await host.shutdown();
     }, 30_000);
@@ -80,7 +81,7 @@ describe('exactly once under concurrency', () => {
       // Nobody can ring this one: it is alone on its server.
       const fresh = host.realize('ivshmem-doorbell,chardev=alone');
       driver.bringUpDoorbell(fresh);
-      blocks.add(target.block).add(fresh.block);
+      blocks.add(target.internals.block).add(fresh.internals.block);
       if (previous) check(previous);
       previous = fresh;
     }
@@ -101,20 +102,20 @@ describe('exactly once under concurrency', () => {
     const visitor = server.connect({ receive() {}, hangup() {} });
     const [slot] = server.eventfdsOf(visitor.id)!;
     visitor.close();
-    expect(host.eventfdIsLive(slot), 'the arrival in the inbox holds the slot').toBe(true);
+    expect(machineOf(host).eventfds.isLive(slot), 'the arrival in the inbox holds the slot').toBe(true);
     vm.stop();
     await vm.result;
     const seen = await vm.run(program('client-errors')) as { errors: string[]; peers: number[] };
     expect(seen.errors, 'the VM saw a well-behaved server').toEqual([]);
     expect(seen.peers).toEqual([vm.id]);
-    await until(() => !host.eventfdIsLive(slot), 'the slot being freed once the VM is done with the message', 60_000);
+    await until(() => !machineOf(host).eventfds.isLive(slot), 'the slot being freed once the VM is done with the message', 60_000);
     // The same, but the VM dies with the message unread: its reference goes with it.
     const second = server.connect({ receive() {}, hangup() {} });
     const [slot2] = server.eventfdsOf(second.id)!;
     second.close();
-    expect(host.eventfdIsLive(slot2)).toBe(true);
+    expect(machineOf(host).eventfds.isLive(slot2)).toBe(true);
     await vm.terminate();
-    expect(host.eventfdIsLive(slot2), 'a dead VM holds nothing').toBe(false);
+    expect(machineOf(host).eventfds.isLive(slot2), 'a dead VM holds nothing').toBe(false);
     await host.shutdown();
   }, 60_000);
 });

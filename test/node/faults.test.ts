@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { Host, driver, layout as L, type Device, type Server, type Vm } from '../../src/index.ts';
 import { sameHolding, until } from '../cases/helpers.ts';
 import { seedFor } from './seed.ts';
+import { machineOf } from '../../src/host.ts';
 
 const program = new URL('../programs/busy.ts', import.meta.url).href;
 const CANARY = 0x8000; // a stretch of the server's memory no guest writes
@@ -22,7 +23,7 @@ function rng(seed: number) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function slotWord(host: Host, slot: number, field: number): number {
-  return new DataView(host.memory.buffer).getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + field, true);
+  return new DataView(machineOf(host).memory.buffer).getInt32(L.EVENTFD_BASE + slot * L.EVENTFD_STRIDE + field, true);
 }
 
 /** Each device's own eventfds are live and bound to it; every device knows exactly the server's peers. */
@@ -32,7 +33,7 @@ async function consistent(host: Host, server: Server, devices: Device[]): Promis
   for (const d of devices) {
     for (const slot of server.eventfdsOf(d.ivPosition)!) {
       expect(slot_refs(host, slot), `peer ${d.ivPosition}'s eventfd ${slot} is live`).toBeGreaterThan(0);
-      expect(slotWord(host, slot, L.EVENTFD_BOUND_DEVICE), `peer ${d.ivPosition}'s eventfd ${slot} rings its own device`).toBe(d.block);
+      expect(slotWord(host, slot, L.EVENTFD_BOUND_DEVICE), `peer ${d.ivPosition}'s eventfd ${slot} rings its own device`).toBe(d.internals.block);
     }
   }
   // VMs take the server's messages as they touch their registers, which the busy loop does
@@ -57,7 +58,7 @@ describe('faults', () => {
     const server = host.addServer({ id: 'srv', size: '64K', vectors: 2 });
     const before = host.resources();
     const canary = (byte: number) => byte * 7 + 3;
-    const memory = new Uint8Array(host.memory.buffer, server.file.region.offset, 65536);
+    const memory = new Uint8Array(machineOf(host).memory.buffer, server.file.region.offset, 65536);
     for (let i = 0; i < CANARY_BYTES; i++) memory[CANARY + i] = canary(i) & 0xff;
     const spawn = () => host.spawn({ device: 'ivshmem-doorbell,chardev=srv,vectors=2', program, arg: { seed } });
     const vms: Vm[] = [];
@@ -95,7 +96,7 @@ describe('faults', () => {
     const host = await Host.create({ memory: '32M' });
     const server = host.addServer({ id: 'srv', size: '1M', vectors: 1 });
     const before = host.resources();
-    const memory = new Uint8Array(host.memory.buffer, server.file.region.offset, 1 << 20);
+    const memory = new Uint8Array(machineOf(host).memory.buffer, server.file.region.offset, 1 << 20);
     const canary = (i: number) => (i * 13 + 5) & 0xff;
     for (let i = 0; i < CANARY_BYTES; i++) memory[CANARY + i] = canary(i);
     const stream = new URL('../programs/ring-stream.ts', import.meta.url).href;

@@ -3,6 +3,7 @@
 // (README "Guarantees") checked per (destination, vector).
 import { Host, type Vm } from '../../src/index.ts';
 import { SENT_BASE, VECTORS_MAX, WORD_STOP, type LostResult } from '../programs/lost.ts';
+import { machineOf } from '../../src/host.ts';
 
 export interface LostOptions {
   vms: number;
@@ -39,7 +40,7 @@ export async function runLost(options: LostOptions): Promise<LostReport> {
       }));
     }
     log(`${options.vms} VMs up; ringing for ${options.seconds} s`);
-    const words = new Int32Array(host.memory.buffer, server.file.region.offset, 64 + options.vms * VECTORS_MAX);
+    const words = new Int32Array(machineOf(host).memory.buffer, server.file.region.offset, 64 + options.vms * VECTORS_MAX);
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
     Atomics.store(words, WORD_STOP, 1);
     const results = (await Promise.all(vms.map((vm) => vm.result))) as LostResult[];

@@ -8,6 +8,7 @@ import { parseSize } from '../../src/options/size.ts';
 import {
   DEV_WMASK, DEV_W1CMASK, EVENTFD_BASE, EVENTFD_BOUND_DEVICE, EVENTFD_SLOTS, EVENTFD_STRIDE,
 } from '../../assembly/layout.ts';
+import { machineOf } from '../../src/host.ts';
 
 const host = await Host.create({ memory: '64M' });
 host.addServer({ id: 'srv', size: '1M', vectors: 4 });
@@ -16,8 +17,8 @@ describe('PCI config space', () => {
   test('random writes never change a read-only bit; write-1-to-clear bits only clear', () => {
     const dev = host.realize('ivshmem-doorbell,chardev=srv,vectors=4');
     const initial = Array.from({ length: 256 }, (_, i) => dev.config.read(i, 1));
-    const wmask = Array.from({ length: 256 }, (_, i) => host.bytes[dev.block + DEV_WMASK + i]);
-    const w1c = Array.from({ length: 256 }, (_, i) => host.bytes[dev.block + DEV_W1CMASK + i]);
+    const wmask = Array.from({ length: 256 }, (_, i) => machineOf(host).bytes[dev.internals.block + DEV_WMASK + i]);
+    const w1c = Array.from({ length: 256 }, (_, i) => machineOf(host).bytes[dev.internals.block + DEV_W1CMASK + i]);
     const write = fc.oneof(
       fc.record({ width: fc.constant(1), offset: fc.integer({ min: 0, max: 255 }), value: fc.integer({ min: 0, max: 0xff }) }),
       fc.record({ width: fc.constant(2), offset: fc.integer({ min: 0, max: 127 }).map((x) => x * 2), value: fc.integer({ min: 0, max: 0xffff }) }),
@@ -73,8 +74,8 @@ describe('doorbells and registers', () => {
 
 describe('a hostile server', () => {
   test('any message sequence ends in a device or a QemuError, never a crash or a half-made device', () => {
-    const slot = host.allocateEventfd();
-    const region = host.allocate(1 << 20, 'hostile');
+    const slot = machineOf(host).allocateEventfd();
+    const region = machineOf(host).allocate(1 << 20, 'hostile');
     const message: fc.Arbitrary<ServerMessage> = fc.record({
       value: fc.oneof(fc.bigInt({ min: -3n, max: 6n }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })),
       handle: fc.option(fc.oneof(
@@ -96,13 +97,13 @@ describe('a hostile server', () => {
         expect(error).toBeInstanceOf(QemuError);
       }
       expect(host.devices.length).toBe(before);
-      const live = new Set(host.devices.map((d) => d.block));
-      const view = new DataView(host.memory.buffer);
+      const live = new Set(host.devices.map((d) => d.internals.block));
+      const view = new DataView(machineOf(host).memory.buffer);
       for (let s = 0; s < EVENTFD_SLOTS; s++) {
         const bound = view.getInt32(EVENTFD_BASE + s * EVENTFD_STRIDE + EVENTFD_BOUND_DEVICE, true);
         expect(bound === 0 || live.has(bound), `slot ${s} still rings a device that is gone`).toBe(true);
       }
-      host.servers.delete(id);
+      machineOf(host).servers.delete(id);
     }), { numRuns: 150 });
   });
 });

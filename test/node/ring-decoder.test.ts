@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Host, VirtqueueDevice, VirtqueueDriver, MessageConsumer, MessageProducer, formatMessageRing, splitLayout } from '../../src/index.ts';
+import { machineOf } from '../../src/host.ts';
 
 // ---- the decoder (docs/rings.md) ----
 
@@ -63,9 +64,9 @@ const dumps = [...page.matchAll(/```\n((?:[0-9a-f]{4}:(?: [0-9a-f]{2})+\n)+)```/
 });
 
 const host = await Host.create({ memory: '16M' });
-const context = { core: host.core, buffer: host.memory.buffer };
-const state = () => host.allocate(4096, 'ring state').offset;
-const bytesOf = (region: { offset: number; size: number }) => new Uint8Array(host.memory.buffer, region.offset, region.size);
+const context = { core: machineOf(host).core, buffer: machineOf(host).memory.buffer };
+const state = () => machineOf(host).allocate(4096, 'ring state').offset;
+const bytesOf = (region: { offset: number; size: number }) => new Uint8Array(machineOf(host).memory.buffer, region.offset, region.size);
 
 describe('the decoder written from docs/rings.md', () => {
   test('the page has its two dumps', () => {
@@ -73,7 +74,7 @@ describe('the decoder written from docs/rings.md', () => {
   });
 
   test('virtqueue: the core writes the page\'s bytes for the page\'s operations; the decoder reads them', () => {
-    const region = host.allocate(0x200, 'queue');
+    const region = machineOf(host).allocate(0x200, 'queue');
     bytesOf(region).fill(0);
     const driver = new VirtqueueDriver({ ...context, region, size: 4, eventIdx: true, state: state() });
     const device = new VirtqueueDevice({ ...context, region, size: 4, eventIdx: true, state: state() });
@@ -96,7 +97,7 @@ describe('the decoder written from docs/rings.md', () => {
   });
 
   test('message ring: the core writes the page\'s bytes for the page\'s operations; the decoder reads them', () => {
-    const region = host.allocate(4096, 'ring');
+    const region = machineOf(host).allocate(4096, 'ring');
     bytesOf(region).fill(0);
     formatMessageRing(context, region, 64);
     const tx = new MessageProducer(context, { region, state: state() });
@@ -116,7 +117,7 @@ describe('the decoder written from docs/rings.md', () => {
   });
 
   test('message ring: after random pushes and pops by the core, the decoder sees exactly the messages in flight', () => {
-    const region = host.allocate(4096, 'ring');
+    const region = machineOf(host).allocate(4096, 'ring');
     const sA = state();
     const sB = state();
     fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constant(-1)), { maxLength: 80 }), (ops) => {
@@ -136,7 +137,7 @@ describe('the decoder written from docs/rings.md', () => {
   });
 
   test('virtqueue: after random adds (direct and indirect) by the core, the decoder walks the same chains', () => {
-    const region = host.allocate(0x10000, 'queue');
+    const region = machineOf(host).allocate(0x10000, 'queue');
     const sA = state();
     const buffer = fc.record({ addr: fc.integer({ min: 0x1000, max: 0x8000 }), len: fc.integer({ min: 1, max: 0x100 }) });
     fc.assert(fc.property(fc.array(fc.record({ out: fc.array(buffer, { minLength: 1, maxLength: 3 }), in: fc.array(buffer, { maxLength: 3 }), indirect: fc.boolean() }), { maxLength: 8 }), (chains) => {

@@ -3,12 +3,13 @@
 // whether the other side was rung, and how much moved.
 import { expect, test } from 'vitest';
 import { Host, MessageConsumer, MessageProducer, VirtqueueDevice, VirtqueueDriver, formatMessageRing } from '../../src/index.ts';
+import { machineOf } from '../../src/host.ts';
 
 test('ring-push and ring-pop events, only while tracing', async () => {
   const host = await Host.create({ memory: '16M' });
-  const context = { core: host.core, buffer: host.memory.buffer };
-  const region = host.allocate(0x10000, 'ring');
-  const states = host.allocate(0x4000, 'states').offset;
+  const context = { core: machineOf(host).core, buffer: machineOf(host).memory.buffer };
+  const region = machineOf(host).allocate(0x10000, 'ring');
+  const states = machineOf(host).allocate(0x4000, 'states').offset;
   formatMessageRing(context, region, 4096);
   const tx = new MessageProducer(context, { region, state: states });
   const rx = new MessageConsumer(context, { region, state: states + 64 });

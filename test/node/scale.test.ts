@@ -52,7 +52,7 @@ describe('each VM is its own machine', () => {
     await expect(host.spawn({ device: 'ivshmem-doorbell,chardev=srv' })).rejects.toThrow(QemuError);
     expect(server.peerIds).toEqual([0, 1, 2]);
     expect(devices.map((d) => d.peers().length)).toEqual([3, 3, 3]);
-    expect(devices.flatMap((d) => d.client!.errors), 'no device is deaf to another').toEqual([]);
+    expect(devices.flatMap((d) => d.internals.client!.errors), 'no device is deaf to another').toEqual([]);
     await expect(Host.create({ maxPeers: 0 })).rejects.toThrow(QemuError);
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 // Shared pieces of the virtio-sdm tests. Offsets and values are written here from the virtio 1.x
 // spec (4.2.2) and the SDM RFC, not taken from the implementation's layout.
 import { Host, type Device } from '../../src/index.ts';
-import { SdmDriver } from '../../src/sdm/driver.ts';
+import { SdmDriver } from '../../src/index.ts';
 
 export const REG = {
   MAGIC: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c,
@@ -21,7 +21,7 @@ export async function sdmHost(memory = '32M'): Promise<Host> {
 }
 
 export function driverOf(host: Host, device: Device): SdmDriver {
-  return new SdmDriver(device, host.core, host.memory);
+  return new SdmDriver(device);
 }
 
 /** A master with max_slaves and `slaves` slaves on the local channel, all on the host, drivers set up. */

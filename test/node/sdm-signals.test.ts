@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { QemuError } from '../../src/index.ts';
 import { SDM_BOOT, SDM_IRQ, STATUS, driverOf, localGroup, sdmHost } from './sdm-fixture.ts';
+import { machineOf } from '../../src/host.ts';
 
 describe('virtio-sdm: signals', () => {
   test('a master signals each slave, each slave the master; payloads arrive intact; slave = the other end', async () => {
@@ -170,7 +171,7 @@ describe('virtio-sdm: signals', () => {
     const { master, slaves, m, s } = localGroup(host, 4, 1);
     // Scribble over gh_vq's avail idx (guest address 0x3002) as a broken driver would.
     const ram = master.sdm!.ram.offset;
-    new DataView(host.memory.buffer).setUint16(ram + 0x3002, 0x4000, true);
+    new DataView(machineOf(host).memory.buffer).setUint16(ram + 0x3002, 0x4000, true);
     master.bar(0).write(0x50, 4, 1);
     expect(master.bar(0).read(0x70, 4) & STATUS.NEEDS_RESET).toBe(STATUS.NEEDS_RESET);
     expect(master.bar(0).read(0x60, 4) & 2).toBe(2);
@@ -187,7 +188,7 @@ describe('virtio-sdm: signals', () => {
     m.irq(1);
     // Shorten the next gh_vq descriptor the driver will use: rewrite it after it is added.
     const ram = master.sdm!.ram.offset;
-    const view = new DataView(host.memory.buffer);
+    const view = new DataView(machineOf(host).memory.buffer);
     const bar = master.bar(0);
     const availIdx = view.getUint16(ram + 0x3002, true);
     const head = view.getUint16(ram + 0x3004 + ((availIdx - 1) % 64) * 2, true);

@@ -1,14 +1,13 @@
 // After a VM starts, the next VM's worker is started in the background (src/vm/worker-thread.ts).
 // That spare must never keep a Node process alive: a script that spawns and terminates VMs ends
 // when its work ends, as it did before there was a spare. The spare says when it has booted
-// (spareBooted(), which the spawn benchmark waits for), and listening for that holds nothing either.
+// (host.prepareVm(), which the spawn benchmark waits for), and listening for that holds nothing either.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
 const script = `
 import { Host } from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).href)};
-import { spareBooted } from ${JSON.stringify(new URL('../../src/vm/worker-thread.ts', import.meta.url).href)};
 const host = await Host.create({ memory: '16M' });
 host.addServer({ id: 'srv', size: '1M', vectors: 1 });
 for (let i = 0; i < 2; i++) {
@@ -16,7 +15,7 @@ for (let i = 0; i < 2; i++) {
   await vm.terminate();
 }
 console.log('spawned and terminated 2 VMs');
-await spareBooted();
+await host.prepareVm();
 console.log('the spare worker booted');
 `;
 

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { Host, driver, layout as L, type TraceEvent } from '../../src/index.ts';
 import { doorbellPair, until } from '../cases/helpers.ts';
-import { SdmDriver } from '../../src/sdm/driver.ts';
+import { SdmDriver } from '../../src/index.ts';
 
 const program = (name: string) => new URL(`../programs/${name}.ts`, import.meta.url).href;
 const brief = (e: TraceEvent) => [e.kind, e.device, e.peer, e.vector];
@@ -122,7 +122,7 @@ describe('host.trace', () => {
     const host = await Host.create({ memory: '32M' });
     host.trace.start();
     const master = host.realize('virtio-sdm,id=m,master=on,max_slaves=2');
-    const m = new SdmDriver(master, host.core, host.memory);
+    const m = new SdmDriver(master);
     m.setup();
     // A slave VM held back until SDM_BOOT (its program waits for the boot before it runs).
     const slave = await host.spawn({ device: 'virtio-sdm,id=s1,chardev=m', program: program('sdm-slave'), arg: { rounds: 1 }, boot: 'sdm' });

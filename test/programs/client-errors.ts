@@ -4,5 +4,5 @@ import type { Guest } from '../../src/index.ts';
 
 export default async function main(vm: Guest) {
   const peers = vm.peers().map((p) => p.id);
-  return { errors: vm.device.client?.errors ?? [], peers };
+  return { errors: vm.device.internals.client?.errors ?? [], peers };
 }

@@ -2,6 +2,7 @@
 // same order as QEMU's processes start, on the project's own ivshmem-server.
 import { Host, type Device, type IvshmemClient } from '../../src/index.ts';
 import { BAR_BASE, MSI_DATA, hexValue, msiAddress, type Backend, type Scenario, type Step } from './scenario.ts';
+import { machineOf } from '../../src/host.ts';
 
 export class ProjectBackend implements Backend {
   readonly name = 'project';
@@ -108,7 +109,7 @@ export class ProjectBackend implements Backend {
     const counts = slots.map(() => 0);
     for (const n of client.notifications.slice(this.taken[index])) counts[n.vector] += n.count;
     this.taken[index] = client.notifications.length;
-    slots.forEach((slot, v) => { counts[v] += this.need().core.eventfdRead(slot); });
+    slots.forEach((slot, v) => { counts[v] += machineOf(this.need()).core.eventfdRead(slot); });
     return counts.join(' ');
   }
 

@@ -195,8 +195,8 @@ export function App() {
       {View ? <View wb={wb} /> : null}
       <section class="vms" aria-label="VMs">
         {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
-          ? <SdmPanel key={entry.vm.device.block} wb={wb} entry={entry} />
-          : <VmPanel key={entry.vm.device.block} wb={wb} entry={entry} />))}
+          ? <SdmPanel key={entry.vm.key} wb={wb} entry={entry} />
+          : <VmPanel key={entry.vm.key} wb={wb} entry={entry} />))}
       </section>
       <AddVm wb={wb} />
       <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />

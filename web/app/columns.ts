@@ -32,12 +32,12 @@ export class Columns {
   /** the live VMs' columns, in the order drawn: ivshmem VMs by ID, then each SDM group's master and slaves */
   readonly live: { key: ColumnKey; entry: VmEntry }[];
 
-  constructor(wb: Workbench, view: DataView) {
+  constructor(wb: Workbench) {
     this.clientId = wb.client?.id ?? -1;
     this.clientKey = ivshmemKey(this.clientId);
     for (const entry of wb.vms.value) {
       this.byThread.set(entry.vm.thread, entry);
-      if (entry.model === 'virtio-sdm') this.sdm.set(entry, readSdm(entry, view));
+      if (entry.model === 'virtio-sdm') this.sdm.set(entry, readSdm(entry));
     }
     this.live = wb.vms.value.map((entry) => ({ key: this.keyOf(entry), entry }))
       .sort((a, b) => Number(a.key.startsWith('sdm')) - Number(b.key.startsWith('sdm')) || order(a.key) - order(b.key));
@@ -86,9 +86,9 @@ export class Columns {
     }
   }
 
-  /** A master's own block names its group; a slave without a master is a group of its own. */
+  /** A master's own key names its group; a slave without a master is a group of its own. */
   private groupOf(entry: VmEntry): number {
-    return this.sdm.get(entry)?.group || entry.vm.device.block;
+    return this.sdm.get(entry)?.group || entry.vm.key;
   }
 }
 

@@ -198,7 +198,7 @@ export class Workbench {
       // Events carry one clock for all threads (timeOrigin + now); the page draws in its own.
       const origin = performance.timeOrigin;
       for (const e of fresh) e.time -= origin;
-      const columns = new Columns(this, new DataView(this.host.memory.buffer));
+      const columns = new Columns(this);
       this.trace.append(fresh.map((event) => ({ event, place: columns.place(event) })));
       this.traceDropped = (this.source?.dropped ?? 0) + this.trace.forgotten;
       this.traceVersion.value++;

@@ -8,7 +8,7 @@ import fanOut from '../../bench/programs/fan-out.ts?program';
 import type { Table } from '../../bench/lib/stats.ts';
 import pingPong from '../../bench/programs/ping-pong.ts?program';
 import { frameRelayFigure } from '../../bench/figures/frame-relay.ts';
-import frameRelay from '../scenarios/frame-relay.guest.ts?program';
+import frameRelay from '../../programs/frame-relay.guest.ts?program';
 import { browser } from './platform.ts';
 
 export interface FigureOptions {
@@ -54,7 +54,7 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
   core: ({ quick }, progress) => coreFigure({
     platform: browser.name,
     quick,
-    wasmBytes: async () => (await (await fetch(wasmUrl)).arrayBuffer()).byteLength,
+    wasm: async () => (await fetch(wasmUrl)).arrayBuffer(),
     progress,
   }),
   framerelay: ({ quick }, progress) => frameRelayFigure({ programUrl: new URL(frameRelay, location.href).href, quick, progress }),

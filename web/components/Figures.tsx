@@ -79,7 +79,7 @@ export function Figures({ wb }: { wb: Workbench }) {
         }
       }
       const entries = [...state.series.keys()];
-      const keys = entries.map((e) => e.vm.device.block).join(',');
+      const keys = entries.map((e) => e.vm.key).join(',');
       const data = [state.times, ...entries.map((e) => state.series.get(e)!)] as uPlot.AlignedData;
       if (keys !== state.keys || !state.plot) {
         state.plot?.destroy();

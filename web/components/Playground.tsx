@@ -100,7 +100,7 @@ export function Playground({ wb, session, onLoad }: { wb: Workbench; session: ()
       </div>
       <p class="status" role="status">{message}</p>
       <div class="programs">
-        {vms.map((entry) => <VmProgram key={entry.vm.device.block} wb={wb} entry={entry} />)}
+        {vms.map((entry) => <VmProgram key={entry.vm.key} wb={wb} entry={entry} />)}
       </div>
     </div>
   );

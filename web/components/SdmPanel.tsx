@@ -11,9 +11,8 @@ const word = (n: number) => hex(n, n > 0xffff ? 8 : 4);
 
 export function SdmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   wb.frame.value;
-  const memory = wb.host?.memory;
-  if (!memory || entry.ended.value) return null;
-  const s = readSdm(entry, new DataView(memory.buffer));
+  if (!wb.host || entry.ended.value) return null;
+  const s = readSdm(entry);
   const name = sdmLabel(s.id);
   const c = s.counters;
   return (

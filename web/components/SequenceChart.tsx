@@ -93,9 +93,8 @@ export function SequenceChart({ wb, hidden = [] }: { wb: Workbench; hidden?: Tra
   const live = useLiveRows(wb, match, filterKey);
   // Paused: the whole recorded history is filtered once, and only ROWS of it drawn at a time.
   const matches = useMemo(() => frozen?.filter(match) ?? [], [frozen, filterKey]);
-  const memory = wb.host?.memory;
-  if (!memory) return null;
-  const columns = new Columns(wb, new DataView(memory.buffer));
+  if (!wb.host) return null;
+  const columns = new Columns(wb);
   const last = frozen ? Math.min(end, matches.length) : live.length;
   const shown = frozen ? matches.slice(Math.max(0, last - ROWS), last) : live;
   // The live VMs' columns, then columns of VMs gone but still in the shown events; the server and

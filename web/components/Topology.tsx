@@ -31,11 +31,9 @@ function waitStyle(entry: VmEntry, state: DeviceState | undefined, held: boolean
 
 export function Topology({ wb }: { wb: Workbench }) {
   wb.frame.value;
-  const memory = wb.host?.memory;
   const vms = wb.vms.value;
-  if (!memory) return <figure class="topology"><p>Starting…</p></figure>;
-  const view = new DataView(memory.buffer);
-  const columns = new Columns(wb, view);
+  if (!wb.host) return <figure class="topology"><p>Starting…</p></figure>;
+  const columns = new Columns(wb);
   const step = W / (vms.length + 1);
   const xOf = new Map<string, number>();
   vms.forEach((e, i) => xOf.set(columns.keyOf(e), step * (i + 1)));
@@ -47,9 +45,9 @@ export function Topology({ wb }: { wb: Workbench }) {
   // One dot per destination: a 2010 broadcast fans out to every other VM.
   const flights = wb.trace.last(200).filter(({ event: e }) => now - e.time < FLIGHT_MS && (e.kind === 'doorbell' || e.kind === 'server' || e.kind === 'sdm-send'))
     .flatMap(({ event, place }) => (place?.fanOut ?? (place?.to ? [place.to] : [])).map((to) => ({ event, from: place!.from, to }))).slice(-48);
-  const states = vms.map((e) => (columns.sdmOf(e) ? undefined : readDevice(e, view)));
-  // Each SDM slave's master, by its group (the master's block).
-  const masters = new Map(vms.filter((e) => columns.sdmOf(e)?.master).map((e) => [e.vm.device.block, vms.indexOf(e)]));
+  const states = vms.map((e) => (columns.sdmOf(e) ? undefined : readDevice(e)));
+  // Each SDM slave's master, by its group (the master's key).
+  const masters = new Map(vms.filter((e) => columns.sdmOf(e)?.master).map((e) => [e.vm.key, vms.indexOf(e)]));
   return (
     <figure class="topology" aria-label="Topology: the host, the server, the shared memory and the VMs">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${vms.length} VMs on the server; recent doorbells shown as moving dots`}>
@@ -78,7 +76,7 @@ export function Topology({ wb }: { wb: Workbench }) {
           const intxPending = s !== undefined && s.intx && (s.intrStatus & s.intrMask) === 0 && s.intrStatus !== 0;
           const master = sdm && !sdm.master ? masters.get(sdm.group) : undefined;
           return (
-            <g key={e.vm.device.block} class={`vm ${wait.cls}`} data-vm={e.id} data-role={sdm ? (sdm.master ? 'master' : 'slave') : undefined}>
+            <g key={e.vm.key} class={`vm ${wait.cls}`} data-vm={e.id} data-role={sdm ? (sdm.master ? 'master' : 'slave') : undefined}>
               {sdm ? null : <line class="bar2" x1={x} y1={VM_Y - 34} x2={Math.min(Math.max(x, 320), W - 50)} y2="90" />}
               {!sdm && (e.device.includes('srv') || e.device.includes('unix:')) ? <path class="chardev" d={`M${x},${VM_Y - 34} Q${x},${SERVER.y + 60} ${SERVER.x + 100},${SERVER.y}`} /> : null}
               {master !== undefined ? <path class="sdm-link" d={`M${x},${VM_Y - 34} Q${(x + step * (master + 1)) / 2},${VM_Y - 110} ${step * (master + 1)},${VM_Y - 34}`} /> : null}

@@ -10,22 +10,21 @@ const COMMAND_BITS: [number, string][] = [[0x1, 'IO'], [0x2, 'MEM'], [0x4, 'MAST
 
 export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   wb.frame.value;
-  const memory = wb.host?.memory;
   const [peer, setPeer] = useState<number | undefined>(undefined);
   const [vector, setVector] = useState(0);
-  if (!memory || entry.ended.value) return null;
-  const s = readDevice(entry, new DataView(memory.buffer));
+  if (!wb.host || entry.ended.value) return null;
+  const s = readDevice(entry);
   const is2010 = s.model === 'ivshmem-2010';
   // VMs first, the page's own client last.
-  const others = s.peers.filter((p) => p !== s.id).sort((a, b) => Number(a === wb.client?.id) - Number(b === wb.client?.id) || a - b);
+  const others = s.peers.filter((p) => p !== s.ivPosition).sort((a, b) => Number(a === wb.client?.id) - Number(b === wb.client?.id) || a - b);
   const target = peer !== undefined && (others.includes(peer) || (is2010 && peer === 255)) ? peer : others[0];
-  const name = `VM ${s.id}`;
+  const name = `VM ${s.ivPosition}`;
   const ring = () => {
     if (target === undefined) return;
     entry.send(is2010 ? { op: Op.Ring2010, a: target, b: vector } : { op: Op.Ring, a: target, b: vector });
   };
   return (
-    <section class="vm-panel" aria-label={name} data-vm={s.id}>
+    <section class="vm-panel" aria-label={name} data-vm={s.ivPosition}>
       <header>
         <h3>{name}</h3>
         <span class="model">{s.model}</span>
@@ -34,7 +33,7 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
       <dl class="regs">
         <dt>Command</dt>
         <dd>{hex(s.command, 4)} {COMMAND_BITS.map(([bit, label]) => <span key={label} class={s.command & bit ? 'bit on' : 'bit'}>{label}</span>)}</dd>
-        <dt>IVPosition</dt><dd>{s.id}</dd>
+        <dt>IVPosition</dt><dd>{s.ivPosition}</dd>
         {s.intx ? <>
           <dt>IntrMask</dt><dd>{hex(s.intrMask, is2010 ? 4 : 8)}</dd>
           <dt>IntrStatus</dt><dd class={s.intrStatus ? 'hot' : ''}>{hex(s.intrStatus, is2010 ? 4 : 8)}</dd>
@@ -59,7 +58,7 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
             <tr key={n} class={v.pending ? 'pending' : ''}>
               <td>{n}</td>
               {s.msix ? <>
-                <td><input type="checkbox" aria-label={`${name} mask vector ${n}`} checked={v.masked} onChange={(e) => entry.send({ op: e.currentTarget.checked ? Op.Mask : Op.Unmask, a: n })} /></td>
+                <td><input type="checkbox" aria-label={`${name} mask vector ${n}`} checked={v.maskBit} onChange={(e) => entry.send({ op: e.currentTarget.checked ? Op.Mask : Op.Unmask, a: n })} /></td>
                 <td data-pba={n}>{v.pending ? '1' : '0'}</td>
               </> : null}
               <td class="count" data-delivered={n}>{v.delivered.toLocaleString('en')}</td>

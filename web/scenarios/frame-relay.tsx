@@ -3,8 +3,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { addVms, type Scenario } from './scenario.ts';
 import type { Workbench } from '../app/workbench.ts';
-import program from './frame-relay.guest.ts?program';
-import { H_BUFFER, H_CONSUMER, H_HEIGHT, H_MAGIC, H_PRODUCED, H_PRODUCER, H_TAKEN, H_WIDTH, MAGIC, bufferOffset } from './frame-relay.layout.ts';
+import program from '../../programs/frame-relay.guest.ts?program';
+import { H_BUFFER, H_CONSUMER, H_HEIGHT, H_MAGIC, H_PRODUCED, H_PRODUCER, H_TAKEN, H_WIDTH, MAGIC, bufferOffset } from '../../programs/frame-relay.layout.ts';
 
 const WIDTH = 480;
 const HEIGHT = 270;

@@ -3,7 +3,7 @@
 // Each rings the other's vector 0 only when the other announced it sleeps, so a burst costs one
 // doorbell, not one per message. Both write their counters at 0x80 + id * 16 for the page.
 import type { WorkbenchGuest } from '../guest/runner.ts';
-import { guestRings } from '../../src/ring/guest-rings.ts';
+import { guestRings } from '../../src/index.ts';
 
 export interface RingStreamArg { role: 'producer' | 'consumer'; at: number; capacity: number; burst: number; restMs: number }
 

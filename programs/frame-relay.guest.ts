@@ -2,7 +2,7 @@
 // memory, double-buffered, and rings the consumer; the consumer takes each frame and rings back.
 // The page (the viewer) shows the frame the consumer took. Also run by the frame relay benchmark
 // without the workbench, so the runner's additions are optional here.
-import type { Guest } from '../../src/index.ts';
+import type { Guest } from '../src/index.ts';
 import { H_BUFFER, H_CONSUMER, H_HEIGHT, H_MAGIC, H_PRODUCED, H_PRODUCER, H_TAKEN, H_WIDTH, MAGIC, bufferOffset } from './frame-relay.layout.ts';
 
 export interface FrameRelayArg { role: 'producer' | 'consumer'; width: number; height: number; frames?: number; minFrameMs?: number }

@@ -1,25 +1,28 @@
 // `-device virtio-sdm,...`: the properties of the Signal Distribution Module, checked as QEMU's
 // realize functions check theirs, with QEMU's wording where QEMU has words for it.
 //   master=on|off        a master (id 0) or a slave (default off)
-//   max_slaves=N         a master's initial max_slaves, 0..1024 (default 4); its driver may change it
+//   max_slaves=N         a master's initial max_slaves, 0..SDM_SLAVES_MAX (default 4); its driver may change it
 //   chardev=ID           a slave: the master device's id (the local channel) or an SDM socket
 //                        chardev (host.addSdmSocket); a master: an SDM socket chardev, if any
-import { QemuError } from '../errors.ts';
-import { parseBool, parseUint32 } from '../options/option-string.ts';
-import { SDM_SLAVES_MAX } from '../../assembly/layout.ts';
-import type { DeviceSpec } from '../device/models.ts';
+import { QemuError } from '../../errors.ts';
+import { parseBool, parseUint32 } from '../../options/option-string.ts';
+import { SDM_SLAVES_MAX } from '../../../assembly/layout.ts';
+import type { SpecBase } from '../../device/model.ts';
 
-export const SDM_PROPERTIES = ['id', 'master', 'max_slaves', 'chardev'];
-export const DEFAULT_MAX_SLAVES = 4;
+const PROPERTIES = ['id', 'master', 'max_slaves', 'chardev'];
+const DEFAULT_MAX_SLAVES = 4;
 
-export interface SdmSpec {
+export interface SdmSpec extends SpecBase {
+  model: 'virtio-sdm';
   master: boolean;
+  /** a master's initial max_slaves; 0 for a slave */
   maxSlaves: number;
+  chardev?: string;
 }
 
-export function parseSdmSpec(props: Map<string, string>): DeviceSpec {
+export function parseSdmSpec(props: Map<string, string>): SdmSpec {
   for (const key of props.keys()) {
-    if (!SDM_PROPERTIES.includes(key)) throw new QemuError(`Property 'virtio-sdm.${key}' not found`);
+    if (!PROPERTIES.includes(key)) throw new QemuError(`Property 'virtio-sdm.${key}' not found`);
   }
   const master = parseBool('master', props.get('master') ?? 'off');
   const maxText = props.get('max_slaves');
@@ -32,17 +35,5 @@ export function parseSdmSpec(props: Map<string, string>): DeviceSpec {
   }
   const chardev = props.get('chardev') || undefined;
   if (!master && chardev === undefined) throw new QemuError("You must specify a 'chardev'");
-  return {
-    model: 'virtio-sdm',
-    id: props.get('id'),
-    chardev,
-    vectors: 1,
-    msi: false,
-    ioeventfd: false,
-    master: master ? 'on' : 'off',
-    use64: false,
-    xPoll: false,
-    xPeers: false,
-    sdm: { master, maxSlaves: master ? maxSlaves : 0 },
-  };
+  return { model: 'virtio-sdm', id: props.get('id'), master, maxSlaves: master ? maxSlaves : 0, chardev };
 }

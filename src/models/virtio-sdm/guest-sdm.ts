@@ -1,14 +1,8 @@
 // vm.sdm: the SDM driver inside a VM, with the waits a guest has: next() sleeps until a signal
 // arrives (the device's interrupt, through vm.wait), nextAsync() without blocking the worker.
-import * as L from '../../assembly/layout.ts';
-import type { CoreExports } from '../core/core.ts';
-import type { Device } from '../device/device.ts';
+import * as L from '../../../assembly/layout.ts';
+import type { GuestContext } from '../../device/model.ts';
 import { SdmDriver, type SdmSignal } from './driver.ts';
-
-export interface SdmWaits {
-  wait(options: { mode?: 'block' | 'poll' | 'spin'; timeoutMs?: number }): number;
-  waitAsync(options: { timeoutMs?: number }): Promise<number>;
-}
 
 export interface NextOptions {
   /** give up after this long and return undefined; default: wait forever */
@@ -20,9 +14,11 @@ export interface NextOptions {
 export class GuestSdm extends SdmDriver {
   private readonly bootWord: Int32Array;
 
-  constructor(device: Device, core: CoreExports, memory: WebAssembly.Memory, private readonly waits: SdmWaits) {
-    super(device, core, memory);
-    this.bootWord = new Int32Array(memory.buffer, device.block + L.SDM_BOOTED, 1);
+  /** @internal */
+  constructor(private readonly waits: GuestContext) {
+    super(waits.device);
+    const { memory, block } = waits.device.internals;
+    this.bootWord = new Int32Array(memory.buffer, block + L.SDM_BOOTED, 1);
   }
 
   /** This device's SDM id: 0 the master, 1..n a slave. */

@@ -7,10 +7,9 @@
 //   0x0000 hg_vq descriptors   0x1000 hg_vq avail   0x1400 hg_vq used
 //   0x2000 gh_vq descriptors   0x3000 gh_vq avail   0x3400 gh_vq used
 //   0x4000 hg_vq buffers, 16 bytes each            0x5000 gh_vq buffers, 16 bytes each
-import * as L from '../../assembly/layout.ts';
-import type { CoreExports } from '../core/core.ts';
-import type { Device } from '../device/device.ts';
-import { VirtqueueDriver } from '../ring/virtqueue.ts';
+import * as L from '../../../assembly/layout.ts';
+import type { Device } from '../../device/device.ts';
+import { VirtqueueDriver } from '../../ring/virtqueue.ts';
 
 export const SDM_IRQ = L.SDM_IRQ;
 export const SDM_BOOT = L.SDM_BOOT;
@@ -47,9 +46,11 @@ export class SdmDriver {
   private readonly inFlight = [new Map<number, number>(), new Map<number, number>()];
   private freeBuffers: number[] = [];
 
-  constructor(readonly device: Device, private readonly core: CoreExports, memory: WebAssembly.Memory) {
+  /** The driver of a virtio-sdm device (on the host, or vm.sdm's in a guest). */
+  constructor(readonly device: Device) {
+    const { memory, block } = device.internals;
     this.view = new DataView(memory.buffer);
-    this.ram = device.block + L.SDM_RAM;
+    this.ram = block + L.SDM_RAM;
   }
 
   private reg(offset: number, value?: number): number {
@@ -114,13 +115,13 @@ export class SdmDriver {
     for (const queue of [L.SDM_HG_VQ, L.SDM_GH_VQ]) {
       const plan = PLAN[queue];
       this.queues.push(new VirtqueueDriver({
-        core: this.core,
+        core: this.device.internals.core,
         buffer: this.view.buffer,
         region: { offset: this.ram, size: L.SDM_RAM_SIZE },
         size,
         layout: plan,
         eventIdx,
-        state: this.device.block + L.SDM_VQ_DRIVER + queue * L.SDM_VQ_STATE_BYTES,
+        state: this.device.internals.block + L.SDM_VQ_DRIVER + queue * L.SDM_VQ_STATE_BYTES,
         name: queue === L.SDM_HG_VQ ? 'hg_vq' : 'gh_vq',
       }));
       this.reg(L.VIRTIO_MMIO_QUEUE_SEL, queue);

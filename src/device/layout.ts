@@ -1,10 +1,10 @@
-// What a device model puts in PCI config space, and how its BARs are laid out. QEMU's values:
-// vendor 1af4, device 1110, class 0x0500 (memory controller, RAM), subsystem 1af4:1100; BAR0 256
-// bytes of registers; BAR1 the MSI-X table and PBA (ivshmem-doorbell, legacy with msi=on and a
-// server) or, on the 2010 device, the shared memory; BAR2 the shared memory, 64-bit prefetchable.
+// What a device looks like to a guest, as its model declares it (src/models/*): a PCI function
+// with config space and BARs, or a virtio-mmio register window; which BAR is which kind, its
+// interrupts, and the extension bits it was realized with. Generic code builds the regions and the
+// config space from this; only models decide it.
 import * as L from '../../assembly/layout.ts';
-import type { DeviceSpec } from './models.ts';
 
+/** How a BAR is decoded: a register file, the MSI-X table and PBA, memory, or a virtio-mmio window. */
 export type BarKind = 'registers' | 'msix' | 'memory' | 'virtio-mmio';
 
 export interface BarLayout {
@@ -13,18 +13,37 @@ export interface BarLayout {
   size: number;
   /** the BAR's low type bits: 0 (32-bit memory), 0xc (64-bit prefetchable), 0x8 (32-bit prefetchable) */
   type: number;
+  /**
+   * a register file of fixed-width registers taken only at that width (the 2010 device's 16-bit
+   * registers); otherwise registers are MMIO, any access cut as QEMU's memory core cuts it
+   */
+  registerWidth?: 2;
 }
 
-export interface PciLayout {
+export interface DeviceLayout {
+  /** 'pci': a PCI function (config space, BARs need Memory Space Enable); 'virtio-mmio': a window only */
+  transport: 'pci' | 'virtio-mmio';
   revision: number;
   interruptPin: number;
   msix: boolean;
   intx: boolean;
+  /** interrupt vectors (1 for a device without MSI-X) */
+  vectors: number;
   bars: BarLayout[];
   /** MSI-X: where the PBA starts in BAR1 */
   pbaOffset: number;
-  /** 'virtio-mmio': no PCI function at all, its register window shown as bar(0) (virtio-sdm) */
-  transport?: 'virtio-mmio';
+  /** the BAR that maps the shared memory (a virtio-mmio device has none) */
+  memoryBar?: number;
+  /** extension feature bits (FEATURE_X_*), for a device realized with x- properties */
+  extensions: number;
+  /** x-name: the name its guest reads in BAR0 */
+  name?: string;
+}
+
+/** Where a device's shared memory is: an offset in the shared WebAssembly.Memory, and its size. */
+export interface MemoryPlace {
+  offset: number;
+  size: number;
 }
 
 function pow2ceil(n: number): number {
@@ -39,33 +58,17 @@ export function msixBar(vectors: number): { size: number; pbaOffset: number } {
   return { size: Math.max(4096, pow2ceil(pbaOffset + pbaSize)), pbaOffset };
 }
 
-export function pciLayout(spec: DeviceSpec, memorySize: number): PciLayout {
-  if (spec.model === 'virtio-sdm') {
-    const bars: BarLayout[] = [{ index: 0, kind: 'virtio-mmio', size: L.VIRTIO_MMIO_SIZE, type: 0 }];
-    return { revision: 0, interruptPin: 0, msix: false, intx: false, bars, pbaOffset: 0, transport: 'virtio-mmio' };
-  }
-  const hasServer = spec.chardev !== undefined;
-  const msix = spec.msi && hasServer;
-  const intx = !spec.msi && hasServer;
-  const bars: BarLayout[] = [{ index: 0, kind: 'registers', size: L.BAR0_SIZE, type: 0 }];
-  let pbaOffset = 0;
-  if (spec.model === 'ivshmem-2010') {
-    bars.push({ index: 1, kind: 'memory', size: memorySize, type: 0 });
-  } else {
-    if (msix) {
-      const bar = msixBar(spec.vectors);
-      pbaOffset = bar.pbaOffset;
-      bars.push({ index: 1, kind: 'msix', size: bar.size, type: 0 });
-    }
-    const type = L.PCI_BASE_ADDRESS_MEM_PREFETCH | (spec.use64 ? L.PCI_BASE_ADDRESS_MEM_TYPE_64 : 0);
-    bars.push({ index: 2, kind: 'memory', size: memorySize, type });
-  }
-  const legacy = spec.model === 'ivshmem' || spec.model === 'ivshmem-2010';
-  return { revision: legacy ? 0 : 1, interruptPin: legacy ? 1 : 0, msix, intx, bars, pbaOffset };
+/** The feature word of the device block: interrupts from the layout, plus its extensions. */
+export function featureBits(layout: DeviceLayout): number {
+  return (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0) | layout.extensions;
 }
 
-/** Writes config space, its write mask and its write-1-to-clear mask into the device block. */
-export function writeConfigSpace(view: DataView, block: number, layout: PciLayout, vectors: number): void {
+/**
+ * Writes a PCI function's config space, its write mask and its write-1-to-clear mask into the
+ * device block, as pci_qdev_realize, pci_register_bar and msix_init leave them. The identity
+ * (vendor 1af4, device 1110, class 0500, subsystem 1af4:1100) is every ivshmem's.
+ */
+export function writeConfigSpace(view: DataView, block: number, layout: DeviceLayout): void {
   const cfg = (offset: number) => block + L.DEV_CONFIG + offset;
   const wmask = (offset: number) => block + L.DEV_WMASK + offset;
   view.setUint16(cfg(L.PCI_VENDOR_ID), 0x1af4, true);
@@ -96,7 +99,7 @@ export function writeConfigSpace(view: DataView, block: number, layout: PciLayou
     view.setUint16(cfg(L.PCI_STATUS), L.PCI_STATUS_CAP_LIST, true);
     view.setUint8(cfg(L.PCI_CAPABILITY_LIST), L.MSIX_CAP);
     view.setUint8(cfg(L.MSIX_CAP), L.PCI_CAP_ID_MSIX);
-    view.setUint16(cfg(L.MSIX_FLAGS), vectors - 1, true);
+    view.setUint16(cfg(L.MSIX_FLAGS), layout.vectors - 1, true);
     view.setUint32(cfg(L.MSIX_TABLE), 1, true);
     view.setUint32(cfg(L.MSIX_PBA), layout.pbaOffset | 1, true);
     view.setUint16(wmask(L.MSIX_FLAGS), L.MSIX_FLAGS_ENABLE | L.MSIX_FLAGS_MASKALL, true);

@@ -1,6 +1,6 @@
 // What the host sees of a virtio-sdm device, read straight from its block in the shared memory
 // (assembly/sdm.ts draws it): its id, the config bytes, the signal counters and the boot state.
-import * as L from '../../assembly/layout.ts';
+import * as L from '../../../assembly/layout.ts';
 import { channelOf, type SdmSocketChannel } from './socket-channel.ts';
 
 export type RejectReason = 'type' | 'range' | 'slave-to-slave' | 'beyond-max' | 'absent' | 'buffer';
@@ -28,6 +28,7 @@ export interface SdmCounters {
 }
 
 export class SdmView {
+  /** @internal */
   constructor(private readonly view: DataView, private readonly block: number) {}
 
   private word(offset: number): number {
@@ -48,6 +49,16 @@ export class SdmView {
   }
   /** the device status register (NEEDS_RESET = 64 after a broken ring) */
   get status(): number { return this.word(L.SDM_STATUS); }
+  /**
+   * Its group, as the key of the group's master device (Device.key): its own for a master, its
+   * master's for a slave of a local group; undefined for a slave whose master is across the relay.
+   */
+  get group(): number | undefined {
+    if (this.master) return this.view.getUint32(this.block + L.DEV_KEY, true);
+    const link = this.view.getUint32(this.block + L.SDM_MASTER_LINK, true);
+    return link > L.SDM_REMOTE ? this.view.getUint32(link + L.DEV_KEY, true) : undefined;
+  }
+
   /** the guest RAM the driver's rings live in: guest address 0 is `offset` in the shared memory */
   get ram(): { offset: number; size: number } { return { offset: this.block + L.SDM_RAM, size: L.SDM_RAM_SIZE }; }
 

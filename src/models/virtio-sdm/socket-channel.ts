@@ -5,32 +5,11 @@
 // hg_vq), and keeps the device's view of its group (ids, max_slaves, current_slaves) in step
 // with the relay. It survives a relay restart: it reconnects, rejoins with the same id, and
 // says so (state, reconnects, log). Signals sent meanwhile wait in the outbox.
-import * as L from '../../assembly/layout.ts';
-import type { CoreExports } from '../core/core.ts';
-import { QemuError } from '../errors.ts';
-import { CLOSE, ROOM_NAME, SIGNAL_FRAME, decodeSignal, encodeSignal, type MembersFrame } from '../relay/protocol.ts';
-
-/** `host.addSdmSocket(...)`: a chardev naming a relay and a room, for virtio-sdm's chardev=. */
-export interface SdmSocketOptions {
-  id: string;
-  /** ws://HOST:PORT (the CLI relay) or ws://HOST:PORT/sdm-relay (the dev server's) */
-  url: string;
-  room: string;
-  token: string;
-}
-
-export function checkSdmSocket(options: SdmSocketOptions): SdmSocketOptions {
-  let url: URL;
-  try {
-    url = new URL(options?.url);
-  } catch {
-    throw new QemuError(`SDM socket '${options?.id}': '${options?.url}' is not a URL`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new QemuError(`SDM socket '${options.id}': the relay's URL must be ws:// or wss://`);
-  if (typeof options.room !== 'string' || !ROOM_NAME.test(options.room)) throw new QemuError(`SDM socket '${options.id}': a room name is 1 to 64 of A-Z a-z 0-9 . _ -`);
-  if (typeof options.token !== 'string' || options.token.length === 0 || options.token.length > 256) throw new QemuError(`SDM socket '${options.id}': a token is 1 to 256 characters`);
-  return { id: options.id, url: url.href, room: options.room, token: options.token };
-}
+import * as L from '../../../assembly/layout.ts';
+import type { CoreExports } from '../../core/core.ts';
+import { QemuError } from '../../errors.ts';
+import type { SdmSocketOptions } from '../../chardev/sdm-socket.ts';
+import { CLOSE, SIGNAL_FRAME, decodeSignal, encodeSignal, type MembersFrame } from '../../relay/protocol.ts';
 
 export type ChannelState = 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'closed';
 
@@ -82,6 +61,7 @@ export class SdmSocketChannel {
   private readonly words: Int32Array;
   private readonly view: DataView;
 
+  /** @internal a virtio-sdm device on an SDM socket chardev has one */
   constructor(
     private readonly core: CoreExports,
     memory: WebAssembly.Memory,

@@ -1,0 +1,26 @@
+// An SDM socket chardev (`host.addSdmSocket`): a relay's URL, a room and its token, which a
+// virtio-sdm device's chardev= names to reach its group across hosts through the SDM relay.
+import { QemuError } from '../errors.ts';
+import { ROOM_NAME } from '../relay/protocol.ts';
+
+/** `host.addSdmSocket(...)`: a chardev naming a relay and a room, for virtio-sdm's chardev=. */
+export interface SdmSocketOptions {
+  id: string;
+  /** ws://HOST:PORT (the CLI relay) or ws://HOST:PORT/sdm-relay (the dev server's) */
+  url: string;
+  room: string;
+  token: string;
+}
+
+export function checkSdmSocket(options: SdmSocketOptions): SdmSocketOptions {
+  let url: URL;
+  try {
+    url = new URL(options?.url);
+  } catch {
+    throw new QemuError(`SDM socket '${options?.id}': '${options?.url}' is not a URL`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new QemuError(`SDM socket '${options.id}': the relay's URL must be ws:// or wss://`);
+  if (typeof options.room !== 'string' || !ROOM_NAME.test(options.room)) throw new QemuError(`SDM socket '${options.id}': a room name is 1 to 64 of A-Z a-z 0-9 . _ -`);
+  if (typeof options.token !== 'string' || options.token.length === 0 || options.token.length > 256) throw new QemuError(`SDM socket '${options.id}': a token is 1 to 256 characters`);
+  return { id: options.id, url: url.href, room: options.room, token: options.token };
+}
