@@ -1,0 +1,241 @@
+// Every argument of the rings' public API is checked, as the README promises: a bad one gets a
+// QemuError or an AccessError (never a subclass such as RingBrokenError, never a raw TypeError)
+// whose message names it, and the call changes nothing in the shared memory. Each numeric
+// argument is fuzzed with what a caller can get wrong: fractions, NaN and infinities, strings,
+// bigints, objects, negatives, and a valid value plus a multiple of 2^32 (which the core's u32
+// arguments would silently wrap back to the valid one).
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { AccessError, QemuError } from '../../src/errors.ts';
+import type { Doorbell } from '../../src/ring/doorbell.ts';
+import { MessageConsumer, MessageProducer, formatMessageRing, messageRingBytes } from '../../src/ring/message-ring.ts';
+import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
+
+const ctx = await ringMemory();
+
+type ErrorClass = typeof QemuError | typeof AccessError;
+
+function expectRefusal(error: unknown, kind: ErrorClass, names: RegExp): void {
+  expect(error, 'refused').toBeInstanceOf(Error);
+  const { name, message } = error as Error;
+  expect(Object.getPrototypeOf(error), `${name}: ${message}`).toBe(kind.prototype);
+  expect(message, 'the message names the argument').toMatch(names);
+}
+
+/** `call` throws exactly `kind`, naming the argument (`names`), and leaves `bytes` as they were. */
+function refused(call: () => unknown, kind: ErrorClass, names: RegExp, bytes = ctx.bytes): void {
+  const before = bytes.slice();
+  let error: unknown;
+  try { call(); } catch (e) { error = e; }
+  expectRefusal(error, kind, names);
+  expect(Buffer.compare(bytes, before), 'a refused call changed the shared memory').toBe(0);
+}
+
+async function refusedAsync(call: () => Promise<unknown>, kind: ErrorClass, names: RegExp): Promise<void> {
+  const before = ctx.bytes.slice();
+  let error: unknown;
+  try { await call(); } catch (e) { error = e; }
+  expectRefusal(error, kind, names);
+  expect(Buffer.compare(ctx.bytes, before), 'a refused call changed the shared memory').toBe(0);
+}
+
+/** The values every run of a property tries first: each kind of mistake, `valid` being right. */
+function mistakes(valid: number): unknown[] {
+  return [NaN, Infinity, -Infinity, valid + 0.5, -1, valid + 2 ** 32, String(valid), BigInt(valid), null, {}, [valid], Symbol('n'), true, Object(valid)];
+}
+
+/** What a caller can pass where an integer in [0, 2^32) goes, `valid` being one. */
+function badNumber(valid: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.double().filter((x) => !Number.isInteger(x)), // fractions, NaN, +-Infinity
+    fc.integer({ min: -(2 ** 31), max: -1 }),
+    fc.integer({ min: 1, max: 2 ** 20 }).map((k) => valid + k * 2 ** 32), // the core would see `valid`
+    fc.constantFrom(...mistakes(valid)),
+  );
+}
+
+/** Every value of badNumber(valid) is refused by `check` (the mistakes first, then random ones). */
+function everyBadNumber(valid: number, check: (value: unknown) => void, numRuns = 60): void {
+  fc.assert(fc.property(badNumber(valid), check), { numRuns, examples: mistakes(valid).map((v) => [v]) });
+}
+
+/** What a caller can pass where an object goes. */
+const notAnObject: unknown[] = [null, 5, 'x', Symbol('o'), true, 5n];
+
+/** A doorbell that never sleeps (single-threaded tests) and keeps the timeouts it was given. */
+function recordingDoorbell() {
+  const bell = {
+    timeouts: [] as number[],
+    ring() {},
+    wait(_w: Int32Array, _i: number, _e: number, timeoutMs: number) { bell.timeouts.push(timeoutMs); return false; },
+    async waitAsync(_w: Int32Array, _i: number, _e: number, timeoutMs: number) { bell.timeouts.push(timeoutMs); return false; },
+  } satisfies Doorbell & { timeouts: number[] };
+  return bell;
+}
+
+function messageRing(capacity = 256) {
+  formatMessageRing(ctx, REGION, capacity);
+  const pbell = recordingDoorbell();
+  const cbell = recordingDoorbell();
+  return {
+    producer: new MessageProducer(ctx, { region: REGION, state: STATE_A, doorbell: pbell }),
+    consumer: new MessageConsumer(ctx, { region: REGION, state: STATE_B, doorbell: cbell }),
+    pbell, cbell,
+  };
+}
+
+describe('the holes a user reported', () => {
+  test('formatMessageRing(ctx, region, 64.5, 0) is refused, not a 64-byte ring', () => {
+    refused(() => formatMessageRing(ctx, REGION, 64.5, 0), QemuError, /capacity .*64\.5/);
+  });
+
+  test('a string capacity \'256\' is refused, alone or with an offset (not \'256\' + 192)', () => {
+    refused(() => formatMessageRing(ctx, REGION, '256' as unknown as number), QemuError, /capacity .*'256'/);
+    refused(() => formatMessageRing(ctx, REGION, '256' as unknown as number, 192), QemuError, /capacity .*'256'/);
+    refused(() => messageRingBytes('256' as unknown as number), QemuError, /capacity .*'256'/);
+  });
+
+  test('a misaligned message-ring offset is refused as misaligned, not as a broken ring (error 20)', () => {
+    formatMessageRing(ctx, REGION, 256);
+    refused(() => formatMessageRing(ctx, REGION, 256, 8), QemuError, /at 8 .*not 64-byte aligned/);
+    for (const Side of [MessageProducer, MessageConsumer]) {
+      refused(() => new Side(ctx, { region: REGION, at: 8, state: STATE_A }), QemuError, /at 8 .*not 64-byte aligned/);
+      // the region's own misalignment counts: the address is what must be aligned
+      refused(() => new Side(ctx, { region: { offset: REGION.offset + 32, size: 4096 }, at: 0, state: STATE_A }), QemuError, /at 0 .*not 64-byte aligned/);
+    }
+  });
+});
+
+// Each numeric argument: setup() makes what the call needs and returns the call; every bad value
+// is refused and changes nothing, and then the valid value is taken (so the setup is right).
+interface NumericArgument { what: string; valid: number; kind: ErrorClass; names: RegExp; setup: () => (value: unknown) => unknown }
+
+const numeric: NumericArgument[] = [
+  { what: 'formatMessageRing: capacity', valid: 256, kind: QemuError, names: /capacity/, setup: () => (v) => formatMessageRing(ctx, REGION, v as number) },
+  { what: 'formatMessageRing: at', valid: 64, kind: QemuError, names: /\(at\)|at .*do not fit/, setup: () => (v) => formatMessageRing(ctx, REGION, 256, v as number) },
+  { what: 'formatMessageRing: region.offset', valid: REGION.offset, kind: QemuError, names: /region/, setup: () => (v) => formatMessageRing(ctx, { offset: v as number, size: 4096 }, 256) },
+  { what: 'formatMessageRing: region.size', valid: 4096, kind: QemuError, names: /region/, setup: () => (v) => formatMessageRing(ctx, { offset: REGION.offset, size: v as number }, 256) },
+  { what: 'messageRingBytes: capacity', valid: 256, kind: QemuError, names: /capacity/, setup: () => (v) => messageRingBytes(v as number) },
+  ...(['producer', 'consumer'] as const).flatMap((side): NumericArgument[] => {
+    const Side = side === 'producer' ? MessageProducer : MessageConsumer;
+    const setup = (options: (v: unknown) => object) => () => { formatMessageRing(ctx, REGION, 256); return (v: unknown) => new Side(ctx, { region: REGION, state: STATE_A, ...options(v) }); };
+    return [
+      { what: `Message ${side}: at`, valid: 0, kind: QemuError, names: /\(at\)|at .*(outside|do not fit)/, setup: setup((at) => ({ at })) },
+      { what: `Message ${side}: state`, valid: STATE_A, kind: QemuError, names: /state block/, setup: setup((state) => ({ state })) },
+      { what: `Message ${side}: region.offset`, valid: REGION.offset, kind: QemuError, names: /region/, setup: setup((offset) => ({ region: { offset, size: 4096 } })) },
+      { what: `Message ${side}: region.size`, valid: 4096, kind: QemuError, names: /region/, setup: setup((size) => ({ region: { offset: REGION.offset, size } })) },
+    ];
+  }),
+  { what: 'MessageProducer.reserve: len', valid: 16, kind: AccessError, names: /length/, setup: () => { const { producer } = messageRing(); return (v) => producer.reserve(v as number); } },
+  { what: 'MessageProducer.commit: len', valid: 8, kind: AccessError, names: /length/, setup: () => { const { producer } = messageRing(); producer.reserve(16); return (v) => producer.commit(v as number); } },
+];
+
+describe('every numeric argument: any non-integer, non-number or out-of-range value is refused and changes nothing', () => {
+  for (const arg of numeric) {
+    test(arg.what, () => {
+      const call = arg.setup();
+      everyBadNumber(arg.valid, (value) => refused(() => call(value), arg.kind, arg.names));
+      call(arg.valid);
+    });
+  }
+});
+
+describe('message ring: counts, timeouts, buffers and options', () => {
+  test('popBatch(max): a count (an integer >= 0, or Infinity) or refused before anything is peeked', () => {
+    const { producer, consumer } = messageRing();
+    producer.push(Uint8Array.of(1));
+    producer.push(Uint8Array.of(2));
+    const wrong: unknown[] = [NaN, -Infinity, 1.5, -1, '1', 1n, null, {}, [1], Symbol('m'), true, Object(1)];
+    const badCount = fc.oneof(fc.double().filter((x) => !Number.isInteger(x) && x !== Infinity), fc.integer({ max: -1 }), fc.constantFrom(...wrong));
+    fc.assert(fc.property(badCount, (max) => refused(() => consumer.popBatch(max as number), AccessError, /max/)), { numRuns: 60, examples: wrong.map((v) => [v]) });
+    expect(consumer.popBatch(1)).toEqual([Uint8Array.of(1)]);
+    expect(consumer.popBatch()).toEqual([Uint8Array.of(2)]);
+  });
+
+  const badTimeouts: unknown[] = [NaN, '5', 5n, null, {}, [5], Symbol('t'), true, Object(5)];
+  test('timeoutMs: a number (negative: for ever) or refused before anything is pushed, popped or announced', async () => {
+    const { producer, consumer, pbell, cbell } = messageRing(64);
+    // wait / waitAsync on an empty ring would announce a sleep; popWait on a full one would pop
+    for (const timeoutMs of badTimeouts) {
+      refused(() => consumer.wait({ timeoutMs: timeoutMs as number }), AccessError, /timeoutMs/);
+      await refusedAsync(() => consumer.waitAsync({ timeoutMs: timeoutMs as number }), AccessError, /timeoutMs/);
+    }
+    expect(cbell.timeouts, 'a NaN timeout never reaches the doorbell (Atomics.wait would take it as for ever)').toEqual([]);
+    producer.push(new Uint8Array(8));
+    for (const timeoutMs of badTimeouts) {
+      refused(() => consumer.popWait({ timeoutMs: timeoutMs as number }), AccessError, /timeoutMs/);
+      await refusedAsync(() => consumer.popAsync({ timeoutMs: timeoutMs as number }), AccessError, /timeoutMs/);
+      // room for this one: a bad timeout must not let it through
+      refused(() => producer.pushWait(new Uint8Array(8), { timeoutMs: timeoutMs as number }), AccessError, /timeoutMs/);
+      await refusedAsync(() => producer.pushAsync(new Uint8Array(8), { timeoutMs: timeoutMs as number }), AccessError, /timeoutMs/);
+    }
+    expect(pbell.timeouts).toEqual([]);
+    for (const options of notAnObject) {
+      refused(() => consumer.wait(options as object), AccessError, /options/);
+      refused(() => consumer.popWait(options as object), AccessError, /options/);
+      refused(() => producer.pushWait(new Uint8Array(8), options as object), AccessError, /options/);
+    }
+    // valid ones are taken as before
+    expect(consumer.popWait({ timeoutMs: 0 })).toEqual(new Uint8Array(8));
+    expect(consumer.wait({ timeoutMs: -1 })).toBe(false); // for ever, but the recording doorbell says stopped
+    expect(await consumer.popAsync({ timeoutMs: Infinity })).toBeNull();
+  });
+
+  const notBytes: unknown[] = [undefined, null, 'abc', [1, 2, 3], { length: 3 }, 5, Symbol('b'), new Uint16Array(2), new ArrayBuffer(4), new DataView(new ArrayBuffer(4))];
+  test('messages: a Uint8Array or refused, and a batch with one bad message writes none of it', () => {
+    const { producer, consumer } = messageRing();
+    for (const message of notBytes) {
+      refused(() => producer.write(message as Uint8Array), AccessError, /message/);
+      refused(() => producer.push(message as Uint8Array), AccessError, /message/);
+      refused(() => producer.pushBatch([Uint8Array.of(1), message as Uint8Array]), AccessError, /message/);
+    }
+    refused(() => producer.pushBatch([Uint8Array.of(1), new Uint8Array(300)]), AccessError, /length/);
+    for (const messages of notAnObject) refused(() => producer.pushBatch(messages as Uint8Array[]), AccessError, /messages/);
+    expect(producer.pushBatch([Uint8Array.of(1), Uint8Array.of(2)])).toBe(2);
+    expect(consumer.popBatch()).toEqual([Uint8Array.of(1), Uint8Array.of(2)]);
+  });
+
+  test('read(into): a Uint8Array or refused, and the message stays in the ring', () => {
+    const { producer, consumer } = messageRing();
+    producer.push(Uint8Array.of(7, 8));
+    for (const into of notBytes) refused(() => consumer.read(into as Uint8Array), AccessError, /into/);
+    expect(consumer.pop()).toEqual(Uint8Array.of(7, 8));
+  });
+
+  test('consume() without a message from peek() is refused (it would move the tail past the head)', () => {
+    const { producer, consumer } = messageRing();
+    refused(() => consumer.consume(), AccessError, /consume\(\) without/);
+    producer.push(Uint8Array.of(1));
+    expect(consumer.peek()).toEqual(Uint8Array.of(1));
+    consumer.consume();
+    refused(() => consumer.consume(), AccessError, /consume\(\) without/);
+    expect(consumer.peek()).toBeNull();
+    refused(() => consumer.consume(), AccessError, /consume\(\) without/);
+    producer.push(Uint8Array.of(2));
+    consumer.peek();
+    expect(consumer.read(new Uint8Array(8))).toBe(1); // read takes the peeked message itself
+    refused(() => consumer.consume(), AccessError, /consume\(\) without/);
+    consumer.release();
+    expect(producer.push(Uint8Array.of(3))).toBe(true);
+    expect(consumer.pop()).toEqual(Uint8Array.of(3));
+    expect(producer.broken || consumer.broken).toBe(false);
+  });
+
+  test('the context, the region, the options, the doorbell and the name: the project\'s error, not a TypeError', () => {
+    formatMessageRing(ctx, REGION, 256);
+    for (const bad of [...notAnObject, {}, { core: ctx.core }, { buffer: ctx.buffer }]) {
+      refused(() => formatMessageRing(bad as typeof ctx, REGION, 256), QemuError, /context/);
+      refused(() => new MessageProducer(bad as typeof ctx, { region: REGION, state: STATE_A }), QemuError, /context/);
+    }
+    for (const bad of notAnObject) {
+      refused(() => formatMessageRing(ctx, bad as typeof REGION, 256), QemuError, /region/);
+      refused(() => new MessageConsumer(ctx, { region: bad as typeof REGION, state: STATE_B }), QemuError, /region/);
+      refused(() => new MessageConsumer(ctx, bad as { region: typeof REGION; state: number }), QemuError, /options/);
+    }
+    for (const doorbell of [null, 5, {}, { ring() {} }]) {
+      refused(() => new MessageProducer(ctx, { region: REGION, state: STATE_A, doorbell: doorbell as unknown as Doorbell }), QemuError, /doorbell/);
+    }
+    refused(() => new MessageProducer(ctx, { region: REGION, state: STATE_A, name: Symbol('n') as unknown as string }), QemuError, /name/);
+    refused(() => new MessageProducer(ctx, { region: REGION, state: STATE_A + 2 }), QemuError, /state block .*4-byte aligned/);
+  });
+});
