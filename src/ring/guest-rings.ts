@@ -16,7 +16,7 @@ import type { Guest, WaitMode } from '../vm/guest.ts';
 import { vmDoorbell, type Doorbell } from './doorbell.ts';
 import { MessageConsumer, MessageProducer, formatMessageRing } from './message-ring.ts';
 import type { RingContext, RingRegion } from './ring-core.ts';
-import { VirtqueueDevice, VirtqueueDriver, isQueueSize, type VirtqueueOptions } from './virtqueue.ts';
+import { VirtqueueDevice, VirtqueueDriver, type VirtqueueOptions } from './virtqueue.ts';
 
 export interface GuestRingOptions {
   /** the ring's offset in the shared memory (default 0) */
@@ -85,7 +85,7 @@ export class GuestRings {
   virtqueue(side: 'driver' | 'device', options: Omit<VirtqueueOptions, 'core' | 'buffer' | 'region' | 'state'>): VirtqueueDriver | VirtqueueDevice {
     const name = options.name ?? `virtqueue (${side} side, VM ${this.vm.id})`;
     // An impossible size is refused for what it is, before it is weighed against the room left.
-    const bytes = isQueueSize(options.size) ? VirtqueueDriver.stateBytes(options.size) : 0;
+    const bytes = VirtqueueDriver.stateBytes(options.size);
     return this.claim(bytes, `a virtqueue of size ${options.size}`, (state) => {
       const full = { ...this.context, ...options, name, region: this.region, state };
       return side === 'driver' ? new VirtqueueDriver(full) : new VirtqueueDevice(full);

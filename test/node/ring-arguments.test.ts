@@ -9,9 +9,11 @@ import fc from 'fast-check';
 import { AccessError, QemuError } from '../../src/errors.ts';
 import type { Doorbell } from '../../src/ring/doorbell.ts';
 import { MessageConsumer, MessageProducer, formatMessageRing, messageRingBytes } from '../../src/ring/message-ring.ts';
+import { VirtqueueDevice, VirtqueueDriver, splitLayout } from '../../src/ring/virtqueue.ts';
 import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
 
 const ctx = await ringMemory();
+const DATA = 0x10000;
 
 type ErrorClass = typeof QemuError | typeof AccessError;
 
@@ -84,6 +86,9 @@ function messageRing(capacity = 256) {
   };
 }
 
+const vqOptions = (size = 8) => ({ ...ctx, region: REGION, size });
+const vqPair = (size = 8) => ({ driver: new VirtqueueDriver({ ...vqOptions(size), state: STATE_A }), device: new VirtqueueDevice({ ...vqOptions(size), state: STATE_B }) });
+
 describe('the holes a user reported', () => {
   test('formatMessageRing(ctx, region, 64.5, 0) is refused, not a 64-byte ring', () => {
     refused(() => formatMessageRing(ctx, REGION, 64.5, 0), QemuError, /capacity .*64\.5/);
@@ -93,6 +98,16 @@ describe('the holes a user reported', () => {
     refused(() => formatMessageRing(ctx, REGION, '256' as unknown as number), QemuError, /capacity .*'256'/);
     refused(() => formatMessageRing(ctx, REGION, '256' as unknown as number, 192), QemuError, /capacity .*'256'/);
     refused(() => messageRingBytes('256' as unknown as number), QemuError, /capacity .*'256'/);
+  });
+
+  test('a virtqueue side at 2^32 + 0x100 is refused, not placed at 0x100', () => {
+    const layout = splitLayout(8, 0x100);
+    for (const Side of [VirtqueueDriver, VirtqueueDevice]) {
+      for (const part of ['desc', 'avail', 'used'] as const) {
+        refused(() => new Side({ ...vqOptions(), state: STATE_A, layout: { ...layout, [part]: layout[part] + 2 ** 32 } }), QemuError, new RegExp(`layout\\.${part} .*${layout[part] + 2 ** 32}`));
+      }
+    }
+    refused(() => new VirtqueueDriver({ ...vqOptions(), state: STATE_A, layout: splitLayout(8, 2 ** 32 + 0x100) }), QemuError, /\(at\)/);
   });
 
   test('a misaligned message-ring offset is refused as misaligned, not as a broken ring (error 20)', () => {
@@ -128,6 +143,31 @@ const numeric: NumericArgument[] = [
   }),
   { what: 'MessageProducer.reserve: len', valid: 16, kind: AccessError, names: /length/, setup: () => { const { producer } = messageRing(); return (v) => producer.reserve(v as number); } },
   { what: 'MessageProducer.commit: len', valid: 8, kind: AccessError, names: /length/, setup: () => { const { producer } = messageRing(); producer.reserve(16); return (v) => producer.commit(v as number); } },
+  ...(['driver', 'device'] as const).flatMap((side): NumericArgument[] => {
+    const Side = side === 'driver' ? VirtqueueDriver : VirtqueueDevice;
+    const layout = splitLayout(8, 0x100);
+    const make = (options: (v: unknown) => object) => () => (v: unknown) => new Side({ ...vqOptions(), state: STATE_A, ...options(v) });
+    return [
+      { what: `Virtqueue ${side}: size`, valid: 8, kind: QemuError, names: /queue size/, setup: make((size) => ({ size })) },
+      { what: `Virtqueue ${side}: state`, valid: STATE_A, kind: QemuError, names: /state block/, setup: make((state) => ({ state })) },
+      { what: `Virtqueue ${side}: region.offset`, valid: REGION.offset, kind: QemuError, names: /region/, setup: make((offset) => ({ region: { offset, size: 4096 } })) },
+      { what: `Virtqueue ${side}: region.size`, valid: 4096, kind: QemuError, names: /region/, setup: make((size) => ({ region: { offset: REGION.offset, size } })) },
+      ...(['desc', 'avail', 'used'] as const).map((part) => ({
+        what: `Virtqueue ${side}: layout.${part}`, valid: layout[part], kind: QemuError, names: new RegExp(`layout\\.${part}`), setup: make((v) => ({ layout: { ...layout, [part]: v } })),
+      })),
+    ];
+  }),
+  { what: 'splitLayout: size', valid: 8, kind: QemuError, names: /queue size/, setup: () => (v) => splitLayout(v as number) },
+  { what: 'splitLayout: at', valid: 4096, kind: QemuError, names: /\(at\)/, setup: () => (v) => splitLayout(8, v as number) },
+  { what: 'VirtqueueDriver.stateBytes: size', valid: 8, kind: QemuError, names: /queue size/, setup: () => (v) => VirtqueueDriver.stateBytes(v as number) },
+  // the second buffer is the bad one: the first is not written anywhere either
+  { what: 'VirtqueueDriver.add: addr', valid: DATA, kind: AccessError, names: /addr/, setup: () => { const { driver } = vqPair(); return (v) => driver.add([{ addr: DATA, len: 16 }], [{ addr: v as number, len: 16 }]); } },
+  { what: 'VirtqueueDriver.add: len', valid: 16, kind: AccessError, names: /len/, setup: () => { const { driver } = vqPair(); return (v) => driver.add([{ addr: DATA, len: 16 }, { addr: DATA, len: v as number }]); } },
+  { what: 'VirtqueueDriver.add: indirect', valid: 0x8000, kind: AccessError, names: /indirect/, setup: () => { const { driver } = vqPair(); return (v) => driver.add([{ addr: DATA, len: 16 }], [], { indirect: v as number }); } },
+  { what: 'Virtqueue view: addr', valid: DATA, kind: AccessError, names: /addr/, setup: () => { const { device } = vqPair(); return (v) => device.view({ addr: v as number, len: 16 }); } },
+  { what: 'Virtqueue view: len', valid: 16, kind: AccessError, names: /len/, setup: () => { const { driver } = vqPair(); return (v) => driver.view({ addr: DATA, len: v as number }); } },
+  { what: 'VirtqueueDevice.push: head', valid: 0, kind: AccessError, names: /head/, setup: () => { const { device } = vqPair(); return (v) => device.push(v as number, 0); } },
+  { what: 'VirtqueueDevice.push: len', valid: 0, kind: AccessError, names: /len/, setup: () => { const { device } = vqPair(); return (v) => device.push(0, v as number); } },
 ];
 
 describe('every numeric argument: any non-integer, non-number or out-of-range value is refused and changes nothing', () => {
@@ -237,5 +277,47 @@ describe('message ring: counts, timeouts, buffers and options', () => {
     }
     refused(() => new MessageProducer(ctx, { region: REGION, state: STATE_A, name: Symbol('n') as unknown as string }), QemuError, /name/);
     refused(() => new MessageProducer(ctx, { region: REGION, state: STATE_A + 2 }), QemuError, /state block .*4-byte aligned/);
+  });
+});
+
+describe('virtqueue: buffers, layouts and options', () => {
+  test('buffers and chains: objects in arrays or refused, naming what is wrong', () => {
+    const { driver, device } = vqPair();
+    for (const bad of notAnObject) {
+      refused(() => driver.add(bad as []), AccessError, /add's out/);
+      refused(() => driver.add([{ addr: DATA, len: 8 }], bad as []), AccessError, /add's into/);
+      refused(() => driver.add([{ addr: DATA, len: 8 }, bad as { addr: number; len: number }]), AccessError, /buffer/);
+      refused(() => driver.add([{ addr: DATA, len: 8 }], [], bad as {}), AccessError, /options/);
+      refused(() => device.view(bad as { addr: number; len: number }), AccessError, /buffer/);
+    }
+    expect(driver.numFree).toBe(8);
+  });
+
+  test('a chain whose writable buffers add up past 2^32 - 1 is refused before anything is written', async () => {
+    // 17 buffers of 255 MiB each: the region must hold one, the queue 17 buffers
+    const memory = new WebAssembly.Memory({ initial: 4200, maximum: 4200, shared: true });
+    const big = await ringMemory(memory);
+    const region = { offset: REGION.offset, size: 2 ** 28 };
+    const driver = new VirtqueueDriver({ ...big, region, size: 32, state: STATE_A });
+    const into = Array.from({ length: 17 }, () => ({ addr: 0x100000, len: 2 ** 28 - 0x100000 }));
+    expect(17 * into[0].len).toBeGreaterThan(0xffffffff);
+    refused(() => driver.add([], into), AccessError, /writable/, big.bytes);
+    expect(driver.add([], into.slice(1))).toBe(0);
+  }, 60_000);
+
+  test('eventIdx is a boolean, the name a string, the options an object', () => {
+    refused(() => new VirtqueueDevice({ ...vqOptions(), state: STATE_B, eventIdx: 'false' as unknown as boolean }), QemuError, /eventIdx/);
+    refused(() => new VirtqueueDevice({ ...vqOptions(), state: STATE_B, name: 7 as unknown as string }), QemuError, /name/);
+    for (const bad of notAnObject) {
+      refused(() => new VirtqueueDriver(bad as VirtqueueDriver['context'] & { region: typeof REGION; size: number; state: number }), QemuError, /options/);
+      refused(() => new VirtqueueDriver({ ...vqOptions(), state: STATE_A, layout: bad as { desc: number; avail: number; used: number } }), QemuError, /layout/);
+    }
+    refused(() => new VirtqueueDriver({ region: REGION, size: 8, state: STATE_A } as unknown as ReturnType<typeof vqOptions> & { state: number }), QemuError, /context/);
+  });
+
+  test('splitLayout: at is 16-aligned, and a layout near 2^32 does not go negative', () => {
+    refused(() => splitLayout(8, 8), QemuError, /\(at\) .*16/);
+    const high = splitLayout(8, 2 ** 31);
+    expect(high).toEqual({ desc: 2 ** 31, avail: 2 ** 31 + 128, used: 2 ** 31 + 152, bytes: 152 + 6 + 64 });
   });
 });
