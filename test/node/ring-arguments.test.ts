@@ -4,10 +4,13 @@
 // argument is fuzzed with what a caller can get wrong: fractions, NaN and infinities, strings,
 // bigints, objects, negatives, and a valid value plus a multiple of 2^32 (which the core's u32
 // arguments would silently wrap back to the valid one).
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { AccessError, QemuError } from '../../src/errors.ts';
-import type { Doorbell } from '../../src/ring/doorbell.ts';
+import { Host } from '../../src/index.ts';
+import type { Guest } from '../../src/vm/guest.ts';
+import { guestRings, type GuestRingOptions } from '../../src/ring/guest-rings.ts';
+import { vmDoorbell, type Doorbell } from '../../src/ring/doorbell.ts';
 import { MessageConsumer, MessageProducer, formatMessageRing, messageRingBytes } from '../../src/ring/message-ring.ts';
 import { VirtqueueDevice, VirtqueueDriver, splitLayout } from '../../src/ring/virtqueue.ts';
 import { REGION, STATE_A, STATE_B, ringMemory } from './ring-fixture.ts';
@@ -319,5 +322,53 @@ describe('virtqueue: buffers, layouts and options', () => {
     refused(() => splitLayout(8, 8), QemuError, /\(at\) .*16/);
     const high = splitLayout(8, 2 ** 31);
     expect(high).toEqual({ desc: 2 ** 31, avail: 2 ** 31 + 128, used: 2 ** 31 + 152, bytes: 152 + 6 + 64 });
+  });
+});
+
+describe('guest rings: state sizes, peers, vectors, modes and sides', () => {
+  let host: Host;
+  let vm: Guest;
+  let rings: ReturnType<typeof guestRings>;
+  let hostBytes: Uint8Array;
+  beforeAll(async () => {
+    host = await Host.create({ memory: '16M' });
+    host.addObject('memory-backend-ram,id=m,size=1M');
+    // The checks come before the VM is used, so its device is enough: no worker needed.
+    vm = { device: host.realize('ivshmem-plain,memdev=m'), id: 0 } as unknown as Guest;
+    rings = guestRings(vm);
+    hostBytes = new Uint8Array(host.memory.buffer);
+    rings.format(256);
+  });
+  afterAll(() => host.shutdown());
+
+  test('state(bytes): a byte count or refused, and a refused one takes nothing (no overlap later)', () => {
+    const first = rings.state(16);
+    everyBadNumber(16, (bytes) => refused(() => rings.state(bytes as number), QemuError, /bytes/, hostBytes));
+    expect(rings.state(16), 'the next state follows the first').toBe(first + 16);
+  });
+
+  test('producer / consumer: peer, vector and mode are checked when the ring is made, not at its first doorbell', () => {
+    for (const make of [(o: GuestRingOptions) => rings.producer(o), (o: GuestRingOptions) => rings.consumer(o)]) {
+      everyBadNumber(1, (peer) => refused(() => make({ peer: peer as number }), QemuError, /peer/, hostBytes), 30);
+      everyBadNumber(0, (vector) => refused(() => make({ peer: 1, vector: vector as number }), QemuError, /vector/, hostBytes), 30);
+      refused(() => make({ peer: 0x10000 }), QemuError, /peer/, hostBytes);
+      refused(() => make({ peer: 1, vector: 256 }), QemuError, /vector/, hostBytes);
+      refused(() => make({ mode: 'sleep' as 'spin' }), QemuError, /mode/, hostBytes);
+      refused(() => make({ at: Symbol('a') as unknown as number }), QemuError, /\(at\)/, hostBytes);
+      for (const bad of notAnObject) refused(() => make(bad as {}), QemuError, /options/, hostBytes);
+    }
+    refused(() => vmDoorbell(vm, 1.5), QemuError, /peer/, hostBytes);
+    refused(() => vmDoorbell(vm, 1, 0, 'sleep' as 'spin'), QemuError, /mode/, hostBytes);
+    const before = rings.state(16);
+    expect(rings.producer({ peer: 1, vector: 0, mode: 'block' }).maxMessage).toBe(248);
+    expect(rings.state(16), 'a producer took its 64 bytes').toBe(before + 16 + 64);
+  });
+
+  test('virtqueue(side, options): side is \'driver\' or \'device\' (not anything else made a device)', () => {
+    refused(() => rings.virtqueue('drvier' as 'driver', { size: 4 }), QemuError, /side/, hostBytes);
+    refused(() => rings.virtqueue('device', { size: Symbol('s') as unknown as number }), QemuError, /queue size/, hostBytes);
+    for (const bad of notAnObject) refused(() => rings.virtqueue('driver', bad as { size: number }), QemuError, /options/, hostBytes);
+    expect(rings.virtqueue('driver', { size: 4 })).toBeInstanceOf(VirtqueueDriver);
+    expect(rings.virtqueue('device', { size: 4 })).toBeInstanceOf(VirtqueueDevice);
   });
 });
