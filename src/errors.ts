@@ -36,6 +36,12 @@ export function checkInteger(what: string, value: unknown, min: number, max: num
   return value;
 }
 
+/** A public call's argument check: an object (not null, not an array), or a QemuError naming it. */
+export function checkObject(what: string, value: unknown, make: new (message: string) => Error = QemuError): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new make(`${what} must be an object, not ${show(value)}`);
+  return value as Record<string, unknown>;
+}
+
 /** A public call's argument check: a string, or a QemuError naming it. */
 export function checkString(what: string, value: unknown): string {
   if (typeof value !== 'string') throw new QemuError(`${what} must be a string, not ${show(value)}`);

@@ -4,6 +4,7 @@
 //   (two threads of the same shared memory, no device needed);
 // - vmDoorbell(vm, peer, vector): an ivshmem doorbell to the peer's vector, and the VM's own
 //   interrupt wait (vm.wait / vm.waitAsync with its wait modes), as a real guest driver does.
+import { QemuError, checkInteger, show } from '../errors.ts';
 import { STOPPED, type Guest, type WaitMode } from '../vm/guest.ts';
 
 export interface Doorbell {
@@ -40,6 +41,11 @@ export function futexDoorbell(): Doorbell {
  * interrupt wait. The ring owns that vector: an interrupt taken here is not seen elsewhere.
  */
 export function vmDoorbell(vm: Guest, peer: number, vector = 0, mode: WaitMode = 'spin'): Doorbell {
+  // Checked now, not at the first ring or wait: by then the ring has published or announced a
+  // sleep, and the call would fail half done.
+  checkInteger('vmDoorbell: the peer ID', peer, 0, 0xffff);
+  checkInteger('vmDoorbell: the vector', vector, 0, 0xff);
+  if (mode !== 'block' && mode !== 'poll' && mode !== 'spin') throw new QemuError(`vmDoorbell: mode must be 'block', 'poll' or 'spin', not ${show(mode)}`);
   return {
     ring() {
       vm.ring(peer, vector);

@@ -10,13 +10,13 @@
 //   const message = rx.popWait({ timeoutMs: 1000 });     // vm.wait() underneath
 import * as L from '../../assembly/layout.ts';
 import * as R from '../../assembly/ring-layout.ts';
-import { QemuError } from '../errors.ts';
+import { QemuError, checkInteger, checkObject, show } from '../errors.ts';
 import type { Device } from '../device/device.ts';
 import type { Guest, WaitMode } from '../vm/guest.ts';
 import { vmDoorbell, type Doorbell } from './doorbell.ts';
 import { MessageConsumer, MessageProducer, formatMessageRing } from './message-ring.ts';
 import type { RingContext, RingRegion } from './ring-core.ts';
-import { VirtqueueDevice, VirtqueueDriver, isQueueSize, type VirtqueueOptions } from './virtqueue.ts';
+import { VirtqueueDevice, VirtqueueDriver, type VirtqueueOptions } from './virtqueue.ts';
 
 export interface GuestRingOptions {
   /** the ring's offset in the shared memory (default 0) */
@@ -50,6 +50,8 @@ export class GuestRings {
 
   /** Claims `bytes` of private state in this VM's device block. */
   state(bytes: number): number {
+    // a negative count would hand the next side state that overlaps this one's
+    checkInteger('guest rings: state(bytes)', bytes, 0, L.DEV_RING_STATES_SIZE);
     return this.claim(bytes, `${bytes} bytes of ring state`, (at) => at);
   }
 
@@ -72,28 +74,36 @@ export class GuestRings {
   }
 
   producer(options: GuestRingOptions = {}): MessageProducer {
-    const name = `message ring at ${options.at ?? 0} (producer, VM ${this.vm.id})`;
+    checkObject('guest rings: the producer\'s options', options);
+    const name = `message ring at ${show(options.at ?? 0)} (producer, VM ${this.vm.id})`;
     return this.claim(R.RING_STATE_BYTES, name, (state) => new MessageProducer(this.context, { region: this.region, at: options.at, state, doorbell: this.doorbell(options), name }));
   }
 
   consumer(options: GuestRingOptions = {}): MessageConsumer {
-    const name = `message ring at ${options.at ?? 0} (consumer, VM ${this.vm.id})`;
+    checkObject('guest rings: the consumer\'s options', options);
+    const name = `message ring at ${show(options.at ?? 0)} (consumer, VM ${this.vm.id})`;
     return this.claim(R.RING_STATE_BYTES, name, (state) => new MessageConsumer(this.context, { region: this.region, at: options.at, state, doorbell: this.doorbell(options), name }));
   }
 
   /** A virtqueue's driver or device side in the shared memory (addresses are BAR2 offsets); N <= 256. */
   virtqueue(side: 'driver' | 'device', options: Omit<VirtqueueOptions, 'core' | 'buffer' | 'region' | 'state'>): VirtqueueDriver | VirtqueueDevice {
-    const name = options.name ?? `virtqueue (${side} side, VM ${this.vm.id})`;
+    // anything but 'driver' made a device before
+    if (side !== 'driver' && side !== 'device') throw new QemuError(`guest rings: a virtqueue's side is 'driver' or 'device', not ${show(side)}`);
+    checkObject('guest rings: the virtqueue\'s options', options);
+    const name = options.name === undefined ? `virtqueue (${side} side, VM ${this.vm.id})` : options.name;
     // An impossible size is refused for what it is, before it is weighed against the room left.
-    const bytes = isQueueSize(options.size) ? VirtqueueDriver.stateBytes(options.size) : 0;
+    const bytes = VirtqueueDriver.stateBytes(options.size);
     return this.claim(bytes, `a virtqueue of size ${options.size}`, (state) => {
-      const full = { ...this.context, ...options, name, region: this.region, state };
+      // the context last: options cannot swap the core or the buffer under the guest's region
+      const full = { ...options, ...this.context, name, region: this.region, state };
       return side === 'driver' ? new VirtqueueDriver(full) : new VirtqueueDevice(full);
     });
   }
 
   private doorbell(options: GuestRingOptions): Doorbell {
-    const bell = vmDoorbell(this.vm, options.peer ?? -1, options.vector ?? 0, options.mode ?? 'spin');
+    // Without a peer the ring never rings (the other side polls): peer 0 only stands in for the
+    // checks of the vector and the mode.
+    const bell = vmDoorbell(this.vm, options.peer === undefined ? 0 : options.peer, options.vector, options.mode);
     if (options.peer === undefined) bell.ring = () => {};
     return bell;
   }

@@ -9,9 +9,11 @@
 //   consumer.peek() -> view, consume()             zero copy
 //   consumer.popWait({ timeoutMs }) / popAsync()   sleep until a message (event suppression)
 import * as R from '../../assembly/ring-layout.ts';
-import { AccessError, QemuError } from '../errors.ts';
+import { AccessError, QemuError, checkInteger, checkObject, checkString, show } from '../errors.ts';
 import { futexDoorbell, type Doorbell } from './doorbell.ts';
-import { checkRegion, checkStateBlock, RingBrokenError, type RingContext, type RingRegion } from './ring-core.ts';
+import {
+  checkContext, checkPowerOfTwo, checkRegion, checkStateBlock, RingBrokenError, U32_MAX, type RingContext, type RingRegion,
+} from './ring-core.ts';
 
 export interface MessageRingOptions {
   /** the region the ring lives in (the peer can write all of it) */
@@ -28,18 +30,28 @@ export interface MessageRingOptions {
 
 /** Bytes a ring of `capacity` data bytes takes in its region. */
 export function messageRingBytes(capacity: number): number {
-  return R.RING_DATA + capacity;
+  return R.RING_DATA + checkPowerOfTwo('message ring: capacity', capacity, R.RING_MIN_CAPACITY, R.RING_MAX_CAPACITY);
 }
 
 /** Lays out an empty ring of `capacity` bytes (a power of two, 64..2^30) at region + at. */
 export function formatMessageRing(context: RingContext, region: RingRegion, capacity: number, at = 0): void {
-  checkRegion('message ring', context.buffer, region);
-  if (!Number.isInteger(at) || at < 0 || at + messageRingBytes(capacity) > region.size) {
-    throw new QemuError(`message ring: ${messageRingBytes(capacity)} bytes at ${at} do not fit the ${region.size}-byte region`);
+  checkContext('message ring', context);
+  const address = ringAddress('message ring', checkRegion('message ring', context.buffer, region), at, messageRingBytes(capacity));
+  // Reached only when the buffer is not the core's memory: the core bounds the ring by its own.
+  if (context.core.ringFormat(address, capacity) !== 0) {
+    throw new QemuError(`message ring: the core refused a ring at ${address} (is the context's buffer the core's memory?)`);
   }
-  if (context.core.ringFormat(region.offset + at, capacity) !== 0) {
-    throw new QemuError(`message ring: capacity ${capacity} is not a power of two between ${R.RING_MIN_CAPACITY} and 2^30, or ${region.offset + at} is not 64-byte aligned`);
-  }
+}
+
+// The address of a ring of `bytes` bytes at `at` in the region: the offset is a u32 (the core
+// would wrap a larger one), the ring lies inside the region, and its address is 64-byte aligned
+// (the core's layout puts head and tail on cache lines of their own, and refuses it otherwise).
+function ringAddress(what: string, region: RingRegion, at: unknown, bytes: number): number {
+  const offset = checkInteger(`${what}: the ring's offset (at)`, at, 0, U32_MAX);
+  if (offset + bytes > region.size) throw new QemuError(`${what}: ${bytes} bytes at ${offset} do not fit the ${region.size}-byte region`);
+  const address = region.offset + offset;
+  if (address % 64 !== 0) throw new QemuError(`${what}: at ${offset} puts the ring at address ${address}, which is not 64-byte aligned`);
+  return address;
 }
 
 abstract class MessageRingSide {
@@ -54,23 +66,27 @@ abstract class MessageRingSide {
   protected readonly core: RingContext['core'];
 
   constructor(context: RingContext, options: MessageRingOptions, producer: boolean) {
-    this.name = options.name ?? `message ring (${producer ? 'producer' : 'consumer'})`;
-    checkRegion(this.name, context.buffer, options.region);
-    checkStateBlock(this.name, context.buffer, options.state, R.RING_STATE_BYTES, options.region);
-    if (options.state % 4 !== 0) throw new QemuError(`${this.name}: the state block must be 4-byte aligned`);
-    const at = options.at ?? 0;
-    if (!Number.isInteger(at) || at < 0 || at + R.RING_DATA > options.region.size) throw new QemuError(`${this.name}: offset ${at} is outside the region`);
+    const role = `message ring (${producer ? 'producer' : 'consumer'})`;
+    checkObject(`${role}: the options`, options);
+    this.name = options.name === undefined ? role : checkString(`${role}: the name`, options.name);
+    checkContext(this.name, context);
+    const region = checkRegion(this.name, context.buffer, options.region);
+    const state = checkStateBlock(this.name, context.buffer, options.state, R.RING_STATE_BYTES, region);
+    const ring = ringAddress(this.name, region, options.at === undefined ? 0 : options.at, R.RING_DATA);
+    const doorbell = options.doorbell === undefined ? futexDoorbell() : options.doorbell;
+    if (typeof doorbell !== 'object' || doorbell === null || typeof doorbell.ring !== 'function' || typeof doorbell.wait !== 'function' || typeof doorbell.waitAsync !== 'function') {
+      throw new QemuError(`${this.name}: the doorbell must be a Doorbell { ring, wait, waitAsync }, not ${show(doorbell)}`);
+    }
     this.core = context.core;
-    this.state = options.state;
-    this.words = new Uint32Array(context.buffer, options.state, R.RING_STATE_BYTES / 4);
-    const ring = options.region.offset + at;
-    if (this.core.ringAttach(options.state, ring, options.region.offset + options.region.size, producer ? 1 : 0) !== 0) {
+    this.state = state;
+    this.words = new Uint32Array(context.buffer, state, R.RING_STATE_BYTES / 4);
+    if (this.core.ringAttach(state, ring, region.offset + region.size, producer ? 1 : 0) !== 0) {
       throw new RingBrokenError(this.name, R.E_RING_HEADER);
     }
     this.capacity = this.field(R.RING_S_CAPACITY);
     this.header = new Int32Array(context.buffer, ring, R.RING_DATA / 4);
     this.data = new Uint8Array(context.buffer, ring + R.RING_DATA, this.capacity);
-    this.doorbell = options.doorbell ?? futexDoorbell();
+    this.doorbell = doorbell;
   }
 
   protected field(offset: number): number {
@@ -109,12 +125,14 @@ export class MessageProducer extends MessageRingSide {
   /** Room for a message of `len` bytes: a view to fill, then commit(); null when full (then
    * what was written before is published). */
   reserve(len: number): Uint8Array | null {
-    const offset = this.reserveOffset(len);
+    const offset = this.reserveOffset(this.checkLength('the message length', len));
     return offset < 0 ? null : this.data.subarray(offset, offset + len);
   }
 
   /** Commits the reserved message with its final length (<= the reserved one). */
   commit(len: number): void {
+    // checked here: the core takes a u32, and NaN or 2^32 + 1 would commit 0 or 1 bytes
+    this.checkLength('commit\'s length', len);
     if (this.check(this.core.ringCommit(this.state, len)) === R.RING_BAD_ARGUMENT) {
       throw new AccessError(`${this.name}: commit(${len}) without a reservation of at least ${len} bytes`);
     }
@@ -123,9 +141,21 @@ export class MessageProducer extends MessageRingSide {
   /** Copies a message in without publishing it (a batch ends with publish()); false when full
    * (then what was written before is published). */
   write(message: Uint8Array): boolean {
-    const len = message.length;
-    if (len > this.capacity - R.RING_RECORD_HEADER) this.reserveOffset(len); // throws
-    const offset = this.check(this.core.ringWrite(this.state, len));
+    return this.writeChecked(this.checkMessage(message));
+  }
+
+  private checkLength(what: string, len: unknown): number {
+    return checkInteger(`${this.name}: ${what}`, len, 0, this.maxMessage, AccessError);
+  }
+
+  private checkMessage(message: unknown): Uint8Array {
+    if (!(message instanceof Uint8Array)) throw new AccessError(`${this.name}: a message must be a Uint8Array, not ${show(message)}`);
+    this.checkLength('the message length', message.length);
+    return message;
+  }
+
+  private writeChecked(message: Uint8Array): boolean {
+    const offset = this.check(this.core.ringWrite(this.state, message.length));
     if (offset < 0) {
       this.publish(); // padding added on the way is published, as in reserve()
       return false;
@@ -148,15 +178,18 @@ export class MessageProducer extends MessageRingSide {
 
   /** Writes as many as fit, publishes once; returns how many were written. */
   pushBatch(messages: readonly Uint8Array[]): number {
+    // all checked first: a bad one further on must not leave the ones before it written
+    if (!Array.isArray(messages)) throw new AccessError(`${this.name}: pushBatch takes an array of messages, not ${show(messages)}`);
+    for (const message of messages) this.checkMessage(message);
     let n = 0;
-    while (n < messages.length && this.write(messages[n])) n++;
+    while (n < messages.length && this.writeChecked(messages[n])) n++;
     this.publish();
     return n;
   }
 
   /** push, sleeping while the ring is full; false on timeout (or a stopped VM). */
   pushWait(message: Uint8Array, options: { timeoutMs?: number } = {}): boolean {
-    const deadline = deadlineOf(options.timeoutMs);
+    const deadline = deadlineOf(this.name, options);
     for (;;) {
       if (this.push(message)) return true;
       const tail = this.prepareSpaceWait();
@@ -168,7 +201,7 @@ export class MessageProducer extends MessageRingSide {
   }
 
   async pushAsync(message: Uint8Array, options: { timeoutMs?: number } = {}): Promise<boolean> {
-    const deadline = deadlineOf(options.timeoutMs);
+    const deadline = deadlineOf(this.name, options);
     for (;;) {
       if (this.push(message)) return true;
       const tail = this.prepareSpaceWait();
@@ -189,9 +222,6 @@ export class MessageProducer extends MessageRingSide {
   }
 
   private reserveOffset(len: number): number {
-    if (!Number.isInteger(len) || len < 0 || len > this.maxMessage) {
-      throw new AccessError(`${this.name}: a message of ${len} bytes does not fit a ring of ${this.capacity} (at most ${this.maxMessage})`);
-    }
     const offset = this.check(this.core.ringReserve(this.state, len));
     // Full: padding the reservation added to reach data + 0 is published now, so the consumer
     // can skip it and free the room this message waits for.
@@ -211,10 +241,14 @@ export class MessageConsumer extends MessageRingSide {
     this.dataWords = new Int32Array(context.buffer, 0, context.buffer.byteLength >> 2);
   }
 
+  /** peek() found a message that consume() has not taken yet. */
+  private peeked = false;
+
   /** The next message as a view into the ring (valid until consume()), or null. */
   peek(): Uint8Array | null {
-    const offset = this.check(this.core.ringPeek(this.state));
-    return offset < 0 ? null : this.payload(offset);
+    const offset = this.core.ringPeek(this.state);
+    this.peeked = offset >= 0;
+    return this.check(offset) < 0 ? null : this.payload(offset);
   }
 
   // The core bounded the record; a view that would leave the data area means a core bug, and a
@@ -227,6 +261,10 @@ export class MessageConsumer extends MessageRingSide {
 
   /** Consumes the message peek() returned; its room is freed by release(). */
   consume(): void {
+    // The core moves the tail by the length it last peeked: with no message peeked it would move
+    // past what was published, and the producer would take the ring for broken.
+    if (!this.peeked) throw new AccessError(`${this.name}: consume() without a message from peek()`);
+    this.peeked = false;
     this.core.ringConsume(this.state);
   }
 
@@ -237,10 +275,13 @@ export class MessageConsumer extends MessageRingSide {
 
   /** Copies the next message into `into` without releasing it: its length, or -1 when empty. */
   read(into: Uint8Array): number {
+    if (!(into instanceof Uint8Array)) throw new AccessError(`${this.name}: read's buffer (into) must be a Uint8Array, not ${show(into)}`);
     // One call when any message fits `into`; else look first, so a message too big for it is
     // refused without being consumed.
     const whole = into.length >= this.capacity - R.RING_RECORD_HEADER;
-    const offset = this.check(whole ? this.core.ringRead(this.state) : this.core.ringPeek(this.state));
+    const result = whole ? this.core.ringRead(this.state) : this.core.ringPeek(this.state);
+    this.peeked = false; // read takes the message itself, or refuses it until the next peek()
+    const offset = this.check(result);
     if (offset < 0) return -1;
     const len = this.field(R.RING_S_LENGTH);
     if (offset + len > this.capacity) this.payload(offset); // throws: a core bug
@@ -288,6 +329,7 @@ export class MessageConsumer extends MessageRingSide {
 
   /** Up to `max` messages, copied, with one release. */
   popBatch(max = Infinity): Uint8Array[] {
+    if (max !== Infinity) checkInteger(`${this.name}: popBatch's max, if not Infinity,`, max, 0, Number.MAX_SAFE_INTEGER, AccessError);
     const out: Uint8Array[] = [];
     for (let view = this.peek(); view && out.length < max; view = out.length < max ? this.peek() : null) {
       out.push(view.slice());
@@ -303,7 +345,25 @@ export class MessageConsumer extends MessageRingSide {
    * busy producer never rings.
    */
   wait(options: { timeoutMs?: number } = {}): boolean {
-    const deadline = deadlineOf(options.timeoutMs);
+    return this.waitUntil(deadlineOf(this.name, options));
+  }
+
+  async waitAsync(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    return this.waitUntilAsync(deadlineOf(this.name, options));
+  }
+
+  /** pop, sleeping while empty; null on timeout. */
+  popWait(options: { timeoutMs?: number } = {}): Uint8Array | null {
+    const deadline = deadlineOf(this.name, options); // before the pop: a refused call pops nothing
+    return this.pop() ?? (this.waitUntil(deadline) ? this.pop() : null);
+  }
+
+  async popAsync(options: { timeoutMs?: number } = {}): Promise<Uint8Array | null> {
+    const deadline = deadlineOf(this.name, options);
+    return this.pop() ?? ((await this.waitUntilAsync(deadline)) ? this.pop() : null);
+  }
+
+  private waitUntil(deadline: number): boolean {
     for (;;) {
       const tail = this.prepareWait();
       if (tail === undefined) return true;
@@ -313,8 +373,7 @@ export class MessageConsumer extends MessageRingSide {
     }
   }
 
-  async waitAsync(options: { timeoutMs?: number } = {}): Promise<boolean> {
-    const deadline = deadlineOf(options.timeoutMs);
+  private async waitUntilAsync(deadline: number): Promise<boolean> {
     for (;;) {
       const tail = this.prepareWait();
       if (tail === undefined) return true;
@@ -322,15 +381,6 @@ export class MessageConsumer extends MessageRingSide {
       if (left <= 0) return false;
       if (!(await this.doorbell.waitAsync(this.header, R.RING_H_HEAD / 4, tail, Math.min(left, 2 ** 31)))) return false;
     }
-  }
-
-  /** pop, sleeping while empty; null on timeout. */
-  popWait(options: { timeoutMs?: number } = {}): Uint8Array | null {
-    return this.pop() ?? (this.wait(options) ? this.pop() : null);
-  }
-
-  async popAsync(options: { timeoutMs?: number } = {}): Promise<Uint8Array | null> {
-    return this.pop() ?? ((await this.waitAsync(options)) ? this.pop() : null);
   }
 
   // Empty: release, announce the sleep, look again. Returns the tail to sleep on (head == tail
@@ -348,6 +398,13 @@ export class MessageConsumer extends MessageRingSide {
 /** Messages up to this many bytes are copied out by read() a word at a time. */
 const SMALL_COPY = 256;
 
-function deadlineOf(timeoutMs: number | undefined): number {
-  return timeoutMs === undefined || timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+// When a wait gives up: timeoutMs is a number of milliseconds, negative or absent for never. NaN
+// (which Atomics.wait takes as for ever) and a string (which `+` would concatenate) are refused.
+function deadlineOf(what: string, options: unknown): number {
+  const { timeoutMs } = checkObject(`${what}: the options`, options, AccessError);
+  if (timeoutMs === undefined) return Infinity;
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) {
+    throw new AccessError(`${what}: timeoutMs must be a number of milliseconds (negative or absent: wait for ever), not ${show(timeoutMs)}`);
+  }
+  return timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
 }

@@ -2,11 +2,12 @@
 // and the shared memory's buffer), and the error a broken ring throws.
 import * as R from '../../assembly/ring-layout.ts';
 import type { RingCore } from '../core/core.ts';
-import { QemuError } from '../errors.ts';
+import { QemuError, checkObject, show } from '../errors.ts';
 
 /**
- * Where rings live: the core instance and the shared memory it works on. On the host:
- * `{ core: host.core, buffer: host.memory.buffer }`; in a guest program: `ringContext(vm)`.
+ * Where rings live: the core instance and the shared memory it works on: `host.ringContext` on the
+ * host, `guestRings(vm).context` in a guest program, `await ringContext(memory)` in a worker of
+ * one's own.
  */
 export interface RingContext {
   core: RingCore;
@@ -49,19 +50,42 @@ export class RingBrokenError extends QemuError {
   }
 }
 
-/** Checks that a private state block is inside the memory and outside the peer's region. */
-export function checkStateBlock(what: string, buffer: ArrayBufferLike, state: number, bytes: number, region: RingRegion): void {
-  if (!Number.isInteger(state) || state <= 0 || state + bytes > buffer.byteLength) {
-    throw new QemuError(`${what}: the state block [${state}, +${bytes}) is not inside the shared memory`);
+/** The largest value the core's u32 arguments hold: an address or length past it would wrap. */
+export const U32_MAX = 0xffffffff;
+
+/** Checks the context: an object with the core and a memory buffer (not a view of one). */
+export function checkContext(what: string, context: unknown): void {
+  const { core, buffer } = typeof context === 'object' && context !== null ? context as Partial<RingContext> : {};
+  const kind = Object.prototype.toString.call(buffer);
+  if (typeof core !== 'object' || core === null || (kind !== '[object SharedArrayBuffer]' && kind !== '[object ArrayBuffer]')) {
+    throw new QemuError(`${what}: the context must be { core, buffer } (the core and its memory's buffer), not ${show(context)}`);
+  }
+}
+
+/** A size the core indexes with a mask: a power of two in [min, max], or a QemuError naming it. */
+export function checkPowerOfTwo(what: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max || (value & (value - 1)) !== 0) {
+    throw new QemuError(`${what} ${show(value)} is not a power of two between ${min} and ${max}`);
+  }
+  return value;
+}
+
+/** Checks that a private state block is inside the memory, 4-aligned and outside the peer's region. */
+export function checkStateBlock(what: string, buffer: ArrayBufferLike, state: unknown, bytes: number, region: RingRegion): number {
+  if (typeof state !== 'number' || !Number.isInteger(state) || state <= 0 || state + bytes > buffer.byteLength) {
+    throw new QemuError(`${what}: the state block [${show(state)}, +${bytes}) is not inside the shared memory`);
   }
   if (state < region.offset + region.size && region.offset < state + bytes) {
     throw new QemuError(`${what}: the state block [${state}, +${bytes}) overlaps the region the peer writes`);
   }
+  if (state % 4 !== 0) throw new QemuError(`${what}: the state block must be 4-byte aligned`);
+  return state;
 }
 
-export function checkRegion(what: string, buffer: ArrayBufferLike, region: RingRegion): void {
-  const { offset, size } = region;
-  if (!Number.isInteger(offset) || !Number.isInteger(size) || offset < 0 || size <= 0 || offset + size > buffer.byteLength) {
-    throw new QemuError(`${what}: the region [${offset}, +${size}) is not inside the shared memory`);
+export function checkRegion(what: string, buffer: ArrayBufferLike, region: unknown): RingRegion {
+  const { offset, size } = checkObject(`${what}: the region { offset, size }`, region);
+  if (typeof offset !== 'number' || typeof size !== 'number' || !Number.isInteger(offset) || !Number.isInteger(size) || offset < 0 || size <= 0 || offset + size > buffer.byteLength) {
+    throw new QemuError(`${what}: the region [${show(offset)}, +${show(size)}) is not inside the shared memory`);
   }
+  return { offset, size };
 }

@@ -3,8 +3,10 @@
 // interrupts), both over the core's assembly/virtqueue.ts, which draws the layout. Addresses
 // are region offsets: the region is the queue's guest physical address space.
 import * as R from '../../assembly/ring-layout.ts';
-import { AccessError, QemuError } from '../errors.ts';
-import { checkRegion, checkStateBlock, RingBrokenError, type RingContext, type RingRegion } from './ring-core.ts';
+import { AccessError, QemuError, checkInteger, checkObject, checkString, show } from '../errors.ts';
+import {
+  checkContext, checkPowerOfTwo, checkRegion, checkStateBlock, RingBrokenError, U32_MAX, type RingContext, type RingRegion,
+} from './ring-core.ts';
 
 /** A buffer in the queue's region: guest physical address (region offset) and length. */
 export interface VqBuffer {
@@ -23,15 +25,18 @@ export interface SplitLayout {
 
 /** The three parts packed from `at` (16-aligned) with virtio 1.x alignments (16, 2, 4). */
 export function splitLayout(size: number, at = 0): SplitLayout {
-  const desc = at;
+  checkQueueSize('splitLayout', size);
+  const desc = checkInteger('splitLayout: the offset (at)', at, 0, U32_MAX);
+  if (desc % 16 !== 0) throw new QemuError(`splitLayout: the offset (at) must be a multiple of 16 (the descriptor table's alignment), not ${desc}`);
   const avail = desc + 16 * size;
-  const used = (avail + 6 + 2 * size + 3) & ~3;
-  return { desc, avail, used, bytes: used + 6 + 8 * size - at };
+  // rounded up to 4 by arithmetic: `& ~3` would turn an offset from 2^31 on negative
+  const used = Math.ceil((avail + 6 + 2 * size) / 4) * 4;
+  return { desc, avail, used, bytes: used + 6 + 8 * size - desc };
 }
 
 /** A virtqueue size: a power of two, 1..32768. */
-export function isQueueSize(size: unknown): size is number {
-  return typeof size === 'number' && Number.isInteger(size) && size >= 1 && size <= R.VQ_MAX_SIZE && (size & (size - 1)) === 0;
+function checkQueueSize(what: string, size: unknown): number {
+  return checkPowerOfTwo(`${what}: queue size`, size, 1, R.VQ_MAX_SIZE);
 }
 
 export interface VirtqueueOptions extends RingContext {
@@ -58,28 +63,31 @@ abstract class VirtqueueSide {
   protected readonly bytes: Uint8Array;
 
   static stateBytes(size: number): number {
-    return R.VQ_STATE_HEADER + size * (R.VQ_SCRATCH_SIZE + R.VQ_PER_DESC_SIZE);
+    return R.VQ_STATE_HEADER + checkQueueSize('virtqueue', size) * (R.VQ_SCRATCH_SIZE + R.VQ_PER_DESC_SIZE);
   }
 
   constructor(protected readonly context: RingContext, options: VirtqueueOptions, driver: boolean) {
-    this.name = options.name ?? `virtqueue (${driver ? 'driver' : 'device'} side)`;
-    const size = options.size;
-    if (!isQueueSize(size)) {
-      throw new QemuError(`${this.name}: queue size ${size} is not a power of two between 1 and ${R.VQ_MAX_SIZE}`);
+    const role = `virtqueue (${driver ? 'driver' : 'device'} side)`;
+    checkObject(`${role}: the options`, options);
+    this.name = options.name === undefined ? role : checkString(`${role}: the name`, options.name);
+    checkContext(this.name, context);
+    const size = checkQueueSize(this.name, options.size);
+    const region = checkRegion(this.name, context.buffer, options.region);
+    const state = checkStateBlock(this.name, context.buffer, options.state, VirtqueueSide.stateBytes(size), region);
+    if (options.eventIdx !== undefined && typeof options.eventIdx !== 'boolean') {
+      throw new QemuError(`${this.name}: eventIdx must be true or false, not ${show(options.eventIdx)}`);
     }
-    checkRegion(this.name, context.buffer, options.region);
-    checkStateBlock(this.name, context.buffer, options.state, VirtqueueSide.stateBytes(size), options.region);
-    if (options.state % 4 !== 0) throw new QemuError(`${this.name}: the state block must be 4-byte aligned`);
-    const layout = options.layout ?? splitLayout(size);
-    const { offset, size: regionSize } = options.region;
-    const status = context.core.vqInit(options.state, offset, regionSize, size, layout.desc, layout.avail, layout.used, options.eventIdx ? R.VQ_EVENT_IDX : 0, driver ? 1 : 0);
+    const layout = options.layout === undefined ? splitLayout(size) : checkObject(`${this.name}: the layout { desc, avail, used }`, options.layout);
+    // The core takes the parts as u32: 2^32 + 0x100 would be placed at 0x100.
+    const [desc, avail, used] = (['desc', 'avail', 'used'] as const).map((part) => checkInteger(`${this.name}: layout.${part}`, layout[part], 0, U32_MAX));
+    const status = context.core.vqInit(state, region.offset, region.size, size, desc, avail, used, options.eventIdx ? R.VQ_EVENT_IDX : 0, driver ? 1 : 0);
     if (status !== 0) {
-      throw new QemuError(`${this.name}: desc ${layout.desc}, avail ${layout.avail}, used ${layout.used} (size ${size}) do not fit the ${regionSize}-byte region with alignments 16, 2, 4`);
+      throw new QemuError(`${this.name}: desc ${desc}, avail ${avail}, used ${used} (size ${size}) do not fit the ${region.size}-byte region with alignments 16, 2, 4`);
     }
     this.size = size;
-    this.region = options.region;
-    this.state = options.state;
-    this.words = new Uint32Array(context.buffer, options.state, R.VQ_STATE_HEADER / 4);
+    this.region = region;
+    this.state = state;
+    this.words = new Uint32Array(context.buffer, state, R.VQ_STATE_HEADER / 4);
     this.bytes = new Uint8Array(context.buffer);
   }
 
@@ -99,10 +107,17 @@ abstract class VirtqueueSide {
 
   /** A view of a buffer's bytes (bounded by the region). */
   view(buffer: VqBuffer): Uint8Array {
-    if (!Number.isInteger(buffer.addr) || !Number.isInteger(buffer.len) || buffer.addr < 0 || buffer.len < 0 || buffer.addr + buffer.len > this.region.size) {
-      throw new AccessError(`${this.name}: buffer [${buffer.addr}, +${buffer.len}) is outside the ${this.region.size}-byte region`);
-    }
-    return this.bytes.subarray(this.region.offset + buffer.addr, this.region.offset + buffer.addr + buffer.len);
+    const { addr, len } = this.checkBuffer(buffer, 0);
+    return this.bytes.subarray(this.region.offset + addr, this.region.offset + addr + len);
+  }
+
+  /** A buffer of at least minLen bytes inside the region, with addr and len as the core's u32 take them. */
+  protected checkBuffer(buffer: unknown, minLen: number): VqBuffer {
+    const b = checkObject(`${this.name}: a buffer { addr, len }`, buffer, AccessError);
+    const addr = checkInteger(`${this.name}: the buffer's addr`, b.addr, 0, U32_MAX, AccessError);
+    const len = checkInteger(`${this.name}: the buffer's len`, b.len, minLen, U32_MAX, AccessError);
+    if (addr + len > this.region.size) throw new AccessError(`${this.name}: buffer [${addr}, +${len}) is outside the ${this.region.size}-byte region`);
+    return { addr, len };
   }
 
   protected check(result: number): number {
@@ -131,26 +146,30 @@ export class VirtqueueDriver extends VirtqueueSide {
    * the chain's head, or null when the queue has no free descriptors for it.
    */
   add(out: readonly VqBuffer[], into: readonly VqBuffer[] = [], options: { indirect?: number } = {}): number | null {
+    // Everything is checked before the first scratch entry is written: a refused chain leaves the
+    // state block as it was.
+    if (!Array.isArray(out)) throw new AccessError(`${this.name}: add's out (the buffers the device reads) must be an array, not ${show(out)}`);
+    if (!Array.isArray(into)) throw new AccessError(`${this.name}: add's into (the buffers the device writes) must be an array, not ${show(into)}`);
+    const { indirect } = checkObject(`${this.name}: add's options`, options, AccessError);
     const count = out.length + into.length;
     if (count === 0 || count > this.size) throw new AccessError(`${this.name}: a chain has 1 to ${this.size} buffers, not ${count}`);
-    const all = new Uint32Array(this.context.buffer);
-    let k = 0;
-    for (const list of [out, into]) {
-      for (const b of list) {
-        if (!Number.isInteger(b.len) || b.len <= 0 || b.len > 0xffffffff) throw new AccessError(`${this.name}: buffer length ${b.len} is not between 1 and 2^32 - 1`);
-        this.view(b);
-        const at = this.scratch(k++);
-        all[at] = b.addr;
-        all[at + 1] = b.len;
-        all[at + 2] = list === into ? R.VIRTQ_DESC_F_WRITE : 0;
-      }
-    }
-    const table = options.indirect ?? -1;
-    if (table !== -1 && (!Number.isInteger(table) || table < 0 || table % 16 !== 0 || table + 16 * count > this.region.size)) {
+    const buffers = [...out, ...into].map((b) => this.checkBuffer(b, 1));
+    const writable = buffers.slice(out.length).reduce((sum, b) => sum + b.len, 0);
+    if (writable > U32_MAX) throw new AccessError(`${this.name}: the chain's writable bytes exceed 2^32 - 1`);
+    // The core takes the table's offset as an i32, -1 for none: from 2^31 on it would read as none.
+    const table = indirect === undefined ? -1 : checkInteger(`${this.name}: the indirect table's offset`, indirect, 0, 2 ** 31 - 1, AccessError);
+    if (table !== -1 && (table % 16 !== 0 || table + 16 * count > this.region.size)) {
       throw new AccessError(`${this.name}: an indirect table of ${count} descriptors does not fit at ${table} (16-aligned, inside the region)`);
     }
+    const all = new Uint32Array(this.context.buffer);
+    buffers.forEach((b, k) => {
+      const at = this.scratch(k);
+      all[at] = b.addr;
+      all[at + 1] = b.len;
+      all[at + 2] = k < out.length ? 0 : R.VIRTQ_DESC_F_WRITE;
+    });
     const head = this.check(this.context.core.vqDriverAdd(this.state, count, table));
-    if (head === R.RING_BAD_ARGUMENT) throw new AccessError(`${this.name}: the chain's writable bytes exceed 2^32 - 1`);
+    if (head === R.RING_BAD_ARGUMENT) throw new Error(`${this.name}: the core refused a chain the API had checked`);
     return head === R.RING_EMPTY ? null : head;
   }
 
@@ -205,8 +224,8 @@ export class VirtqueueDevice extends VirtqueueSide {
 
   /** Returns a chain with the number of bytes written into it; visible after publish(). */
   push(head: number, len: number): void {
-    if (!Number.isInteger(head) || head < 0 || head >= this.size) throw new AccessError(`${this.name}: ${head} is not a descriptor index (queue size ${this.size})`);
-    if (!Number.isInteger(len) || len < 0 || len > 0xffffffff) throw new AccessError(`${this.name}: used length ${len} is not a 32-bit length`);
+    checkInteger(`${this.name}: push's head (a descriptor index)`, head, 0, this.size - 1, AccessError);
+    checkInteger(`${this.name}: push's used length (len)`, len, 0, U32_MAX, AccessError);
     this.check(this.context.core.vqDevicePush(this.state, head, len));
   }
 
