@@ -1,5 +1,15 @@
-// `npx ivshmem-wasm sdm-relay --port N [--host H] [--origin URL]... [--max-clients N] [--max-fps N]`
+// ivshmem-wasm's command line: `npx ivshmem-wasm <command>`, today one command, `sdm-relay --port N
+// [--host H] [--origin URL]... [--max-clients N] [--max-fps N]`.
+import { createRequire } from 'node:module';
 import { listenRelay } from './server.ts';
+
+const COMMANDS = `usage: ivshmem-wasm <command> [options]
+
+commands:
+  sdm-relay   the WebSocket relay of virtio-sdm's socket channel, for tabs and Node processes
+
+ivshmem-wasm <command> --help   that command's options
+ivshmem-wasm --version          the package's version`;
 
 const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--origin URL]... [--max-clients N] [--max-fps N] [--quiet]
   --port N         port to listen on (default 8765; 0 picks a free one)
@@ -21,14 +31,32 @@ function number(name: string, text: string | undefined): number {
 }
 
 export async function main(args: string[]): Promise<void> {
-  if (args[0] !== 'sdm-relay') fail(args[0] === undefined ? 'no command' : `unknown command '${args[0]}'`);
+  const command = args[0];
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(COMMANDS);
+    return;
+  }
+  if (command === '--version') {
+    // By the package's own name (its exports map lists package.json): the same from src/relay/ in
+    // a checkout and from dist/src/relay/ in an installed package.
+    console.log(createRequire(import.meta.url)('ivshmem-wasm/package.json').version);
+    return;
+  }
+  if (command !== 'sdm-relay') {
+    console.error(`ivshmem-wasm: ${command === undefined ? 'no command given' : `unknown command '${command}'`}\n${COMMANDS}`);
+    process.exit(2);
+  }
+  await sdmRelay(args.slice(1));
+}
+
+async function sdmRelay(args: string[]): Promise<void> {
   let port = 8765;
   let host = '127.0.0.1';
   const origins: string[] = [];
   let maxClientsPerRoom: number | undefined;
   let maxFramesPerSecond: number | undefined;
   let quiet = false;
-  for (let i = 1; i < args.length; i++) {
+  for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--port') port = number('--port', args[++i]);
     else if (arg === '--host') host = args[++i] ?? fail('--host expects an address');

@@ -1,14 +1,7 @@
 // The README's examples run as written (after the import line), so the docs cannot drift.
-import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import * as ivshmem from '../../src/index.ts';
-
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-
-function codeBlocksAfter(heading: string, count: number): string[] {
-  const rest = readme.slice(readme.indexOf(heading));
-  return [...rest.matchAll(/```ts\n([\s\S]*?)```/g)].slice(0, count).map((m) => m[1]);
-}
+import { codeBlocksAfter } from './readme-blocks.ts';
 
 test('the short example and the ivshmem-client example run as written', async () => {
   const source = codeBlocksAfter('## A short example', 2).join('\n').replace(/^import .*$/m, '');
