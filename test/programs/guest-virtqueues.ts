@@ -1,7 +1,7 @@
 // Asks guestRings for a driver-side virtqueue with each of the options in turn, in this VM's
 // device block; returns each one's size, or the error it got.
 import type { Guest } from '../../src/index.ts';
-import { guestRings } from '../../src/ring/guest-rings.ts';
+import { guestRings } from '../../src/vm/guest-rings.ts';
 import type { SplitLayout } from '../../src/ring/virtqueue.ts';
 
 export default function main(vm: Guest, queues: { size: number; layout?: SplitLayout }[]): (number | string)[] {

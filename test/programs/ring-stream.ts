@@ -4,7 +4,7 @@
 // vector 0 only when the other said it sleeps. Under a hostile peer (test/programs/ring-hostile.ts)
 // a side stops at the first violation and reports it, or gives up after `stallMs` without progress.
 import type { Guest, WaitMode } from '../../src/index.ts';
-import { guestRings } from '../../src/ring/guest-rings.ts';
+import { guestRings } from '../../src/vm/guest-rings.ts';
 import { RingBrokenError } from '../../src/ring/ring-core.ts';
 import { MessageProducer, type MessageConsumer } from '../../src/ring/message-ring.ts';
 import { announceReady, peerReady, someOtherPeer } from './protocol.ts';

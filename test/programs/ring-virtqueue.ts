@@ -4,7 +4,7 @@
 // doorbells, sent only when the other side asked (EVENT_IDX). Under a hostile peer a side stops
 // at the first violation, or gives up after `stallMs` without progress.
 import type { Guest } from '../../src/index.ts';
-import { guestRings } from '../../src/ring/guest-rings.ts';
+import { guestRings } from '../../src/vm/guest-rings.ts';
 import { RingBrokenError } from '../../src/ring/ring-core.ts';
 import { splitLayout, type VirtqueueDevice, type VirtqueueDriver } from '../../src/ring/virtqueue.ts';
 import { announceReady, peerReady, someOtherPeer } from './protocol.ts';

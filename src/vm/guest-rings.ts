@@ -12,11 +12,34 @@ import * as L from '../../assembly/layout.ts';
 import * as R from '../../assembly/ring-layout.ts';
 import { QemuError, checkInteger, checkObject, show } from '../errors.ts';
 import type { Device } from '../device/device.ts';
-import type { Guest, WaitMode } from '../vm/guest.ts';
-import { vmDoorbell, type Doorbell } from './doorbell.ts';
-import { MessageConsumer, MessageProducer, formatMessageRing } from './message-ring.ts';
-import type { RingContext, RingRegion } from './ring-core.ts';
-import { VirtqueueDevice, VirtqueueDriver, type VirtqueueOptions } from './virtqueue.ts';
+import type { Doorbell } from '../ring/doorbell.ts';
+import { MessageConsumer, MessageProducer, formatMessageRing } from '../ring/message-ring.ts';
+import type { RingContext, RingRegion } from '../ring/ring-core.ts';
+import { VirtqueueDevice, VirtqueueDriver, type VirtqueueOptions } from '../ring/virtqueue.ts';
+import { STOPPED, type Guest, type WaitMode } from './guest.ts';
+
+/**
+ * The ivshmem way: ring `vector` of `peer` through the Doorbell register; sleep in the VM's
+ * interrupt wait. The ring owns that vector: an interrupt taken here is not seen elsewhere.
+ */
+export function vmDoorbell(vm: Guest, peer: number, vector = 0, mode: WaitMode = 'spin'): Doorbell {
+  // Checked now, not at the first ring or wait: by then the ring has published or announced a
+  // sleep, and the call would fail half done.
+  checkInteger('vmDoorbell: the peer ID', peer, 0, 0xffff);
+  checkInteger('vmDoorbell: the vector', vector, 0, 0xff);
+  if (mode !== 'block' && mode !== 'poll' && mode !== 'spin') throw new QemuError(`vmDoorbell: mode must be 'block', 'poll' or 'spin', not ${show(mode)}`);
+  return {
+    ring() {
+      vm.ring(peer, vector);
+    },
+    wait(_word, _index, _expected, timeoutMs) {
+      return vm.wait({ mode, timeoutMs }) !== STOPPED;
+    },
+    async waitAsync(_word, _index, _expected, timeoutMs) {
+      return (await vm.waitAsync({ timeoutMs })) !== STOPPED;
+    },
+  };
+}
 
 export interface GuestRingOptions {
   /** the ring's offset in the shared memory (default 0) */
