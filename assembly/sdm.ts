@@ -1,4 +1,4 @@
-// The virtio Signal Distribution Module (the 2016 RFC, seeds/003): a master and up to max_slaves
+// The virtio Signal Distribution Module (Christian Pinto's 2016 virtio-dev RFC): a master and up to max_slaves
 // slaves signal each other. A master signals any slave 1..max_slaves; a slave signals only the
 // master (its `slave` field is 0); id 0 is the master. Signals are SDMSignalData
 // { u32 type; u32 slave; u32 payload[2] }, SDM_IRQ (0) or SDM_BOOT (1), taken from the

@@ -1,4 +1,4 @@
-// PCI configuration space of one function, as QEMU's hw/pci/pci.c keeps it (REFERENCE.md §1, §8):
+// PCI configuration space of one function, as QEMU's hw/pci/pci.c keeps it (and hw/pci/msix.c for the capability):
 // 256 bytes of config, a write mask (wmask: bits software may change) and a write-1-to-clear mask
 // (w1cmask). pci_default_write_config applies both byte by byte; pci_do_device_reset clears the
 // writable bits of the header only (Command, Status, Cache Line Size, Interrupt Line, the BARs).

@@ -1,4 +1,4 @@
-// contrib/ivshmem-server's policy and messages (REFERENCE.md §3): IDs from a 16-bit counter that
+// contrib/ivshmem-server's policy and messages (QEMU's contrib/ivshmem-server/ivshmem-server.c): IDs from a 16-bit counter that
 // moves on (the next free ID at or after it, at most 65535 candidates looked at); on connect,
 // version, ID and the memory to the newcomer, the newcomer's eventfds to everyone, everyone's to
 // the newcomer, then its own; on disconnect, the ID alone to everyone left. Peers in connect order.

@@ -1,4 +1,4 @@
-// The first ivshmem (the 2010 patch, seed 000): `-ivshmem <size in MB>,[unix:]name`, here also
+// The first ivshmem (Cam Macdonell's 2010 patch and spec, posted to the kvm list): `-ivshmem <size in MB>,[unix:]name`, here also
 // `-device ivshmem-2010,size=MB,name=[unix:]NAME`. Five 16-bit registers in BAR0 (IntrMask 0,
 // IntrStatus 2, Doorbell 4, IVPosition 6, IVLiveList 8), the memory in BAR1, INTx. With a server
 // it takes the setup messages as they come: IVPosition reads -1 until the memory has arrived.

@@ -28,7 +28,7 @@ export interface LegacySpec extends PciSpec {
 
 const PROPERTIES: PropertyName[] = ['chardev', 'size', 'vectors', 'ioeventfd', 'msi', 'shm', 'role', 'use64', 'addr'];
 
-// QEMU 2.5's ivshmem_realize, with the pre-2.6 size check of seed 004.
+// QEMU 2.5's ivshmem_realize, with the size check hw/misc/ivshmem.c made before 2.6.
 function checkLegacy(spec: LegacySpec, props: Map<string, string>): void {
   spec.shm = props.get('shm') || undefined;
   if ((spec.chardev !== undefined) === (spec.shm !== undefined)) {

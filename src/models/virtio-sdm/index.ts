@@ -1,5 +1,5 @@
 // `-device virtio-sdm,master=on|off[,max_slaves=N][,chardev=ID]`: the virtio Signal Distribution
-// Module of the 2016 RFC (seed 003): a virtio-mmio device (its register window is bar(0); no PCI
+// Module of Christian Pinto's 2016 virtio-dev RFC: a virtio-mmio device (its register window is bar(0); no PCI
 // config space), device ID 21, a master and its slaves exchanging SDM_IRQ and SDM_BOOT signals
 // through two virtqueues, locally through the core or across hosts through the SDM relay. Its
 // state lives in its device block (assembly/sdm.ts draws it), its guest RAM too.
