@@ -1,5 +1,5 @@
 // What the host sees of a virtio-sdm device, read straight from its block in the shared memory
-// (assembly/sdm.ts draws it): its id, the config bytes, the signal counters and the boot state.
+// (assembly/sdm-layout.ts draws it): its id, the config bytes, the signal counters, the boot state.
 import * as L from '../../assembly/layout.ts';
 import { channelOf, type SdmSocketChannel } from './socket-channel.ts';
 
@@ -47,7 +47,7 @@ export class SdmView {
     return [this.word(L.SDM_BOOT_PAYLOAD) >>> 0, this.word(L.SDM_BOOT_PAYLOAD + 4) >>> 0];
   }
   /** the device status register (NEEDS_RESET = 64 after a broken ring) */
-  get status(): number { return this.word(L.SDM_STATUS); }
+  get status(): number { return this.word(L.VMMIO_STATUS); }
   /** the guest RAM the driver's rings live in: guest address 0 is `offset` in the shared memory */
   get ram(): { offset: number; size: number } { return { offset: this.block + L.SDM_RAM, size: L.SDM_RAM_SIZE }; }
 
