@@ -14,7 +14,7 @@ import { configByteUpdate } from './pci-config';
 import { msixReset } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
-import { sdmReset } from './sdm';
+import { virtioMmioReset } from './virtio-mmio';
 
 function clearWritable(dev: u32, offset: u32): void {
   const clear = <u32>load<u8>(dev + DEV_WMASK + offset) | <u32>load<u8>(dev + DEV_W1CMASK + offset);
@@ -22,9 +22,10 @@ function clearWritable(dev: u32, offset: u32): void {
 }
 
 export function deviceReset(dev: u32): void {
-  // virtio-sdm is no PCI function: its reset is the virtio one (writing 0 to Status).
+  // virtio-sdm is no PCI function: its reset is its transport's (as writing 0 to Status), which
+  // resets the device behind it.
   if (load<i32>(dev + DEV_MODEL) == MODEL_SDM) {
-    sdmReset(dev);
+    virtioMmioReset(dev);
     return;
   }
   traceDevice(TRACE_RESET, dev, -1);

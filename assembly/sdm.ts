@@ -16,7 +16,7 @@
 // block being recycled is never written. The host thread joins and leaves groups, and drains
 // the outbox into the relay.
 import { TRACE_SDM_SEND, TRACE_SDM_DELIVER, TRACE_SDM_BOOT, TRACE_SDM_REJECT } from './trace-layout';
-import { DEV_VM_ID, DEV_INTRMASK, DEV_INTRSTATUS, DEV_NOTIFIERS } from './device-layout';
+import { DEV_VM_ID, DEV_NOTIFIERS } from './device-layout';
 import {
   VMMIO_GENERATION, VMMIO_STATUS, VMMIO_QUEUES, VMMIO_QUEUE_STRIDE, VMMIO_QUEUE_READY,
   VMMIO_QUEUE_NUM, VMMIO_QUEUE_DESC, VMMIO_QUEUE_DRIVER, VMMIO_QUEUE_DEVICE, VMMIO_DRIVER_FEATURES,
@@ -34,7 +34,7 @@ import {
   SDM_GH_VQ,
 } from './sdm-layout';
 import { traceSdm } from './trace';
-import { needsReset, raiseIsr, transportReset } from './virtio-mmio';
+import { needsReset, raiseIsr } from './virtio-mmio-irq';
 import { vqInit, vqDevicePop, vqDevicePush, vqDevicePublish } from './virtqueue';
 import { RING_EMPTY, VQ_EVENT_IDX, VQ_STATE_HEADER, VQ_SCRATCH_SIZE, VQ_S_OUT_NUM, VQ_S_IN_NUM } from './ring-layout';
 
@@ -109,26 +109,23 @@ function slavesConfigChanged(master: u32): void {
 
 // ---- setting up and resetting ----
 
-// At realize: role, max_slaves, whether the guest program may run yet, which channel.
-export function sdmInit(dev: u32, master: u32, slaves: u32, booted: u32, socket: u32): void {
+// At realize (virtioMmioRealize): role, max_slaves, whether the guest program may run yet, which
+// channel.
+export function sdmSetup(dev: u32, master: u32, slaves: u32, booted: u32, socket: u32): void {
   store<u8>(dev + SDM_CONFIG + SDM_CFG_MASTER, master != 0 ? 1 : 0);
   store<u16>(dev + SDM_CONFIG + SDM_CFG_MAX_SLAVES, <u16>(master != 0 ? slaves : 0));
   store<i32>(dev + DEV_VM_ID, master != 0 ? 0 : -1);
   store<i32>(dev + SDM_CHANNEL_SOCKET, socket);
   atomic.store<i32>(dev + SDM_BOOTED, booted);
-  atomic.store<i32>(dev + DEV_INTRMASK, -1);
-  sdmReset(dev);
 }
 
 function laneAt(dev: u32, from: u32): u32 {
   return dev + SDM_LANES + from * SDM_LANE_STRIDE;
 }
 
-// Writing 0 to Status (or a system reset), on the device's own thread: the transport and queues
-// go back to their reset state; signals not yet in hg_vq are discarded (counted as dropped).
-// The group is kept.
+// The device's part of a reset (virtioMmioReset, after the transport's), on the device's own
+// thread: signals not yet in hg_vq are discarded (counted as dropped). The group is kept.
 export function sdmReset(dev: u32): void {
-  transportReset(dev);
   for (let from: u32 = 0; from <= <u32>SDM_SLAVES_MAX; from++) {
     const lane = laneAt(dev, from);
     const write = atomic.load<u32>(lane + SDM_LANE_WRITE);

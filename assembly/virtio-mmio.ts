@@ -4,13 +4,15 @@
 // Read-only registers ignore writes, write-only ones read 0, unknown offsets read 0 and ignore
 // writes, as QEMU does. The only device behind this transport is virtio-sdm (assembly/sdm.ts).
 //
-// The interrupt line is level-triggered and high while InterruptStatus is non-zero
-// (virtio_mmio_update_irq). InterruptStatus lives in the block's DEV_INTRSTATUS with DEV_INTRMASK
-// all ones, so the line, its delivered count and the wake-up of a waiting guest are the same
-// lock-free INTx logic the legacy devices use (intx.ts); `vm.wait()` sees it as vector 0.
-// Reading InterruptStatus, and acknowledging it, move incoming signals into hg_vq (sdm.ts): a
-// driver's interrupt handler does both before it looks at its used rings.
-import { DEV_INTRSTATUS } from './device-layout';
+// The transport calls the device through a few hooks: its config space (sdmConfigRead,
+// sdmConfigWrite), a queue made ready or notified (sdmQueueReady, sdmQueueNotify), its part of a
+// reset (sdmReset) and of a realize (sdmSetup), and the signals waiting for hg_vq
+// (sdmTakeIncoming). The device raises its interrupts through virtio-mmio-irq.ts alone.
+//
+// The interrupt line (virtio-mmio-irq.ts) is high while InterruptStatus is non-zero; `vm.wait()`
+// sees it as vector 0. Reading InterruptStatus, and acknowledging it, move incoming signals into
+// hg_vq (sdm.ts): a driver's interrupt handler does both before it looks at its used rings.
+import { DEV_INTRMASK, DEV_INTRSTATUS } from './device-layout';
 import {
   VIRTIO_MMIO_MAGIC_VALUE, VIRTIO_MMIO_VERSION, VIRTIO_MMIO_DEVICE_ID, VIRTIO_MMIO_VENDOR_ID,
   VIRTIO_MMIO_DEVICE_FEATURES, VIRTIO_MMIO_DEVICE_FEATURES_SEL, VIRTIO_MMIO_DRIVER_FEATURES,
@@ -24,22 +26,18 @@ import {
   VMMIO_DEVICE_FEATURES_SEL, VMMIO_DRIVER_FEATURES_SEL, VMMIO_DRIVER_FEATURES, VMMIO_QUEUE_SEL,
   VMMIO_GENERATION, VMMIO_QUEUES, VMMIO_QUEUE_STRIDE, VMMIO_QUEUE_NUM, VMMIO_QUEUE_READY,
   VMMIO_QUEUE_DESC, VMMIO_QUEUE_DRIVER, VMMIO_QUEUE_DEVICE, VIRTIO_STATUS_FEATURES_OK,
-  VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_DRIVER_OK, VIRTIO_ISR_CONFIG,
+  VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_DRIVER_OK,
 } from './virtio-mmio-layout';
 import {
   VIRTIO_ID_SDM, SDM_VENDOR_ID, SDM_QUEUES, SDM_QUEUE_NUM_MAX, SDM_FEATURES_LOW, SDM_FEATURES_HIGH,
   SDM_HG_VQ,
 } from './sdm-layout';
 import { updateIntx } from './intx';
-import { sdmConfigRead, sdmConfigWrite, sdmQueueNotify, sdmQueueReady, sdmReset, sdmTakeIncoming } from './sdm';
+import {
+  sdmConfigRead, sdmConfigWrite, sdmQueueNotify, sdmQueueReady, sdmReset, sdmSetup, sdmTakeIncoming,
+} from './sdm';
 
 // ---- interrupt status ----
-
-// Any thread: a sender, or the device's own.
-export function raiseIsr(dev: u32, bits: u32): void {
-  atomic.or<i32>(dev + DEV_INTRSTATUS, bits);
-  updateIntx(dev);
-}
 
 function interruptStatus(dev: u32): u32 {
   sdmTakeIncoming(dev);
@@ -53,12 +51,6 @@ function interruptAck(dev: u32, value: u32): void {
   atomic.and<i32>(dev + DEV_INTRSTATUS, ~value);
   updateIntx(dev);
   sdmTakeIncoming(dev);
-}
-
-// A broken ring: the device needs a reset, and says so with a configuration change interrupt.
-export function needsReset(dev: u32): void {
-  atomic.or<i32>(dev + VMMIO_STATUS, VIRTIO_STATUS_NEEDS_RESET);
-  raiseIsr(dev, VIRTIO_ISR_CONFIG);
 }
 
 // ---- features ----
@@ -99,7 +91,7 @@ function statusWrite(dev: u32, value: u32): void {
   // Resetting a device that is already in its reset state changes nothing: signals that came
   // before the driver's first initialization wait for it rather than being discarded.
   if (next == 0) {
-    if (old != 0) sdmReset(dev);
+    if (old != 0) virtioMmioReset(dev);
     return;
   }
   const settingFeaturesOk = (next & VIRTIO_STATUS_FEATURES_OK) != 0 && (old & VIRTIO_STATUS_FEATURES_OK) == 0;
@@ -198,9 +190,12 @@ export function virtioMmioWrite(dev: u32, offset: u32, size: u32, value: u32): v
   }
 }
 
-// virtio_mmio_soft_reset + virtio_reset's transport part: every queue disabled, at its full size,
-// addresses cleared; features and selectors back to 0; no interrupt pending.
-export function transportReset(dev: u32): void {
+// ---- reset and realize ----
+
+// Writing 0 to Status, or a system reset (reset.ts): virtio_mmio_soft_reset + virtio_reset's
+// transport part (every queue disabled, at its full size, addresses cleared; features and
+// selectors back to 0; no interrupt pending), then the device's own part.
+export function virtioMmioReset(dev: u32): void {
   atomic.store<i32>(dev + VMMIO_STATUS, 0);
   store<i32>(dev + VMMIO_DEVICE_FEATURES_SEL, 0);
   store<i32>(dev + VMMIO_DRIVER_FEATURES_SEL, 0);
@@ -216,4 +211,14 @@ export function transportReset(dev: u32): void {
   }
   atomic.store<i32>(dev + DEV_INTRSTATUS, 0);
   updateIntx(dev);
+  sdmReset(dev);
+}
+
+// At realize (the core's sdmInit): the device's setup (role, max_slaves,
+// whether the guest program may run yet, which channel), the line following InterruptStatus alone
+// (IntrMask all ones), then the reset a function starts from.
+export function virtioMmioRealize(dev: u32, master: u32, slaves: u32, booted: u32, socket: u32): void {
+  sdmSetup(dev, master, slaves, booted, socket);
+  atomic.store<i32>(dev + DEV_INTRMASK, -1);
+  virtioMmioReset(dev);
 }
