@@ -8,11 +8,12 @@
 //   ringer:  set the IRR bit;              if waiters > 0 { SEQ += 1; notify(SEQ) }
 // Either the ringer sees the guest counted (and moves SEQ, so the wait cannot sleep on the old
 // value), or the guest's look at the IRR comes after the bit was set: no wake-up is lost.
+import { TRACE_DELIVER } from './trace-layout';
 import {
-  DEV_IRR, DEV_IRQ_SEQ, DEV_IRQ_WAITERS, DEV_DELIVERED, DEV_FEATURES, DEV_INTX_LEVEL,
-  DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, FEATURE_MSIX, DEV_STOP, WAIT_STOPPED,
-  WAIT_TIMEOUT, TRACE_DELIVER,
-} from './layout';
+  DEV_IRR, DEV_IRQ_SEQ, DEV_IRQ_WAITERS, DEV_DELIVERED, DEV_FEATURES, DEV_INTX_LEVEL, DEV_CONFIG,
+  FEATURE_MSIX, DEV_STOP, WAIT_STOPPED, WAIT_TIMEOUT,
+} from './device-layout';
+import { PCI_COMMAND, PCI_COMMAND_INTX_DISABLE } from './pci-layout';
 import { now } from './clock';
 import { traceDevice } from './trace';
 

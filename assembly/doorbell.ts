@@ -3,10 +3,12 @@
 // table, and signal the eventfd, which lands directly in the destination's interrupt logic.
 // Writes to absent peers or vectors change nothing.
 import {
-  BROADCAST_2010, DEV_PEER_COUNT, DEV_VM_ID, PEER_NB_EVENTFDS, DEV_INBOX,
-  INBOX_WRITE, INBOX_READ, DEV_CONFIG, PCI_COMMAND, PCI_COMMAND_MEMORY,
-  GUEST_RING_DONE, GUEST_RING_INBOX, GUEST_RING_NOT_DECODED, GUEST_RING_WOKE,
-} from './layout';
+  DEV_PEER_COUNT, DEV_VM_ID, DEV_INBOX, DEV_CONFIG, GUEST_RING_DONE, GUEST_RING_INBOX,
+  GUEST_RING_NOT_DECODED, GUEST_RING_WOKE,
+} from './device-layout';
+import { BROADCAST_2010, PCI_COMMAND, PCI_COMMAND_MEMORY } from './pci-layout';
+import { PEER_NB_EVENTFDS } from './peer-layout';
+import { INBOX_WRITE, INBOX_READ } from './inbox-layout';
 import { takeWokeParked } from './cpu';
 import { findPeer, peerSlot, peerIdAt, peerEntry } from './peers';
 import { eventfdSignal } from './eventfd';

@@ -18,8 +18,9 @@
 // least one of them sees the other, and the exchange gives the count to only one.
 import {
   EVENTFD_BASE, EVENTFD_STRIDE, EVENTFD_COUNT, EVENTFD_REFS, EVENTFD_BOUND_DEVICE,
-  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS, DEV_NOTIFIERS,
-} from './layout';
+  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS,
+} from './eventfd-layout';
+import { DEV_NOTIFIERS } from './device-layout';
 import { vectorNotify } from './notify';
 
 export function slotAddress(slot: u32): u32 {

@@ -24,7 +24,5 @@ export {
   ringConsume, ringRead, ringRelease, ringPrepareWait,
 } from './ring';
 // virtio-sdm: the virtio-mmio window (bar(0)) and the group and signal entry points the host uses.
-export { virtioMmioRead, virtioMmioWrite } from './virtio-mmio';
-export {
-  sdmInit, sdmAttach, sdmSetRemoteSlave, sdmLeave, sdmSetRemoteMaster, sdmSend, sdmReceive,
-} from './sdm';
+export { virtioMmioRead, virtioMmioWrite, virtioMmioRealize as sdmInit } from './virtio-mmio';
+export { sdmAttach, sdmSetRemoteSlave, sdmLeave, sdmSetRemoteMaster, sdmSend, sdmReceive } from './sdm';

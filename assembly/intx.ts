@@ -1,10 +1,8 @@
 // Pin-based interrupts of the revision 0 and 2010 devices: INTx is asserted while
 // IntrStatus & IntrMask is non-zero (QEMU's ivshmem_update_irq). The PCI Status register's
 // Interrupt Status bit follows the line; the Command register's Interrupt Disable bit gates it.
-import {
-  DEV_INTRMASK, DEV_INTRSTATUS, DEV_INTX_LEVEL, DEV_CONFIG, DEV_DELIVERED, PCI_STATUS,
-  PCI_STATUS_INTERRUPT,
-} from './layout';
+import { DEV_INTRMASK, DEV_INTRSTATUS, DEV_INTX_LEVEL, DEV_CONFIG, DEV_DELIVERED } from './device-layout';
+import { PCI_STATUS, PCI_STATUS_INTERRUPT } from './pci-layout';
 import { kick } from './cpu';
 
 function wantedLevel(dev: u32): i32 {

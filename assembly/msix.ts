@@ -9,14 +9,14 @@
 // of the two sees the other's write, and whoever clears the bit (an atomic AND that returns the old
 // word) sends the message: exactly one of them, whatever the interleaving, and a thread stopped
 // between two instructions leaves nothing that blocks anyone.
+import { TRACE_LOST, TRACE_PENDING } from './trace-layout';
+import { DEV_CONFIG, DEV_PBA, DEV_MSIX_TABLE, DEV_VECTORS, DEV_IRQ_LOST } from './device-layout';
 import {
-  DEV_CONFIG, DEV_PBA, DEV_MSIX_TABLE, DEV_VECTORS, DEV_IRQ_LOST, MSIX_FLAGS, MSIX_FLAGS_ENABLE,
-  MSIX_FLAGS_MASKALL, MSIX_ENTRY_SIZE, MSIX_ENTRY_VECTOR_CTRL, MSIX_ENTRY_CTRL_MASKBIT,
-  PCI_COMMAND, PCI_COMMAND_MASTER,
-} from './layout';
+  MSIX_FLAGS, MSIX_FLAGS_ENABLE, MSIX_FLAGS_MASKALL, MSIX_ENTRY_SIZE, MSIX_ENTRY_VECTOR_CTRL,
+  MSIX_ENTRY_CTRL_MASKBIT, PCI_COMMAND, PCI_COMMAND_MASTER,
+} from './pci-layout';
 import { raiseVector } from './cpu';
 import { traceDevice, traceTableWrite, traceFunctionMask } from './trace';
-import { TRACE_LOST, TRACE_PENDING } from './layout';
 
 function flags(dev: u32): i32 {
   return <i32>atomic.load<u16>(dev + DEV_CONFIG + MSIX_FLAGS);

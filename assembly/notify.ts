@@ -5,13 +5,15 @@
 // irqfd fires for an unmasked vector, or ivshmem_vector_poll makes a masked one pending: so here
 // the event goes to msixNotify, which keeps it in the PBA while MSI-X is off (a disabled function
 // counts as masked) and sends it when enabled and unmasked. Lock-free: see msix.ts and intx.ts.
+import { HEADER_ACCEL, ACCEL_KVM } from './header-layout';
+import { TRACE_DELIVER, TRACE_DROPPED_EVENT } from './trace-layout';
 import {
-  DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, FEATURE_X_POLL, MODEL_2010,
-} from './layout';
+  DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, FEATURE_X_POLL,
+  MODEL_2010,
+} from './device-layout';
 import { msixEnabled, msixNotify } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
-import { TRACE_DELIVER, TRACE_DROPPED_EVENT, HEADER_ACCEL, ACCEL_KVM } from './layout';
 
 export function vectorNotify(dev: u32, vector: u32, value: u32): void {
   const features = atomic.load<i32>(dev + DEV_FEATURES);

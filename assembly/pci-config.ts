@@ -3,9 +3,9 @@
 // masks (write all ones, read back the size mask with the read-only type bits). Writes that touch
 // the Command register or the MSI-X Message Control word re-evaluate the interrupt state.
 import {
-  DEV_CONFIG, DEV_WMASK, DEV_W1CMASK, PCI_COMMAND, MSIX_FLAGS, DEV_FEATURES, FEATURE_MSIX,
-  PCI_COMMAND_INTX_DISABLE, DEV_INTX_LEVEL,
-} from './layout';
+  DEV_CONFIG, DEV_WMASK, DEV_W1CMASK, DEV_FEATURES, FEATURE_MSIX, DEV_INTX_LEVEL,
+} from './device-layout';
+import { PCI_COMMAND, MSIX_FLAGS, PCI_COMMAND_INTX_DISABLE } from './pci-layout';
 import { flagsWritten } from './msix';
 import { kick } from './cpu';
 

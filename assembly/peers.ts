@@ -3,10 +3,8 @@
 // it (the protocol is handled where the device lives), so it needs no atomics. The table lives
 // outside the device block, where the host put it at realize (DEV_PEER_TABLE), with room for
 // DEV_PEER_CAPACITY peers of DEV_PEER_STRIDE bytes each.
-import {
-  DEV_PEER_TABLE, DEV_PEER_CAPACITY, DEV_PEER_STRIDE, DEV_PEER_COUNT, PEER_ID, PEER_NB_EVENTFDS,
-  PEER_SLOTS,
-} from './layout';
+import { DEV_PEER_TABLE, DEV_PEER_CAPACITY, DEV_PEER_STRIDE, DEV_PEER_COUNT } from './device-layout';
+import { PEER_ID, PEER_NB_EVENTFDS, PEER_SLOTS } from './peer-layout';
 import { eventfdRef, eventfdUnref } from './eventfd';
 
 export function peerEntry(dev: u32, index: u32): u32 {

@@ -4,16 +4,17 @@
 // IntrStatus and IntrMask are 0. The device-specific bytes 0x40-0xff outside the capability keep
 // what software wrote there, as in QEMU. Peers, eventfds, the ID and the shared memory are not
 // touched. A doorbell racing a reset lands before or after it (msix.ts).
+import { TRACE_RESET } from './trace-layout';
 import {
-  DEV_CONFIG, DEV_WMASK, DEV_W1CMASK, PCI_CONFIG_HEADER_SIZE, MSIX_FLAGS, DEV_INTRMASK, DEV_INTRSTATUS,
-  DEV_FEATURES, FEATURE_MSIX, FEATURE_INTX, DEV_MODEL, MODEL_SDM,
-} from './layout';
+  DEV_CONFIG, DEV_WMASK, DEV_W1CMASK, DEV_INTRMASK, DEV_INTRSTATUS, DEV_FEATURES, FEATURE_MSIX,
+  FEATURE_INTX, DEV_MODEL, MODEL_SDM,
+} from './device-layout';
+import { PCI_CONFIG_HEADER_SIZE, MSIX_FLAGS } from './pci-layout';
 import { configByteUpdate } from './pci-config';
 import { msixReset } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
-import { sdmReset } from './sdm';
-import { TRACE_RESET } from './layout';
+import { virtioMmioReset } from './virtio-mmio';
 
 function clearWritable(dev: u32, offset: u32): void {
   const clear = <u32>load<u8>(dev + DEV_WMASK + offset) | <u32>load<u8>(dev + DEV_W1CMASK + offset);
@@ -21,9 +22,10 @@ function clearWritable(dev: u32, offset: u32): void {
 }
 
 export function deviceReset(dev: u32): void {
-  // virtio-sdm is no PCI function: its reset is the virtio one (writing 0 to Status).
+  // virtio-sdm is no PCI function: its reset is its transport's (as writing 0 to Status), which
+  // resets the device behind it.
   if (load<i32>(dev + DEV_MODEL) == MODEL_SDM) {
-    sdmReset(dev);
+    virtioMmioReset(dev);
     return;
   }
   traceDevice(TRACE_RESET, dev, -1);

@@ -1,6 +1,6 @@
 // Constants of the rings (assembly/virtqueue.ts, assembly/ring.ts): what lives in shared memory,
 // what lives in each side's private state block, and the error codes a broken ring reports.
-// Valid AssemblyScript and valid TypeScript, like layout.ts: the core and src/ring/ import it.
+// Valid AssemblyScript and valid TypeScript, like every *-layout.ts: the core and src/ring/ import it.
 // The layouts are drawn in the files that own them and in docs/rings.md.
 
 // ---- virtio split virtqueue (virtio 1.x, 2.7): in the queue's region ("guest physical" space)

@@ -40,7 +40,7 @@ import {
   RING_STATE_BYTES, RING_EMPTY, RING_BROKEN, RING_BAD_ARGUMENT,
   E_RING_HEADER, E_RING_INDEX, E_RING_RECORD,
 } from './ring-layout';
-import { TRACE_RING_PUSH, TRACE_RING_POP } from './layout';
+import { TRACE_RING_PUSH, TRACE_RING_POP } from './trace-layout';
 import { traceEvent } from './trace';
 
 @inline function get(s: u32, field: u32): u32 { return load<u32>(s + field); }

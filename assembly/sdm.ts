@@ -5,27 +5,7 @@
 // driver's gh_vq (queue 1) and delivered into the destination driver's hg_vq (queue 0).
 // On delivery `slave` names the other end: the sending slave's id for a master, 0 for a slave.
 //
-// An SDM device's block (offsets from the block base; the PCI parts of a block are unused):
-//
-//   +64     DEV_VM_ID: the device's SDM id (0 master, 1..n slave, -1 while not in a group)
-//   +72     DEV_INTRSTATUS: virtio InterruptStatus (bit 0 used ring, bit 1 config change);
-//           DEV_INTRMASK all ones, so the line is high while InterruptStatus != 0
-//   +80     DEV_NOTIFIERS: senders acting on this block right now (the host recycles it at 0)
-//   SDM_BASE (= DEV_MSIX_TABLE):
-//   +0      transport line: status, DeviceFeaturesSel, DriverFeaturesSel, DriverFeatures[2],
-//           QueueSel, ConfigGeneration
-//   +64     config line: the config bytes as read at 0x100 (u8 master, pad, u16 max_slaves,
-//           u16 current_slaves, pad), then the master link (a slave: the master's block,
-//           SDM_REMOTE across the relay, 0 for none) and the socket flag
-//   +128    counters line: sent, received, dropped, booted, boot payload[2], boots,
-//           rejected[SDM_REJECT_REASONS]
-//   +256    queue registers: 2 x { num, ready, desc u64, driver u64, device u64 }
-//   then    each queue's device-side ring state (virtqueue.ts); the incoming lanes, one per
-//           sender id 0..64: { write, read, 16 x SDMSignalData }; the outbox (signals for the
-//           relay: write, read, 256 x SDMSignalData); the slave table (u32 per id 0..64); the
-//           guest driver's private ring state
-//   SDM_RAM the device's guest RAM (up to DEV_RING_STATES): guest address 0 is block + SDM_RAM;
-//           the driver's rings and buffers live here.
+// Its state in the device block is drawn in sdm-layout.ts.
 //
 // Threads, with no lock (docs/architecture.md): the device's own thread writes its registers and
 // is the only one to touch either ring's device side. A sender writes the destination's lane for
@@ -35,21 +15,26 @@
 // counts itself into the destination's notifiers and checks the link again before acting, so a
 // block being recycled is never written. The host thread joins and leaves groups, and drains
 // the outbox into the relay.
+import { TRACE_SDM_SEND, TRACE_SDM_DELIVER, TRACE_SDM_BOOT, TRACE_SDM_REJECT } from './trace-layout';
+import { DEV_VM_ID, DEV_NOTIFIERS } from './device-layout';
 import {
-  DEV_VM_ID, DEV_INTRMASK, DEV_INTRSTATUS, DEV_NOTIFIERS, SDM_CONFIG, SDM_CFG_MASTER,
-  SDM_CFG_MAX_SLAVES, SDM_CFG_CURRENT_SLAVES, SDM_MASTER_LINK, SDM_CHANNEL_SOCKET, SDM_GENERATION,
-  SDM_SENT, SDM_RECEIVED, SDM_DROPPED, SDM_BOOTED, SDM_BOOT_PAYLOAD, SDM_BOOTS, SDM_REJECTED,
-  SDM_IRQ, SDM_BOOT, SDM_SLAVES, SDM_SLAVES_MAX, SDM_REMOTE, SDM_REJECT_TYPE, SDM_REJECT_RANGE,
-  SDM_REJECT_SLAVE_TO_SLAVE, SDM_REJECT_BEYOND_MAX, SDM_REJECT_ABSENT, SDM_REJECT_BUFFER,
-  SDM_LANES, SDM_LANE_STRIDE, SDM_LANE_WRITE, SDM_LANE_READ, SDM_LANE_ENTRIES_AT, SDM_LANE_ENTRIES,
-  SDM_SIGNAL_SIZE, SDM_OUTBOX_WRITE, SDM_OUTBOX_READ, SDM_OUTBOX_ENTRIES_AT, SDM_OUTBOX_ENTRIES,
-  SDM_STATUS, SDM_QUEUE_STATE, SDM_QUEUE_STRIDE, SDMQ_READY, SDMQ_NUM, SDMQ_DESC, SDMQ_DRIVER,
-  SDMQ_DEVICE, SDM_VQ_DEVICE, SDM_VQ_STATE_BYTES, SDM_DRIVER_FEATURES, SDM_RAM, SDM_RAM_SIZE,
-  SDM_HG_VQ, SDM_GH_VQ, VIRTIO_RING_F_EVENT_IDX, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_NEEDS_RESET,
-  VIRTIO_ISR_CONFIG, VIRTIO_ISR_VRING, TRACE_SDM_SEND, TRACE_SDM_DELIVER, TRACE_SDM_BOOT, TRACE_SDM_REJECT,
-} from './layout';
+  VMMIO_GENERATION, VMMIO_STATUS, VMMIO_QUEUES, VMMIO_QUEUE_STRIDE, VMMIO_QUEUE_READY,
+  VMMIO_QUEUE_NUM, VMMIO_QUEUE_DESC, VMMIO_QUEUE_DRIVER, VMMIO_QUEUE_DEVICE, VMMIO_DRIVER_FEATURES,
+  VIRTIO_RING_F_EVENT_IDX, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_NEEDS_RESET, VIRTIO_ISR_CONFIG,
+  VIRTIO_ISR_VRING,
+} from './virtio-mmio-layout';
+import {
+  SDM_CONFIG, SDM_CFG_MASTER, SDM_CFG_MAX_SLAVES, SDM_CFG_CURRENT_SLAVES, SDM_MASTER_LINK,
+  SDM_CHANNEL_SOCKET, SDM_SENT, SDM_RECEIVED, SDM_DROPPED, SDM_BOOTED, SDM_BOOT_PAYLOAD, SDM_BOOTS,
+  SDM_REJECTED, SDM_IRQ, SDM_BOOT, SDM_SLAVES, SDM_SLAVES_MAX, SDM_REMOTE, SDM_REJECT_TYPE,
+  SDM_REJECT_RANGE, SDM_REJECT_SLAVE_TO_SLAVE, SDM_REJECT_BEYOND_MAX, SDM_REJECT_ABSENT,
+  SDM_REJECT_BUFFER, SDM_LANES, SDM_LANE_STRIDE, SDM_LANE_WRITE, SDM_LANE_READ, SDM_LANE_ENTRIES_AT,
+  SDM_LANE_ENTRIES, SDM_SIGNAL_SIZE, SDM_OUTBOX_WRITE, SDM_OUTBOX_READ, SDM_OUTBOX_ENTRIES_AT,
+  SDM_OUTBOX_ENTRIES, SDM_VQ_DEVICE, SDM_VQ_STATE_BYTES, SDM_RAM, SDM_RAM_SIZE, SDM_HG_VQ,
+  SDM_GH_VQ,
+} from './sdm-layout';
 import { traceSdm } from './trace';
-import { needsReset, raiseIsr, transportReset } from './virtio-mmio';
+import { needsReset, raiseIsr } from './virtio-mmio-irq';
 import { vqInit, vqDevicePop, vqDevicePush, vqDevicePublish } from './virtqueue';
 import { RING_EMPTY, VQ_EVENT_IDX, VQ_STATE_HEADER, VQ_SCRATCH_SIZE, VQ_S_OUT_NUM, VQ_S_IN_NUM } from './ring-layout';
 
@@ -83,7 +68,7 @@ function maxSlaves(dev: u32): u32 {
 }
 
 function bumpGeneration(dev: u32): void {
-  atomic.add<i32>(dev + SDM_GENERATION, 1);
+  atomic.add<i32>(dev + VMMIO_GENERATION, 1);
 }
 
 // Only a master's driver changes anything: the bytes of max_slaves (capped at SDM_SLAVES_MAX);
@@ -111,7 +96,7 @@ export function sdmConfigWrite(dev: u32, offset: u32, size: u32, value: u32): vo
 // the driver is running.
 function configChanged(dev: u32): void {
   bumpGeneration(dev);
-  if ((atomic.load<i32>(dev + SDM_STATUS) & VIRTIO_STATUS_DRIVER_OK) != 0) raiseIsr(dev, VIRTIO_ISR_CONFIG);
+  if ((atomic.load<i32>(dev + VMMIO_STATUS) & VIRTIO_STATUS_DRIVER_OK) != 0) raiseIsr(dev, VIRTIO_ISR_CONFIG);
 }
 
 // A local slave's driver reads its master's config: it changed for them too.
@@ -124,26 +109,23 @@ function slavesConfigChanged(master: u32): void {
 
 // ---- setting up and resetting ----
 
-// At realize: role, max_slaves, whether the guest program may run yet, which channel.
-export function sdmInit(dev: u32, master: u32, slaves: u32, booted: u32, socket: u32): void {
+// At realize (virtioMmioRealize): role, max_slaves, whether the guest program may run yet, which
+// channel.
+export function sdmSetup(dev: u32, master: u32, slaves: u32, booted: u32, socket: u32): void {
   store<u8>(dev + SDM_CONFIG + SDM_CFG_MASTER, master != 0 ? 1 : 0);
   store<u16>(dev + SDM_CONFIG + SDM_CFG_MAX_SLAVES, <u16>(master != 0 ? slaves : 0));
   store<i32>(dev + DEV_VM_ID, master != 0 ? 0 : -1);
   store<i32>(dev + SDM_CHANNEL_SOCKET, socket);
   atomic.store<i32>(dev + SDM_BOOTED, booted);
-  atomic.store<i32>(dev + DEV_INTRMASK, -1);
-  sdmReset(dev);
 }
 
 function laneAt(dev: u32, from: u32): u32 {
   return dev + SDM_LANES + from * SDM_LANE_STRIDE;
 }
 
-// Writing 0 to Status (or a system reset), on the device's own thread: the transport and queues
-// go back to their reset state; signals not yet in hg_vq are discarded (counted as dropped).
-// The group is kept.
+// The device's part of a reset (virtioMmioReset, after the transport's), on the device's own
+// thread: signals not yet in hg_vq are discarded (counted as dropped). The group is kept.
 export function sdmReset(dev: u32): void {
-  transportReset(dev);
   for (let from: u32 = 0; from <= <u32>SDM_SLAVES_MAX; from++) {
     const lane = laneAt(dev, from);
     const write = atomic.load<u32>(lane + SDM_LANE_WRITE);
@@ -341,7 +323,7 @@ function outboxPush(dev: u32, type: u32, to: u32, p0: u32, p1: u32): void {
 // ---- queues (the device's own thread) ----
 
 function queueAt(dev: u32, index: u32): u32 {
-  return dev + SDM_QUEUE_STATE + index * SDM_QUEUE_STRIDE;
+  return dev + VMMIO_QUEUES + index * VMMIO_QUEUE_STRIDE;
 }
 
 function ringAt(dev: u32, index: u32): u32 {
@@ -353,28 +335,28 @@ function ringAt(dev: u32, index: u32): u32 {
 export function sdmQueueReady(dev: u32, index: u32, ready: bool): void {
   const q = queueAt(dev, index);
   if (!ready) {
-    atomic.store<i32>(q + SDMQ_READY, 0);
+    atomic.store<i32>(q + VMMIO_QUEUE_READY, 0);
     return;
   }
-  const desc = load<u64>(q + SDMQ_DESC);
-  const avail = load<u64>(q + SDMQ_DRIVER);
-  const used = load<u64>(q + SDMQ_DEVICE);
-  const flags: u32 = (load<u32>(dev + SDM_DRIVER_FEATURES) & VIRTIO_RING_F_EVENT_IDX) != 0 ? VQ_EVENT_IDX : 0;
+  const desc = load<u64>(q + VMMIO_QUEUE_DESC);
+  const avail = load<u64>(q + VMMIO_QUEUE_DRIVER);
+  const used = load<u64>(q + VMMIO_QUEUE_DEVICE);
+  const flags: u32 = (load<u32>(dev + VMMIO_DRIVER_FEATURES) & VIRTIO_RING_F_EVENT_IDX) != 0 ? VQ_EVENT_IDX : 0;
   const limit = <u64>SDM_RAM_SIZE;
   if (desc >= limit || avail >= limit || used >= limit
-    || vqInit(ringAt(dev, index), dev + SDM_RAM, SDM_RAM_SIZE, load<u32>(q + SDMQ_NUM), <u32>desc, <u32>avail, <u32>used, flags, 0) != 0) {
+    || vqInit(ringAt(dev, index), dev + SDM_RAM, SDM_RAM_SIZE, load<u32>(q + VMMIO_QUEUE_NUM), <u32>desc, <u32>avail, <u32>used, flags, 0) != 0) {
     needsReset(dev);
     return;
   }
-  atomic.store<i32>(q + SDMQ_READY, 1);
+  atomic.store<i32>(q + VMMIO_QUEUE_READY, 1);
   if (index == SDM_HG_VQ) sdmTakeIncoming(dev);
 }
 
 // A queue the device may use: the driver is running, the queue is on, nothing is broken.
 function usable(dev: u32, index: u32): bool {
-  const status = atomic.load<i32>(dev + SDM_STATUS);
+  const status = atomic.load<i32>(dev + VMMIO_STATUS);
   if ((status & VIRTIO_STATUS_DRIVER_OK) == 0 || (status & VIRTIO_STATUS_NEEDS_RESET) != 0) return false;
-  return atomic.load<i32>(queueAt(dev, index) + SDMQ_READY) != 0;
+  return atomic.load<i32>(queueAt(dev, index) + VMMIO_QUEUE_READY) != 0;
 }
 
 export function sdmQueueNotify(dev: u32, index: u32): void {

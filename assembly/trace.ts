@@ -3,19 +3,7 @@
 // lock; the host drains every ring (src/trace/). Off by default: then an event costs one load of
 // the TRACE_ON word.
 //
-//   TRACE_ON (0x1040)        non-zero while tracing
-//   TRACE_DIR (0x42000)      ring address per thread (0 = none), TRACE_THREADS_MAX of them
-//   a ring (TRACE_RING_SIZE bytes, allocated by the host):
-//     +0    write index (u32, free running; only the owning thread advances it)
-//     +4    events dropped because the ring was full (u32)
-//     +64   read index (u32, free running; only the host's drain advances it)
-//     +128  entry[TRACE_CAPACITY], TRACE_ENTRY_SIZE (32) bytes each:
-//             +0 time (f64, ms since the epoch: performance.timeOrigin + performance.now(),
-//                one clock for every thread)
-//             +8 kind (TRACE_DOORBELL..; server messages: TRACE_SERVER | sub-kind << 8)
-//             +12 device (IVPosition of the device concerned, or -1)
-//             +16 peer (the other end: a doorbell's destination, a delivery's source, or -1)
-//             +20 vector   +24 value   +28 value2 (virtio-sdm: payload[1])
+// Where the rings are and what an entry holds: trace-layout.ts.
 // A full ring drops the new event and counts it; nothing waits for the reader.
 //
 // Which thread is which is this instance's own: traceThread() sets it once when the worker
@@ -28,10 +16,14 @@
 // and from TypeScript, through the export traceEmit(kind, device, peer, vector, value).
 import {
   TRACE_ON, TRACE_DIR, TRACE_WRITE, TRACE_DROPPED, TRACE_READ, TRACE_ENTRIES_AT, TRACE_ENTRY_SIZE,
-  TRACE_CAPACITY, TRACE_TIME, TRACE_KIND, TRACE_DEVICE, TRACE_PEER, TRACE_VECTOR, TRACE_VALUE, TRACE_VALUE2,
-  TRACE_DOORBELL, TRACE_MASK, TRACE_UNMASK, DEV_VM_ID, DEV_MSIX_TABLE, MSIX_ENTRY_SIZE, MSIX_ENTRY_VECTOR_CTRL,
-  MSIX_ENTRY_CTRL_MASKBIT, MSIX_FLAGS_ENABLE, MSIX_FLAGS_MASKALL, DEV_CONFIG, MSIX_FLAGS,
-} from './layout';
+  TRACE_CAPACITY, TRACE_TIME, TRACE_KIND, TRACE_DEVICE, TRACE_PEER, TRACE_VECTOR, TRACE_VALUE,
+  TRACE_VALUE2, TRACE_DOORBELL, TRACE_MASK, TRACE_UNMASK,
+} from './trace-layout';
+import { DEV_VM_ID, DEV_MSIX_TABLE, DEV_CONFIG } from './device-layout';
+import {
+  MSIX_ENTRY_SIZE, MSIX_ENTRY_VECTOR_CTRL, MSIX_ENTRY_CTRL_MASKBIT, MSIX_FLAGS_ENABLE,
+  MSIX_FLAGS_MASKALL, MSIX_FLAGS,
+} from './pci-layout';
 import { traceTime } from './clock';
 
 let thread: u32 = 0;

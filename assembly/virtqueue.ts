@@ -40,7 +40,7 @@ import {
   E_LAYOUT, E_AVAIL_IDX, E_HEAD, E_DESC_RANGE, E_DESC_LEN, E_LOOP, E_NEXT, E_INDIRECT, E_ORDER,
   E_USED_IDX, E_USED_ID, E_USED_LEN,
 } from './ring-layout';
-import { TRACE_RING_PUSH, TRACE_RING_POP } from './layout';
+import { TRACE_RING_PUSH, TRACE_RING_POP } from './trace-layout';
 import { traceEvent } from './trace';
 
 // ---- the state block

@@ -27,7 +27,12 @@ export interface RingCore {
   ringPrepareWait(state: number): number;
 }
 
-/** The core's exports, as raw numbers: device blocks and eventfd slots are byte addresses. */
+/**
+ * The core's exports, as raw numbers: device blocks and eventfd slots are byte addresses. Written by
+ * hand because the declarations asc generates describe its adapting bindings, not the raw exports
+ * (a `bool` result is a boolean there, 0 or 1 here); test/node/core-shape.test.ts holds this
+ * interface to what the compiled core exports.
+ */
 export interface CoreExports extends RingCore {
   configRead(dev: number, offset: number, size: number): number;
   configWrite(dev: number, offset: number, size: number, value: number): void;
@@ -53,7 +58,7 @@ export interface CoreExports extends RingCore {
   waitInterrupt(dev: number, vectors: number, timeoutNs: bigint, spinNs: bigint): number;
   vectorNotify(dev: number, vector: number, value: number): void;
   deviceReset(dev: number): void;
-  /** a guest's 32-bit doorbell in one call: 0 done, 1 inbox not empty, 2 BAR0 not decoded (assembly/doorbell.ts) */
+  /** a guest's 32-bit doorbell in one call: 0 done, 1 inbox not empty, 2 BAR0 not decoded, 3 done and it woke a parked guest (GUEST_RING_*, assembly/doorbell.ts) */
   guestRing(dev: number, value: number): number;
   /** this instance's thread in the trace (0, the host, until set) */
   traceThread(thread: number): void;

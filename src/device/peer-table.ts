@@ -1,5 +1,5 @@
 // Where a device's peer table is and how big (assembly/peers.ts walks it; layout in
-// assembly/layout.ts, "peer table"): the host allocates it beside the device block at realize,
+// assembly/peer-layout.ts): the host allocates it beside the device block at realize,
 // with room for the host's maxPeers peers and as many eventfds per peer as the device has
 // vectors (at most PEER_VECTORS_MAX, the sample server's own maximum).
 import * as L from '../../assembly/layout.ts';

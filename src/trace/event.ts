@@ -1,5 +1,5 @@
-// A trace event as the app sees it, decoded from a thread's trace ring (assembly/trace.ts draws
-// the ring and writes the core's events; src/trace/tracer.ts drains them).
+// A trace event as the app sees it, decoded from a thread's trace ring (assembly/trace-layout.ts
+// draws the ring, assembly/trace.ts writes the core's events; src/trace/tracer.ts drains them).
 import * as L from '../../assembly/layout.ts';
 import { formatSize } from '../options/size.ts';
 import { REJECT_REASONS } from '../models/virtio-sdm/view.ts';

@@ -1,5 +1,5 @@
 // What the host sees of a virtio-sdm device, read straight from its block in the shared memory
-// (assembly/sdm.ts draws it): its id, the config bytes, the signal counters and the boot state.
+// (assembly/sdm-layout.ts draws it): its id, the config bytes, the signal counters, the boot state.
 import * as L from '../../../assembly/layout.ts';
 import { channelOf, type SdmSocketChannel } from './socket-channel.ts';
 
@@ -48,7 +48,7 @@ export class SdmView {
     return [this.word(L.SDM_BOOT_PAYLOAD) >>> 0, this.word(L.SDM_BOOT_PAYLOAD + 4) >>> 0];
   }
   /** the device status register (NEEDS_RESET = 64 after a broken ring) */
-  get status(): number { return this.word(L.SDM_STATUS); }
+  get status(): number { return this.word(L.VMMIO_STATUS); }
   /**
    * Its group, as the key of the group's master device (Device.key): its own for a master, its
    * master's for a slave of a local group; undefined for a slave whose master is across the relay.
