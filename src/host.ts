@@ -9,6 +9,7 @@ import { checkSdmSocket, type SdmSocketOptions } from './chardev/sdm-socket.ts';
 import type { Device } from './device/device.ts';
 import { DEFAULT_MAX_PEERS, MAX_PEERS_LIMIT } from './device/peer-table.ts';
 import { HostMachine } from './machine/machine.ts';
+import { models } from './models/index.ts';
 import { MemoryBackend, parseBackend } from './memory/backend.ts';
 import { parseSize, formatSize } from './options/size.ts';
 import type { BusDevice, Machine } from './pci/topology.ts';
@@ -228,7 +229,7 @@ export class Host {
   realize(text: string): Device | BusDevice {
     const machine = this.#machine;
     const driver = typeof text === 'string' ? text.split(',')[0].trim() : '';
-    if (!machine.topology.isBridgeModel(driver)) return realizeOnHost(machine, text);
+    if (!machine.topology.isBridgeModel(driver)) return realizeOnHost(machine, models, text);
     const bridge = machine.topology.addBridge(text, (id) => machine.deviceIds.has(id));
     machine.deviceIds.add(bridge.id);
     machine.bridges.set(bridge.id, bridge);
@@ -245,7 +246,7 @@ export class Host {
     if (program !== undefined && typeof program !== 'string' && !(program instanceof URL)) {
       throw new QemuError(`spawn: program must be a module URL (a string or a URL), not ${show(program)}`);
     }
-    return spawnVm(this.#machine, options, options.machine === undefined ? this.machine : checkMachine(options.machine));
+    return spawnVm(this.#machine, models, options, options.machine === undefined ? this.machine : checkMachine(options.machine));
   }
 
   /**

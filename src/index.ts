@@ -17,7 +17,7 @@ export type { VmInspection } from './vm/protocol.ts';
 export { Guest, STOPPED, type WaitMode, type WaitOptions } from './vm/guest.ts';
 export type { SpinStats } from './vm/wait-policy.ts';
 export { Tracer } from './trace/tracer.ts';
-export type { TraceEvent, TraceKind } from './trace/event.ts';
+export type { TraceEvent, TraceKind, RejectReason } from './trace/event.ts';
 export { VirtqueueDriver, VirtqueueDevice, splitLayout, type VirtqueueOptions, type VqBuffer, type VqChain, type SplitLayout } from './ring/virtqueue.ts';
 export { RingBrokenError, type RingContext, type RingRegion } from './ring/ring-core.ts';
 export { ringContext } from './ring/context.ts';
@@ -28,7 +28,7 @@ export { futexDoorbell, type Doorbell } from './ring/doorbell.ts';
 export { guestRings, GuestRings, vmDoorbell, type GuestRingOptions } from './vm/guest-rings.ts';
 export { SdmDriver, SdmError, SDM_IRQ, SDM_BOOT, type SdmSignal, type SdmSetupOptions } from './models/virtio-sdm/driver.ts';
 export type { GuestSdm, NextOptions } from './models/virtio-sdm/guest-sdm.ts';
-export type { SdmView, SdmCounters, RejectReason } from './models/virtio-sdm/view.ts';
+export type { SdmView, SdmCounters } from './models/virtio-sdm/view.ts';
 export type { SdmSocketChannel, ChannelState } from './models/virtio-sdm/socket-channel.ts';
 export type { SdmSocketOptions } from './chardev/sdm-socket.ts';
 // What models add to Device, Guest and SpawnOptions (device.sdm, vm.sdm, boot: 'sdm').

@@ -1,6 +1,6 @@
 // What a device model declares, as QEMU's qdev models do (a TypeInfo with its properties,
 // realize, unrealize and vmstate): the generic pipeline (src/realize/, src/vm/spawn.ts,
-// src/vm/vm-worker.ts) and the generic device (src/device/) read only this, and never a model's
+// src/vm-worker.ts) and the generic device (src/device/) read only this, and never a model's
 // name. Adding a model is a folder under src/models/ that exports one of these, plus its line in
 // src/models/index.ts.
 import type { CoreExports } from '../core/core.ts';
@@ -141,4 +141,19 @@ export interface DeviceModel<S extends SpecBase = SpecBase, P extends DevicePlan
   guest?(guest: GuestContext, core: CoreExports, memory: WebAssembly.Memory): GuestOffer;
   /** host.spawn options of its own */
   readonly spawnOptions?: readonly SpawnOption[];
+}
+
+// Each model has its own spec and plan types; the registry only dispatches by name.
+export type AnyModel = DeviceModel<any, any>;
+
+/**
+ * The models a host can realize (src/models/index.ts). Handed to the generic code by the two
+ * entry points that know every model, the host (src/host.ts) and the VM worker (src/vm-worker.ts),
+ * so the generic code depends on no model.
+ */
+export interface ModelRegistry {
+  readonly all: readonly AnyModel[];
+  find(name: string): AnyModel | undefined;
+  /** a command-line shorthand (`-ivshmem 4,name`) as the -device string it stands for; other text as it is */
+  expand(text: string): string;
 }

@@ -9,8 +9,7 @@ import { Device, type DeviceHost } from '../device/device.ts';
 import { featureBits, writeConfigSpace, type MemoryPlace } from '../device/layout.ts';
 import { readPeers } from '../device/peer-table.ts';
 import { ServerClient } from '../device/server-client.ts';
-import type { AnyModel } from '../models/index.ts';
-import type { SpecBase } from '../device/model.ts';
+import type { AnyModel, SpecBase } from '../device/model.ts';
 
 /** Where the device's memory comes from: a place known now, or its server's handshake. */
 export type MemorySource = { memory: MemoryPlace | undefined } | { client: ServerClient; ready: Promise<void> };

@@ -4,8 +4,7 @@
 // device needs on the machine it goes on. Only then is anything taken (src/realize/acquire.ts).
 import { QemuError } from '../errors.ts';
 import type { HostMachine, MachineContext } from '../machine/machine.ts';
-import { expandShorthand, findModel, type AnyModel } from '../models/index.ts';
-import type { DevicePlan, PropertyRefs, ResolveContext, SpecBase } from '../device/model.ts';
+import type { AnyModel, DevicePlan, ModelRegistry, PropertyRefs, ResolveContext, SpecBase } from '../device/model.ts';
 import { checkId, parseOptionString } from '../options/option-string.ts';
 
 export interface Planned {
@@ -43,10 +42,10 @@ function contextOn(machine: HostMachine, target: MachineContext): ResolveContext
   };
 }
 
-/** Parses and resolves `text` for a device on `target` (the host's machine, or a VM's own). */
-export function planDevice(machine: HostMachine, text: string, target: MachineContext): Planned {
-  const { driver, props } = parseOptionString(typeof text === 'string' ? expandShorthand(text) : text, 'device');
-  const model = findModel(driver);
+/** Parses and resolves `text` for a device on `target` (the host's machine, or a VM's own) with one of `models`. */
+export function planDevice(machine: HostMachine, models: ModelRegistry, text: string, target: MachineContext): Planned {
+  const { driver, props } = parseOptionString(typeof text === 'string' ? models.expand(text) : text, 'device');
+  const model = models.find(driver);
   if (!model) throw new QemuError(`'${driver}' is not a valid device model name`);
   const id = props.get('id');
   if (id !== undefined) {

@@ -3,6 +3,7 @@
 // and commit: its slot on the host's machine and its id are taken last, and the lease it holds
 // from then on is what unplugging gives back. A failure at any step undoes every step before it.
 import type { Device } from '../device/device.ts';
+import type { ModelRegistry } from '../device/model.ts';
 import { Transaction } from '../device/transaction.ts';
 import type { HostMachine, MachineContext } from '../machine/machine.ts';
 import type { ServerClient } from '../device/server-client.ts';
@@ -10,8 +11,8 @@ import { acquire } from './acquire.ts';
 import { buildDevice, makeClient } from './build.ts';
 import { planDevice, type Planned } from './plan.ts';
 
-export function realizeOnHost(machine: HostMachine, text: string): Device {
-  const planned = planDevice(machine, text, machine);
+export function realizeOnHost(machine: HostMachine, models: ModelRegistry, text: string): Device {
+  const planned = planDevice(machine, models, text, machine);
   const { model, spec, plan } = planned;
   const tx = new Transaction();
   try {

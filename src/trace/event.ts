@@ -2,7 +2,19 @@
 // draws the ring, assembly/trace.ts writes the core's events; src/trace/tracer.ts drains them).
 import * as L from '../../assembly/layout.ts';
 import { formatSize } from '../options/size.ts';
-import { REJECT_REASONS } from '../models/virtio-sdm/view.ts';
+
+// Why virtio-sdm refused a signal: the names of the core's SDM_REJECT_* reasons, in the counters
+// (device.sdm.counters.rejected) and in sdm-reject events.
+export type RejectReason = 'type' | 'range' | 'slave-to-slave' | 'beyond-max' | 'absent' | 'buffer';
+
+export const REJECT_REASONS: Record<RejectReason, number> = {
+  type: L.SDM_REJECT_TYPE,
+  range: L.SDM_REJECT_RANGE,
+  'slave-to-slave': L.SDM_REJECT_SLAVE_TO_SLAVE,
+  'beyond-max': L.SDM_REJECT_BEYOND_MAX,
+  absent: L.SDM_REJECT_ABSENT,
+  buffer: L.SDM_REJECT_BUFFER,
+};
 
 export type TraceKind =
   | 'doorbell' | 'deliver' | 'pending' | 'mask' | 'unmask' | 'reset' | 'lost' | 'dropped' | 'server'

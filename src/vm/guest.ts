@@ -51,7 +51,7 @@ export class Guest {
   private readonly post: (line: string) => void;
   private readonly offer: GuestOffer | undefined;
 
-  /** @internal the VM's worker makes its guest (src/vm/vm-worker.ts) */
+  /** @internal the VM's worker makes its guest (src/vm-worker.ts) */
   constructor(device: Device, model: DeviceModel, core: CoreExports, memory: WebAssembly.Memory, pump: () => void, post: (line: string) => void) {
     this.device = device;
     this.core = core;

@@ -1,7 +1,7 @@
 // host.spawn: the realize pipeline for a device that lives in a VM's worker. The same plan and the
 // same transaction as host.realize (src/realize/); the host takes the device's resources (its
 // block, its server connection through the VM's inbox, an SDM group) and its worker, and the
-// worker finishes the server handshake and builds the device (src/vm/vm-worker.ts). A VM is a
+// worker finishes the server handshake and builds the device (src/vm-worker.ts). A VM is a
 // QEMU process of its own: its device goes on a fresh machine, with its own bus and device IDs.
 import * as Comlink from 'comlink';
 import * as L from '../../assembly/layout.ts';
@@ -10,7 +10,7 @@ import { closePeerTable } from '../device/server-client.ts';
 import { Transaction } from '../device/transaction.ts';
 import { QemuError } from '../errors.ts';
 import type { HostMachine } from '../machine/machine.ts';
-import { MODELS, type AnyModel } from '../models/index.ts';
+import type { AnyModel, ModelRegistry } from '../device/model.ts';
 import { Topology, type Machine as MachineType } from '../pci/topology.ts';
 import { acquire } from '../realize/acquire.ts';
 import { peerTableOf } from '../realize/build.ts';
@@ -24,12 +24,12 @@ import { startWorkerThread } from './worker-thread.ts';
 const OPTIONS = ['device', 'program', 'arg', 'machine'];
 
 /** Options a model declared for itself are only for that model (virtio-sdm's boot: 'sdm'). */
-function checkModelOptions(model: AnyModel, options: SpawnOptions): Record<string, unknown> {
+function checkModelOptions(models: ModelRegistry, model: AnyModel, options: SpawnOptions): Record<string, unknown> {
   const given = options as unknown as Record<string, unknown>;
   const own: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) {
     if (OPTIONS.includes(key) || value === undefined) continue;
-    const owner = MODELS.find((m) => m.spawnOptions?.some((o) => o.name === key));
+    const owner = models.all.find((m) => m.spawnOptions?.some((o) => o.name === key));
     const option = owner?.spawnOptions!.find((o) => o.name === key);
     if (!owner || !option) continue;
     if (owner !== model || !option.check(value)) {
@@ -40,11 +40,11 @@ function checkModelOptions(model: AnyModel, options: SpawnOptions): Record<strin
   return own;
 }
 
-export async function spawnVm(machine: HostMachine, options: SpawnOptions, machineType: MachineType): Promise<Vm> {
+export async function spawnVm(machine: HostMachine, models: ModelRegistry, options: SpawnOptions, machineType: MachineType): Promise<Vm> {
   const target = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
-  const planned = planDevice(machine, options.device, target);
+  const planned = planDevice(machine, models, options.device, target);
   const { model, spec, plan } = planned;
-  const spawn = checkModelOptions(model, options);
+  const spawn = checkModelOptions(models, model, options);
   const tx = new Transaction();
   try {
     const { block, memory } = acquire(machine, planned, tx, {

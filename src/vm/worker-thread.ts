@@ -65,7 +65,7 @@ async function newThread(): Promise<Spare> {
   let died!: (reason: string) => void;
   const exited = new Promise<string>((resolve) => { died = resolve; });
   if (!inNode) {
-    const worker = new Worker(new URL('./vm-worker.ts', import.meta.url), { type: 'module', name: 'ivshmem-vm' });
+    const worker = new Worker(new URL('../vm-worker.ts', import.meta.url), { type: 'module', name: 'ivshmem-vm' });
     const booted = new Promise<void>((resolve) => {
       worker.addEventListener('message', (event) => { if (event.data === BOOTED) resolve(); });
       void exited.then(() => resolve());
@@ -85,8 +85,8 @@ async function newThread(): Promise<Spare> {
   // From TypeScript sources (the test runner) the worker is bundled (node-bundle.ts); it registers
   // tsx only when it runs a .ts guest program (vm-worker.ts).
   const entry = import.meta.url.endsWith('.ts')
-    ? await bundleForNode(new URL('./vm-worker.ts', import.meta.url), ['tsx', 'tsx/*'])
-    : new URL('./vm-worker.js', import.meta.url);
+    ? await bundleForNode(new URL('../vm-worker.ts', import.meta.url), ['tsx', 'tsx/*'])
+    : new URL('../vm-worker.js', import.meta.url);
   const worker = new NodeWorker(entry, { execArgv });
   const booted = new Promise<void>((resolve) => {
     worker.on('message', (message: unknown) => { if (message === BOOTED) resolve(); });

@@ -1,6 +1,6 @@
-// The core's shape. assembly/ has no import cycle: each module can be read (and replaced) with only
-// what is below it in view. And CoreExports, written by hand in src/core/core.ts, says exactly what
-// the compiled core exports: the same functions, each with the same parameters and result.
+// CoreExports, written by hand in src/core/core.ts, says exactly what the compiled core exports: the
+// same functions, each with the same parameters and result. (That assembly/ has no import cycle is
+// test/node/imports.test.ts's.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -9,49 +9,6 @@ import { expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const assembly = `${root}assembly/`;
-
-/** Each assembly/ module and the assembly/ modules it imports or re-exports from. */
-function importGraph(): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  for (const file of readdirSync(assembly).filter((name) => name.endsWith('.ts')).sort()) {
-    const { importedFiles } = ts.preProcessFile(readFileSync(assembly + file, 'utf8'), true, false);
-    const deps = importedFiles.map(({ fileName }) => fileName).filter((name) => name.startsWith('./')).map((name) => {
-      // asc resolves './x' and (in an import) './x.ts'; TypeScript and Node need the extension
-      const dep = `${name.slice(2).replace(/\.ts$/, '')}.ts`;
-      if (!existsSync(assembly + dep)) throw new Error(`assembly/${file} imports ${name}, which is not a file in assembly/`);
-      return dep;
-    });
-    graph.set(file, deps);
-  }
-  return graph;
-}
-
-/** Every cycle a depth-first walk meets, as the path round it ('a.ts -> b.ts -> a.ts'). */
-function cycles(graph: Map<string, string[]>): string[] {
-  const found: string[] = [];
-  const done = new Set<string>();
-  const path: string[] = [];
-  const visit = (file: string): void => {
-    const at = path.indexOf(file);
-    if (at >= 0) {
-      found.push([...path.slice(at), file].join(' -> '));
-      return;
-    }
-    if (done.has(file)) return;
-    path.push(file);
-    for (const dep of graph.get(file) ?? []) visit(dep);
-    path.pop();
-    done.add(file);
-  };
-  for (const file of graph.keys()) visit(file);
-  return found;
-}
-
-test('no import cycle among the core\'s modules and layout files (assembly/)', () => {
-  const graph = importGraph();
-  expect(graph.size).toBeGreaterThan(20);
-  expect(cycles(graph)).toEqual([]);
-});
 
 /** A signature as JavaScript sees it: parameter types and result, e.g. '(number, bigint) => number'. */
 type Signatures = Map<string, string>;

@@ -48,7 +48,7 @@ afterAll(async () => {
 
 test('the tarball holds the built library, its types, the core and the VM worker; no tests, app or benchmarks', () => {
   expect(packed).toEqual(expect.arrayContaining([
-    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/build/ivshmem.wasm', 'dist/src/vm/vm-worker.js', 'bin/ivshmem-wasm.mjs',
+    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/build/ivshmem.wasm', 'dist/src/vm-worker.js', 'bin/ivshmem-wasm.mjs',
   ]));
   expect(packed.filter((path) => /^(test|web|bench)\//.test(path))).toEqual([]);
 });

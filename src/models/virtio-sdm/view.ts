@@ -1,18 +1,8 @@
 // What the host sees of a virtio-sdm device, read straight from its block in the shared memory
 // (assembly/sdm-layout.ts draws it): its id, the config bytes, the signal counters, the boot state.
 import * as L from '../../../assembly/layout.ts';
+import { REJECT_REASONS, type RejectReason } from '../../trace/event.ts';
 import { channelOf, type SdmSocketChannel } from './socket-channel.ts';
-
-export type RejectReason = 'type' | 'range' | 'slave-to-slave' | 'beyond-max' | 'absent' | 'buffer';
-
-export const REJECT_REASONS: Record<RejectReason, number> = {
-  type: L.SDM_REJECT_TYPE,
-  range: L.SDM_REJECT_RANGE,
-  'slave-to-slave': L.SDM_REJECT_SLAVE_TO_SLAVE,
-  'beyond-max': L.SDM_REJECT_BEYOND_MAX,
-  absent: L.SDM_REJECT_ABSENT,
-  buffer: L.SDM_REJECT_BUFFER,
-};
 
 export interface SdmCounters {
   /** signals this device's driver sent that were delivered or queued for their destination */

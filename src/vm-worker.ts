@@ -1,16 +1,17 @@
-// One guest VM: a Web Worker in the browser, a worker_threads Worker in Node, from this one file.
-// It instantiates the core over the host's shared memory, realizes its device (finishing the
-// server handshake from its inbox), and runs the guest program.
+// One guest VM: a Web Worker in the browser, a worker_threads Worker in Node, from this one file
+// (src/vm/worker-thread.ts starts it). It is the VM's entry point, as index.ts is the host's: it
+// instantiates the core over the host's shared memory, realizes its device with the model it is
+// named (finishing the server handshake from its inbox), and runs the guest program.
 import * as Comlink from 'comlink';
-import { instantiateCore, type CoreExports } from '../core/core.ts';
-import type { Device, DeviceHost } from '../device/device.ts';
-import type { ServerClient } from '../device/server-client.ts';
-import { findModel } from '../models/index.ts';
-import { buildDevice, makeClient } from '../realize/build.ts';
-import { InboxReader } from '../server/inbox.ts';
-import * as L from '../../assembly/layout.ts';
-import { Guest } from './guest.ts';
-import { BOOTED, type RunOutcome, type VmApi, type VmInit, type VmInspection, type VmStarted } from './protocol.ts';
+import { instantiateCore, type CoreExports } from './core/core.ts';
+import type { Device, DeviceHost } from './device/device.ts';
+import type { ServerClient } from './device/server-client.ts';
+import { models } from './models/index.ts';
+import { buildDevice, makeClient } from './realize/build.ts';
+import { InboxReader } from './server/inbox.ts';
+import * as L from '../assembly/layout.ts';
+import { Guest } from './vm/guest.ts';
+import { BOOTED, type RunOutcome, type VmApi, type VmInit, type VmInspection, type VmStarted } from './vm/protocol.ts';
 
 let guest: Guest | undefined;
 let running: string | undefined;
@@ -20,7 +21,7 @@ let running: string | undefined;
  * handshake from the inbox, in realize or after it as the model does it, then the build.
  */
 async function realize(init: VmInit, host: DeviceHost & { core: CoreExports }, inbox: InboxReader | undefined): Promise<{ device: Device; client?: ServerClient }> {
-  const model = findModel(init.model)!;
+  const model = models.find(init.model)!;
   if (!inbox) return { device: buildDevice(host, model, init.spec, init.block, { memory: init.memoryPlace }) };
   const client = makeClient(host, model, init.spec, init.block, init.vectors);
   const setup = client.setupAsync();
@@ -56,7 +57,7 @@ const api: VmApi = {
     client = realized.client;
     const { device } = realized;
     const log = init.log;
-    guest = new Guest(device, findModel(init.model)!, core, init.memory, pump, (line) => log.postMessage(line));
+    guest = new Guest(device, models.find(init.model)!, core, init.memory, pump, (line) => log.postMessage(line));
     // A module that fails to load fails its run(), as it would have anyway.
     if (init.program !== undefined) await importProgram(init.program).catch(() => {});
     return { id: device.ivPosition, memory: device.sharedMemory! };
