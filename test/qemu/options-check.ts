@@ -52,6 +52,7 @@ export const DEVICE_STRINGS = [
   'ivshmem-plain,memdev=nope,master=xyz',
   'peer first: ivshmem-doorbell,chardev=srv,master=on',
   'peer first: ivshmem-doorbell,chardev=srv,master=on,vectors=0',
+  'ivshmem-flat,chardev=srv,shmem-size=1048576',
 ];
 
 const PEER_FIRST = 'peer first: ';

@@ -12,6 +12,7 @@ import { scenarios } from './scenarios.ts';
 import { describe, type Backend, type Scenario } from './scenario.ts';
 import { documented } from './divergences.ts';
 import { compareOptions } from './options-check.ts';
+import { compareFlat } from './flat-check.ts';
 
 interface Difference { release: ReleaseName; scenario: string; index: number; access: string; qemu: string; project: string; reason?: string }
 
@@ -86,6 +87,20 @@ async function main(): Promise<number> {
       verdicts.push(`${release.name} ${here === 0 ? 'same' : `${here} differences`}`);
     }
     console.log(`${verdicts.join(', ')}  options: the first error of each -device string (${strings} strings)`);
+  }
+  // ivshmem-flat is first in 10.0
+  const flatReleases = releases.filter((r) => r.name !== '7.2');
+  if ((!filter || 'ivshmem-flat'.includes(filter)) && flatReleases.length) {
+    const verdicts = [];
+    let checks = 0;
+    for (const release of flatReleases) {
+      const answers = compareFlat(release);
+      checks = answers.length;
+      let here = 0;
+      answers.forEach((a, index) => { here += record(release.name, 'ivshmem-flat', index, a.access, a.qemu, a.project); });
+      verdicts.push(`${release.name} ${here === 0 ? 'same' : `${here} differences`}`);
+    }
+    console.log(`${verdicts.join(', ')}  ivshmem-flat: its properties, region and IRQ as -device help lists them, its realize errors in the binary (${checks} checks)`);
   }
   for (const d of differences) {
     console.log(`${d.reason ? 'documented' : 'DIFFERENT '}  QEMU ${d.release}  ${d.scenario} #${d.index}: ${d.access}: QEMU ${d.qemu}, project ${d.project}`);
