@@ -25,7 +25,7 @@ export function raiseVector(dev: u32, vector: u32): void {
 }
 
 // Whether a kick on this thread found its guest parked since the last look (a wasm global: each
-// worker's own), for guestRing to tell its caller.
+// worker's own), for ringDoorbell to tell whether it woke its destination.
 let wokeParked = false;
 
 export function takeWokeParked(): bool {
