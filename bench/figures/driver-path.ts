@@ -4,8 +4,9 @@
 // read and the bare core call, in the page's thread and in a VM worker; then a doorbell ping-pong
 // written as a driver writes it (the Doorbell register, timed waits) beside vm.ring with untimed
 // waits, in each wait mode. Runs in Node and in Chromium.
-import { Host, driver, type WaitMode } from '../../src/index.ts';
+import { Host, type WaitMode } from '../../src/index.ts';
 import { ACCESSES, CONFIG_READ, CORE_READ, accessLoop, type Access, type AccessContext, type Target } from '../lib/accesses.ts';
+import { doorbellPair } from '../lib/devices.ts';
 import { rawCore } from '../lib/raw-core.ts';
 import { calibrate, measureTable, type Compare, type Contender, type Table } from '../lib/stats.ts';
 import { vmPair, type BatchHow, type VmPair } from '../lib/vm-pair.ts';
@@ -44,11 +45,7 @@ export async function driverPathFigure(options: DriverPathOptions): Promise<Tabl
   const tables: Table[] = [];
   const host = await Host.create({ memory: '16M' });
   try {
-    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
-    const a = host.realize('ivshmem-doorbell,chardev=srv');
-    const b = host.realize('ivshmem-doorbell,chardev=srv');
-    driver.bringUpDoorbell(a);
-    driver.bringUpDoorbell(b);
+    const { a, b } = doorbellPair(host);
     const wasm = await options.wasm();
     const raw = await rawCore(wasm, a.ivPosition);
     const ring = (b.ivPosition << 16) >>> 0;

@@ -7,13 +7,11 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { describe, expect, test } from 'vitest';
 import { AccessError, Host, driver, layout as L, type Device } from '../../src/index.ts';
 import { machineOf } from '../../src/host.ts';
-import { until } from '../cases/helpers.ts';
+import { doorbellPair, until } from '../cases/helpers.ts';
 
 async function pair() {
   const host = await Host.create({ memory: '16M' });
-  host.addServer({ id: 'srv', size: '1M', vectors: 1 });
-  const a = host.realize('ivshmem-doorbell,chardev=srv');
-  const b = host.realize('ivshmem-doorbell,chardev=srv');
+  const { a, b } = doorbellPair(host, 1);
   driver.bringUpDoorbell(a);
   driver.bringUpDoorbell(b);
   return { host, a, b };
