@@ -15,7 +15,11 @@ export type WaitMode = 'block' | 'poll' | 'spin';
 export interface WaitOptions {
   /** block: park at once; poll: never park; spin: spin for an adaptive budget, then park (default) */
   mode?: WaitMode;
-  /** give up after this long and return -1; default: wait forever */
+  /**
+   * give up after this long and return -1; default: wait forever. In 'block' it is the park's own
+   * timeout (no clock read): a park woken with no interrupt to take, which happens only when
+   * something else takes this guest's interrupts (the host driving its device), waits it again whole.
+   */
   timeoutMs?: number;
 }
 
