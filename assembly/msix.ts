@@ -99,10 +99,12 @@ export function tableRead(dev: u32, offset: u32): u32 {
   return <u32>atomic.load<i32>(dev + DEV_MSIX_TABLE + offset);
 }
 
+// msix_table_mmio_write: the word, then msix_handle_mask_update, which does nothing unless the
+// mask changed; a write to the message address or data cannot change it.
 export function tableWrite(dev: u32, offset: u32, value: u32): void {
   traceTableWrite(dev, offset, value);
   atomic.store<i32>(dev + DEV_MSIX_TABLE + offset, value);
-  maskUpdate(dev, offset / MSIX_ENTRY_SIZE);
+  if ((offset & (MSIX_ENTRY_SIZE - 1)) == MSIX_ENTRY_VECTOR_CTRL) maskUpdate(dev, offset / MSIX_ENTRY_SIZE);
 }
 
 export function pbaRead(dev: u32, offset: u32): u32 {
