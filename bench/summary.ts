@@ -125,5 +125,10 @@ const when = (p: (typeof platforms)[number]) => {
   return j ? `${p === 'node' ? `Node ${j.runtime.node}` : `Chromium ${j.runtime.chromium}`}: ${j.date.slice(0, 16).replace('T', ' ')} UTC, load average ${j.load.before[0]} before, ${j.load.after[0]} after` : `${p}: not run`;
 };
 const m = figures.node.roundtrip?.machine;
-console.log(`${m ? `${m.cpu}, ${m.cores} cores. ` : ''}${when('node')}; ${when('chromium')}.\n`);
+console.log(`${m ? `${m.cpu}, ${m.cores} cores. ` : ''}${when('node')}; ${when('chromium')}.`);
+const driverWhen = (p: (typeof platforms)[number]) => {
+  const j = figures[p].driver;
+  return j ? `${p === 'node' ? 'Node' : 'Chromium'} ${j.date.slice(0, 16).replace('T', ' ')} UTC, load average ${j.load.before[0]} before, ${j.load.after[0]} after` : `${p} not run`;
+};
+console.log(`The driver path (figure 6): ${driverWhen('node')}; ${driverWhen('chromium')}.\n`);
 console.log(rows.join('\n'));
