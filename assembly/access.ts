@@ -4,10 +4,11 @@
 // register path checks what it must find on the device, made here where each is one load: no
 // server message waits in a VM's inbox (the VM takes them before a BAR0 access, so that a doorbell
 // to a newcomer finds it; a host-side device's inbox is always empty), and Memory Space Enable set
-// (a PCI function's BARs are decoded only then; a virtio-mmio window always is). accessRead and
-// accessWrite make the checks and the access in one call; when a check fails they do nothing and
-// say which, and the caller takes its full path, which takes the inbox first or throws.
-import { DEV_CONFIG, DEV_INBOX } from './device-layout';
+// (a PCI function's BARs are decoded only then; a virtio-mmio window and ivshmem-flat's sysbus
+// regions always are). accessRead and accessWrite make the checks and the access in one call; when
+// a check fails they do nothing and say which, and the caller takes its full path, which takes the
+// inbox first or throws.
+import { DEV_CONFIG, DEV_INBOX, DEV_MODEL, MODEL_FLAT } from './device-layout';
 import { PCI_COMMAND, PCI_COMMAND_MEMORY } from './pci-layout';
 import { INBOX_READ, INBOX_WRITE } from './inbox-layout';
 import {
@@ -24,6 +25,7 @@ export function accessCheck(dev: u32, handler: i32): i32 {
     const inbox = dev + DEV_INBOX;
     if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return ACCESS_INBOX;
   }
+  if (load<i32>(dev + DEV_MODEL) == MODEL_FLAT) return 0;
   if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return ACCESS_NOT_DECODED;
   return 0;
 }

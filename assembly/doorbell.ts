@@ -6,7 +6,7 @@ import { DEV_PEER_COUNT, DEV_VM_ID } from './device-layout';
 import { BROADCAST_2010 } from './pci-layout';
 import { PEER_NB_EVENTFDS } from './peer-layout';
 import { takeWokeParked } from './cpu';
-import { findPeer, peerSlot, peerIdAt, peerEntry } from './peers';
+import { findPeer, peerSlot, peerIdAt, peerEntry, signalPeer } from './peers';
 import { eventfdSignal } from './eventfd';
 import { traceDoorbell, traceDoorbellDone } from './trace';
 
@@ -21,14 +21,19 @@ export function takeRangUnparked(): bool {
   return rang;
 }
 
+// A decoded Doorbell (this one's or ivshmem-flat's): the peer's eventfd signalled, noting whether
+// the destination was parked.
+export function ringPeer(dev: u32, id: u32, vector: u32): void {
+  takeWokeParked();
+  signalPeer(dev, id, vector);
+  if (!takeWokeParked()) rangUnparked = true;
+}
+
 // Destination in bits 16..31, vector in bits 0..7: QEMU decodes `val & 0xff`, not 16 bits.
 export function ringDoorbell(dev: u32, value: u32): void {
   const vector = value & 0xff;
   traceDoorbell(dev, value >>> 16, vector, value);
-  const entry = findPeer(dev, value >>> 16);
-  takeWokeParked();
-  if (entry != 0 && vector < <u32>load<i32>(entry + PEER_NB_EVENTFDS)) eventfdSignal(peerSlot(entry, vector), 1);
-  if (!takeWokeParked()) rangUnparked = true;
+  ringPeer(dev, value >>> 16, vector);
   traceDoorbellDone();
 }
 

@@ -123,7 +123,7 @@ export abstract class BarRegion extends Region implements Bar {
   readonly size: number;
 
   constructor(owner: RegionOwner, bar: BarLayout, rules: Omit<AccessRules, 'name' | 'size'>, registers = false) {
-    super(owner, { ...rules, name: `${owner.name} BAR${bar.index}`, size: bar.size }, bar, registers);
+    super(owner, { ...rules, name: `${owner.name} ${bar.name ?? `BAR${bar.index}`}`, size: bar.size }, bar, registers);
     this.index = bar.index;
     this.size = bar.size;
   }

@@ -1,5 +1,6 @@
 // A device's guest-visible regions, built from its layout: PCI config space, and each BAR decoded
-// by its kind (a register file, the MSI-X table and PBA, memory, a virtio-mmio window). How an
+// by its kind (a register file, the MSI-X table and PBA, memory, a virtio-mmio window), or a sysbus
+// device's MMIO regions (bar(n) is region n, named as QEMU names it). How an
 // access goes through one: src/device/region.ts.
 import * as L from '../../assembly/layout.ts';
 import { AccessError } from '../errors.ts';
@@ -12,11 +13,11 @@ import type { Bar, Region32, RegionOwner } from './region.ts';
 import { Registers16Bar } from './registers16-bar.ts';
 import { VIRTIO_MMIO_OPS } from './virtio-mmio.ts';
 
-/** PCI configuration space, or (a virtio-mmio device has none) a region that says so. */
+/** PCI configuration space, or (a virtio-mmio or sysbus device has none) a region that says so. */
 export function configSpace(owner: RegionOwner): Region32 {
-  if (owner.layout.transport !== 'virtio-mmio') return new ConfigSpace(owner);
+  if (owner.layout.transport === 'pci') return new ConfigSpace(owner);
   const refuse = (): never => {
-    throw new AccessError(`${owner.name} is a virtio-mmio device: it has no PCI configuration space (its registers are bar(0))`);
+    throw new AccessError(`${owner.name} is a ${owner.layout.transport} device: it has no PCI configuration space (its registers are bar(0))`);
   };
   return { read: refuse as Region32['read'], write: refuse };
 }

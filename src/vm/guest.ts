@@ -172,8 +172,13 @@ export class Guest {
     }
   }
 
-  /** enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does. */
+  /**
+   * enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does; a
+   * sysbus device's registers are always decoded and its IRQ line is the interrupt controller's to
+   * enable, so there it does nothing.
+   */
   bringUp(): void {
+    if (this.device.layout.transport === 'sysbus') return;
     driver.enableDevice(this.device);
     if (this.device.layout.msix) {
       driver.enableMsix(this.device);
@@ -187,7 +192,8 @@ export class Guest {
 
   /**
    * Rings `vector` of `peer` through the 32-bit Doorbell (all but the 2010 device): the register
-   * write a driver makes, (peer << 16) | vector at 0x0c of BAR0, after driver.ring's checks.
+   * write a driver makes, (peer << 16) | vector at 0x0c of BAR0, after driver.ring's checks. The
+   * vector is 0..255 (QEMU's ivshmem decodes 8 bits), 0..65535 on ivshmem-flat.
    */
   ring(peer: number, vector = 0): void {
     driver.ring(this.device, peer, vector);
