@@ -75,12 +75,6 @@ export const DEV_IRQ_DROPPED = 140;
 export const DEV_STOP = 144;
 export const WAIT_TIMEOUT = -1;
 export const WAIT_STOPPED = -2;
-// Guest.ring's one call into the core (guestRing, assembly/doorbell.ts): done, done and it woke a
-// parked guest (the 'spin' policy reads that as "my peer is not spinning"), or why it did nothing.
-export const GUEST_RING_DONE = 0;
-export const GUEST_RING_INBOX = 1;
-export const GUEST_RING_NOT_DECODED = 2;
-export const GUEST_RING_WOKE = 3;
 export const DEV_IRR = 192;
 // x-name: up to NAME_SIZE bytes of ASCII, NUL padded (after the IRR's 256 bytes).
 export const DEV_NAME = 448;

@@ -2,24 +2,38 @@
 // kernel): decode destination and vector, look the destination up in this device's own peer
 // table, and signal the eventfd, which lands directly in the destination's interrupt logic.
 // Writes to absent peers or vectors change nothing.
-import {
-  DEV_PEER_COUNT, DEV_VM_ID, DEV_INBOX, DEV_CONFIG, DEV_MODEL, MODEL_FLAT, GUEST_RING_DONE,
-  GUEST_RING_INBOX, GUEST_RING_NOT_DECODED, GUEST_RING_WOKE,
-} from './device-layout';
-import { BROADCAST_2010, PCI_COMMAND, PCI_COMMAND_MEMORY } from './pci-layout';
+import { DEV_PEER_COUNT, DEV_VM_ID } from './device-layout';
+import { BROADCAST_2010 } from './pci-layout';
 import { PEER_NB_EVENTFDS } from './peer-layout';
-import { INBOX_WRITE, INBOX_READ } from './inbox-layout';
 import { takeWokeParked } from './cpu';
 import { findPeer, peerSlot, peerIdAt, peerEntry, signalPeer } from './peers';
 import { eventfdSignal } from './eventfd';
-import { flatGuestRing } from './ivshmem-flat';
 import { traceDoorbell, traceDoorbellDone } from './trace';
+
+// Whether a doorbell rung on this thread since the last look found its destination not parked (a
+// wasm global: each worker's own). The 'spin' wait policy reads it as "my peer may be spinning"
+// (src/vm/wait-policy.ts), whether the guest rang with vm.ring or wrote the Doorbell register.
+let rangUnparked = false;
+
+export function takeRangUnparked(): bool {
+  const rang = rangUnparked;
+  rangUnparked = false;
+  return rang;
+}
+
+// A decoded Doorbell (this one's or ivshmem-flat's): the peer's eventfd signalled, noting whether
+// the destination was parked.
+export function ringPeer(dev: u32, id: u32, vector: u32): void {
+  takeWokeParked();
+  signalPeer(dev, id, vector);
+  if (!takeWokeParked()) rangUnparked = true;
+}
 
 // Destination in bits 16..31, vector in bits 0..7: QEMU decodes `val & 0xff`, not 16 bits.
 export function ringDoorbell(dev: u32, value: u32): void {
   const vector = value & 0xff;
   traceDoorbell(dev, value >>> 16, vector, value);
-  signalPeer(dev, value >>> 16, vector);
+  ringPeer(dev, value >>> 16, vector);
   traceDoorbellDone();
 }
 
@@ -45,18 +59,4 @@ export function ringDoorbell2010(dev: u32, value: u32): void {
 function signalFirstVector(entry: u32, payload: u32): void {
   if (entry == 0 || load<i32>(entry + PEER_NB_EVENTFDS) == 0) return;
   eventfdSignal(peerSlot(entry, 0), payload);
-}
-
-// A guest's doorbell in one call (Guest.ring): the checks the register path makes in TypeScript
-// (the server's messages taken first, Memory Space decoded) made here, then the doorbell. Returns
-// GUEST_RING_DONE or GUEST_RING_WOKE (a parked guest was woken), or why it did nothing: the caller
-// then takes the full path, which drains the inbox or throws the AccessError.
-export function guestRing(dev: u32, value: u32): i32 {
-  const inbox = dev + DEV_INBOX;
-  if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return GUEST_RING_INBOX;
-  if (load<i32>(dev + DEV_MODEL) == MODEL_FLAT) return flatGuestRing(dev, value);
-  if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return GUEST_RING_NOT_DECODED;
-  takeWokeParked();
-  ringDoorbell(dev, value);
-  return takeWokeParked() ? GUEST_RING_WOKE : GUEST_RING_DONE;
 }

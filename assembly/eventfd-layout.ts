@@ -11,7 +11,6 @@
 //          (a device binds the slots of its own vectors, and unbinds them when it goes)
 //     +12  bound vector
 //     +16  waiters: threads parked in eventfdWait on the count
-//     +20  signals ever sent through the slot
 export const EVENTFD_BASE = 0x2000;
 export const EVENTFD_SLOTS = 4096;
 export const EVENTFD_STRIDE = 64;
@@ -20,4 +19,3 @@ export const EVENTFD_REFS = 4;
 export const EVENTFD_BOUND_DEVICE = 8;
 export const EVENTFD_BOUND_VECTOR = 12;
 export const EVENTFD_WAITERS = 16;
-export const EVENTFD_SIGNALS = 20;

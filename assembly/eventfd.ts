@@ -18,7 +18,7 @@
 // least one of them sees the other, and the exchange gives the count to only one.
 import {
   EVENTFD_BASE, EVENTFD_STRIDE, EVENTFD_COUNT, EVENTFD_REFS, EVENTFD_BOUND_DEVICE,
-  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS, EVENTFD_SIGNALS,
+  EVENTFD_BOUND_VECTOR, EVENTFD_WAITERS,
 } from './eventfd-layout';
 import { DEV_NOTIFIERS } from './device-layout';
 import { vectorNotify } from './notify';
@@ -29,7 +29,6 @@ export function slotAddress(slot: u32): u32 {
 
 export function eventfdSignal(slot: u32, value: u32): void {
   const at = slotAddress(slot);
-  atomic.add<i32>(at + EVENTFD_SIGNALS, 1);
   const device = <u32>atomic.load<i32>(at + EVENTFD_BOUND_DEVICE);
   if (device != 0) {
     deliver(at, device, value);

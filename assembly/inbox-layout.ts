@@ -1,7 +1,7 @@
 // A VM's server inbox, at DEV_INBOX in its device block (device-layout.ts): the ring the host
 // writes the server's messages into and the VM drains (src/server/inbox.ts). The core reads only
-// its two indices: while messages wait, a guest's doorbell goes the full way, which drains them
-// first (guestRing, doorbell.ts).
+// its two indices: while messages wait, a guest's BAR0 access goes the full way, which drains them
+// first (access.ts).
 // Integer constants only, valid AssemblyScript and valid TypeScript, like every *-layout.ts.
 //
 //   DEV_INBOX +0   write index (u32, free running; the host advances it)

@@ -2,7 +2,6 @@
 // memory and keeps no state of its own, so every worker can instantiate it over the same memory.
 export { configRead, configWrite } from './pci-config';
 export { bar0Read, bar0Write } from './registers';
-export { tableRead as msixTableRead, tableWrite as msixTableWrite, pbaRead as msixPbaRead } from './msix';
 export { isPending as msixIsPending, vectorMasked as msixVectorMasked } from './msix';
 export {
   eventfdSignal, eventfdRead, eventfdWait, eventfdBind, eventfdUnbind, eventfdRef, eventfdUnref,
@@ -10,7 +9,10 @@ export {
 export { peerAddEventfd, peerRemove, peerEventfdCount, findPeer } from './peers';
 export { takeInterrupt, waitInterrupt } from './cpu';
 export { vectorNotify } from './notify';
-export { guestRing } from './doorbell';
+export { takeRangUnparked } from './doorbell';
+export {
+  accessCheck, accessRead, accessWrite, accessRead64, accessWrite64, lastRefusal, handlerRead, handlerWrite,
+} from './access';
 export { deviceReset } from './reset';
 export { traceThread, traceEmit } from './trace';
 // Rings over shared memory (assembly/virtqueue.ts, assembly/ring.ts): each takes the address of
@@ -24,5 +26,5 @@ export {
   ringConsume, ringRead, ringRelease, ringPrepareWait,
 } from './ring';
 // virtio-sdm: the virtio-mmio window (bar(0)) and the group and signal entry points the host uses.
-export { virtioMmioRead, virtioMmioWrite, virtioMmioRealize as sdmInit } from './virtio-mmio';
+export { virtioMmioRealize as sdmInit } from './virtio-mmio';
 export { sdmAttach, sdmSetRemoteSlave, sdmLeave, sdmSetRemoteMaster, sdmSend, sdmReceive } from './sdm';

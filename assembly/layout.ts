@@ -10,6 +10,7 @@
 //   pci-layout.ts          config space offsets and bits, MSI-X, BAR0's registers
 //   peer-layout.ts         a device's peer table
 //   inbox-layout.ts        a VM's server inbox
+//   access-layout.ts       the register path's one call: handlers and refusals
 //   virtio-mmio-layout.ts  the virtio-mmio register window and the transport's state
 //   sdm-layout.ts          virtio-sdm: its config, signals, lanes, outbox, slave table, counters, RAM
 //   ivshmem-flat-layout.ts ivshmem-flat's register window
@@ -25,6 +26,7 @@ export * from './device-layout.ts';
 export * from './pci-layout.ts';
 export * from './peer-layout.ts';
 export * from './inbox-layout.ts';
+export * from './access-layout.ts';
 export * from './virtio-mmio-layout.ts';
 export * from './sdm-layout.ts';
 export * from './ivshmem-flat-layout.ts';

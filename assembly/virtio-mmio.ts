@@ -1,6 +1,7 @@
 // The virtio-mmio transport, version 2 (virtio 1.x section 4.2.2), as QEMU's hw/virtio/virtio-mmio.c
-// decodes it: one small function per register operation. Registers below 0x100 are 32-bit (the
-// caller refuses other widths); the device's config space from 0x100 takes 1, 2 and 4 bytes.
+// decodes it: one small function per register operation. Registers below 0x100 are 32-bit (an
+// access of another width reads 0 and writes nothing); the device's config space from 0x100 takes
+// 1, 2 and 4 bytes.
 // Read-only registers ignore writes, write-only ones read 0, unknown offsets read 0 and ignore
 // writes, as QEMU does. The only device behind this transport is virtio-sdm (assembly/sdm.ts).
 //
@@ -146,8 +147,11 @@ function queueNotify(dev: u32, value: u32): void {
 
 // ---- decoding ----
 
+// Below the config space every register is 32-bit: virtio_mmio_read and virtio_mmio_write ignore
+// ("wrong size access to register!") an access of another width, which reads 0 and writes nothing.
 export function virtioMmioRead(dev: u32, offset: u32, size: u32): u32 {
   if (offset >= <u32>VIRTIO_MMIO_CONFIG) return sdmConfigRead(dev, offset - VIRTIO_MMIO_CONFIG, size);
+  if (size != 4) return 0;
   switch (offset) {
     case VIRTIO_MMIO_MAGIC_VALUE: return VIRT_MAGIC;
     case VIRTIO_MMIO_VERSION: return VIRT_VERSION;
@@ -171,6 +175,7 @@ export function virtioMmioWrite(dev: u32, offset: u32, size: u32, value: u32): v
     sdmConfigWrite(dev, offset - VIRTIO_MMIO_CONFIG, size, value);
     return;
   }
+  if (size != 4) return;
   switch (offset) {
     case VIRTIO_MMIO_DEVICE_FEATURES_SEL: deviceFeaturesSelWrite(dev, value); break;
     case VIRTIO_MMIO_DRIVER_FEATURES: driverFeaturesWrite(dev, value); break;

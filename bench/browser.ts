@@ -20,6 +20,7 @@ const TITLES: Record<string, string> = {
   fanout: 'Doorbell rate and broadcast (Chromium)',
   core: 'The core: register access, doorbell, trace, size, spawn (Chromium)',
   framerelay: 'Frame relay at 1080p (Chromium)',
+  driver: "The driver's path: register accesses and doorbell round trips through the public API (Chromium)",
 };
 
 const server = await createServer({ server: { port, strictPort: true }, logLevel: 'error' });

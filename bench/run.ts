@@ -5,6 +5,8 @@
 //   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
 //   rings      figure 3: the message ring worker to worker beside ringbuf.js and memcpy (rings.json)
 //   framerelay figure 5: the workbench's frame relay at 1080p, fps and GB/s
+//   driver     figure 6: a driver's register accesses through the public API beside the core and
+//              a config read (host thread, VM worker), and a driver's doorbell ping-pong
 import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
@@ -14,6 +16,7 @@ import { fanOutFigure } from './figures/fan-out.ts';
 import { bundle } from './lib/bundle.ts';
 import { ringsFigure } from './figures/rings.ts';
 import { frameRelayFigure } from './figures/frame-relay.ts';
+import { driverPathFigure } from './figures/driver-path.ts';
 import { readFile } from 'node:fs/promises';
 
 const quick = quickFlag();
@@ -22,6 +25,11 @@ const wanted = (name: string) => !only || only.includes(name);
 const busy = countsFlag('busy');
 const progress = (text: string) => process.stderr.write(`  .. ${text}\n`);
 const broadcastSizes = countsFlag('sizes');
+/** the shipped core, as the benchmarks' raw core baseline instantiates it (bench/lib/raw-core.ts) */
+const wasm = async () => {
+  const bytes = await readFile(new URL('../build/ivshmem.wasm', import.meta.url));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+};
 
 const figures: Record<string, () => Promise<void>> = {
   async roundtrip() {
@@ -49,18 +57,26 @@ const figures: Record<string, () => Promise<void>> = {
   },
   async core() {
     const report = new Report('node-core', 'The core: register access, doorbell, trace, size, spawn (Node)', { quick });
-    const tables = await coreFigure({
-      platform: node.name,
-      quick,
-      wasm: async () => { const bytes = await readFile(new URL('../build/ivshmem.wasm', import.meta.url)); return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength); },
-      progress,
-    });
+    const tables = await coreFigure({ platform: node.name, quick, wasm, progress });
     for (const table of tables) report.add(table);
     await report.write();
   },
   async rings() {
     const report = new Report('rings', 'The message ring, worker to worker, beside ringbuf.js and memcpy (Node)', { quick });
     for (const table of await ringsFigure({ quick, progress })) report.add(table);
+    await report.write();
+  },
+  async driver() {
+    const report = new Report('node-driver', "The driver's path: register accesses and doorbell round trips through the public API (Node)", { quick });
+    const tables = await driverPathFigure({
+      platform: node.name,
+      programUrl: new URL('./programs/driver-path.ts', import.meta.url).href,
+      pingPongUrl: new URL('./programs/ping-pong.ts', import.meta.url).href,
+      quick,
+      wasm,
+      progress,
+    });
+    for (const table of tables) report.add(table);
     await report.write();
   },
   async framerelay() {

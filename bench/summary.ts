@@ -1,5 +1,5 @@
-// `tsx bench/summary.ts`: the goals of issue 10 beside the latest figures in bench/results/*.json
-// (Node and Chromium), as the Markdown table the README's Performance section shows.
+// `tsx bench/summary.ts`: the goals beside the latest figures in bench/results/*.json (Node and
+// Chromium), as the Markdown table the README's Performance section shows.
 import { readFile } from 'node:fs/promises';
 
 /** A row's comparison as bench/lib/markdown.ts writes it. */
@@ -16,6 +16,7 @@ interface Json {
   runtime: Record<string, string>;
   machine: { cpu: string; cores: number };
   tables: { title: string; unit: string; rows: { label: string; median: number; p99: number; ratios?: Ratio[] }[] }[];
+  quick: boolean;
 }
 
 async function load(name: string): Promise<Json | undefined> {
@@ -35,8 +36,8 @@ function median(json: Json | undefined, table: RegExp, row: RegExp): number | un
 
 const platforms = ['node', 'chromium'] as const;
 const figures = Object.fromEntries(await Promise.all(platforms.map(async (p) => [p, {
-  roundtrip: await load(`${p}-roundtrip`), core: await load(`${p}-core`), fanout: await load(`${p}-fanout`),
-}]))) as Record<(typeof platforms)[number], Record<'roundtrip' | 'core' | 'fanout', Json | undefined>>;
+  roundtrip: await load(`${p}-roundtrip`), core: await load(`${p}-core`), fanout: await load(`${p}-fanout`), driver: await load(`${p}-driver`),
+}]))) as Record<(typeof platforms)[number], Record<'roundtrip' | 'core' | 'fanout' | 'driver', Json | undefined>>;
 
 const busy = (n: number) => new RegExp(`round trip, ${n} extra busy thread`);
 const alone = (n: number) => new RegExp(`alone, ${n} extra busy thread`);
@@ -72,6 +73,37 @@ for (const [mode, x] of [['poll', 100], ['spin', 20], ['block', 20]] as const) {
   both(`'${mode}' >= ${x}x faster than postMessage`, (p) => ratioCell(p, busy(0), MODE(mode), POST, (r) => `${fmt(1 / r)}x faster than ${fmt(rt(p, 0, POST), ' us')}`));
 }
 const core = (p: (typeof platforms)[number], table: RegExp, row: RegExp) => median(figures[p].core, table, row);
+// The driver path figure: each register access against a config read, judged as the figure did.
+const verdict = (v: string | undefined) => (v === 'met' ? 'met' : `**${v?.toLowerCase() ?? '-'}**`);
+const CONFIG = /^config\.read/;
+function accessCell(p: (typeof platforms)[number], where: RegExp, rows: RegExp): string {
+  const table = figures[p].driver?.tables.find((t) => where.test(t.title));
+  const judged = (table?.rows ?? []).filter((r) => rows.test(r.label)).map((r) => ({ r, c: r.ratios?.find((x) => CONFIG.test(x.to)) }))
+    .filter((x): x is { r: typeof x.r; c: Ratio } => x.c?.ratio !== undefined);
+  if (judged.length === 0) return '-';
+  const met = judged.filter((x) => x.c.verdict === 'met').length;
+  const worst = judged.reduce((a, b) => (b.c.ratio! > a.c.ratio! ? b : a));
+  const config = table!.rows.find((r) => CONFIG.test(r.label))!.median;
+  const what = worst.r.label.replace(/: .*$/, '').replace(/ at 0x\w+$/, '');
+  return judged.length === 1 ? `${fmt(worst.r.median, ' ns')} (${fmt(worst.c.ratio)}x of ${fmt(config, ' ns')}) ${verdict(worst.c.verdict)}`
+    : `${met} of ${judged.length} met; worst ${what} ${fmt(worst.c.ratio)}x (${verdict(worst.c.verdict)}), config read ${fmt(config, ' ns')}`;
+}
+const BAR = /^BAR[0-2] (read|write), [1248] byte/;
+const NOT_DOORBELL = /^(?!.*Doorbell)/;
+for (const [where, name] of [[/page's thread/, "the page's thread"], [/VM worker/, 'a VM worker']] as const) {
+  both(`every BAR access <= 2x a config read, ${name}`, (p) => accessCell(p, where, new RegExp(`${BAR.source}${NOT_DOORBELL.source.slice(1)}`)));
+  both(`Doorbell write <= 4x a config read, ${name}`, (p) => accessCell(p, where, /Doorbell/));
+}
+function driverCell(p: (typeof platforms)[number], row: RegExp): string {
+  const table = figures[p].driver?.tables.find((t) => /round trip beside vm.ring/.test(t.title));
+  return (['poll', 'spin', 'block'] as const).map((mode) => {
+    const r = table?.rows.find((x) => x.label.startsWith(`'${mode}'`) && row.test(x.label));
+    const c = r?.ratios?.[0];
+    return c?.ratio === undefined ? `${mode} -` : `${mode} ${fmt(c.ratio)}x ${verdict(c.verdict)}`;
+  }).join(', ');
+}
+both("driver's round trip (Doorbell register, timed wait) <= 1.1x vm.ring + untimed wait", (p) => driverCell(p, /the driver's round trip/));
+both('timed wait <= 1.1x untimed (vm.ring both)', (p) => driverCell(p, /^'\w+': vm\.ring \+ wait\(\{ mode: '\w+', timeoutMs \}\)$/));
 both('.wasm <= 16 KiB', (p) => { const k = core(p, /size/, /wasm/); return k === undefined ? '-' : `${fmt(k, ' KiB')} ${k <= 16 ? 'met' : '**not met**'}`; });
 both('VM spawn <= 50 ms (Node), <= 20 ms (Chromium), median', (p) => {
   const ms = core(p, /spawn/, /spare worker ready/);
@@ -93,5 +125,10 @@ const when = (p: (typeof platforms)[number]) => {
   return j ? `${p === 'node' ? `Node ${j.runtime.node}` : `Chromium ${j.runtime.chromium}`}: ${j.date.slice(0, 16).replace('T', ' ')} UTC, load average ${j.load.before[0]} before, ${j.load.after[0]} after` : `${p}: not run`;
 };
 const m = figures.node.roundtrip?.machine;
-console.log(`${m ? `${m.cpu}, ${m.cores} cores. ` : ''}${when('node')}; ${when('chromium')}.\n`);
+console.log(`${m ? `${m.cpu}, ${m.cores} cores. ` : ''}${when('node')}; ${when('chromium')}.`);
+const driverWhen = (p: (typeof platforms)[number]) => {
+  const j = figures[p].driver;
+  return j ? `${p === 'node' ? 'Node' : 'Chromium'} ${j.date.slice(0, 16).replace('T', ' ')} UTC, load average ${j.load.before[0]} before, ${j.load.after[0]} after` : `${p} not run`;
+};
+console.log(`The driver path (figure 6): ${driverWhen('node')}; ${driverWhen('chromium')}.\n`);
 console.log(rows.join('\n'));

@@ -3,7 +3,8 @@
 // measured claim, not a slogan), the public API with its checks, a doorbell with its interrupt
 // taken on one thread beside the bare atomics it cannot do without, the trace's cost per event
 // off and on, the .wasm's size, and how long a VM takes to spawn. Runs in Node and in Chromium.
-import { Host, driver, layout as L } from '../../src/index.ts';
+import { Host, layout as L } from '../../src/index.ts';
+import { doorbellPair } from '../lib/devices.ts';
 import { rawCore } from '../lib/raw-core.ts';
 import { measureTable, type Contender, type Table } from '../lib/stats.ts';
 
@@ -39,11 +40,7 @@ export async function coreFigure(options: CoreOptions): Promise<Table[]> {
   const host = await Host.create({ memory: '16M' });
   const tables: Table[] = [];
   try {
-    host.addServer({ id: 'srv', size: '1M', vectors: 1 });
-    const a = host.realize('ivshmem-doorbell,chardev=srv');
-    const b = host.realize('ivshmem-doorbell,chardev=srv');
-    driver.bringUpDoorbell(a);
-    driver.bringUpDoorbell(b);
+    const { a, b } = doorbellPair(host);
     // The core called directly, as nothing but the benchmark calls it: an instance of the shipped
     // .wasm over a memory of its own, with one device block where a realized doorbell device
     // would have its registers (bench/lib/raw-core.ts).

@@ -153,13 +153,13 @@ async function duel(pairs: [VmPair, VmPair], busy: number, quick: boolean): Prom
   const rounds = quick ? 10 : 240;
   // One size for both, from 'block': a 'spin' trial that happened to spin would size batches that
   // take ten times as long once the pair parks.
-  const size = await calibrate((n) => pairs[0].batch(n, 'block'), targetMs, 20, 50);
-  for (const mode of ['spin', 'block'] as const) for (const pair of pairs) await pair.batch(size * 2, mode);
+  const size = await calibrate((n) => pairs[0].batch(n, { mode: 'block' }), targetMs, 20, 50);
+  for (const mode of ['spin', 'block'] as const) for (const pair of pairs) await pair.batch(size * 2, { mode });
   const turns = { spin: 0, block: 1 };
   const contender = (mode: 'spin' | 'block', compare?: Compare[]): Contender => ({
     label: LABELS.mode(mode),
     compare,
-    sample: async () => ((await pairs[turns[mode]++ % 2].batch(size, mode)) * 1000) / size,
+    sample: async () => ((await pairs[turns[mode]++ % 2].batch(size, { mode })) * 1000) / size,
   });
   const stats = () => pairs[0].spinStats().map((a, side) => sum(a, pairs[1].spinStats()[side]));
   return withPolicyNote(stats, size, () => measureTable({

@@ -38,9 +38,6 @@ export interface CoreExports extends RingCore {
   configWrite(dev: number, offset: number, size: number, value: number): void;
   bar0Read(dev: number, offset: number): number;
   bar0Write(dev: number, offset: number, value: number): void;
-  msixTableRead(dev: number, offset: number): number;
-  msixTableWrite(dev: number, offset: number, value: number): void;
-  msixPbaRead(dev: number, offset: number): number;
   msixIsPending(dev: number, vector: number): number;
   msixVectorMasked(dev: number, vector: number): number;
   eventfdSignal(slot: number, value: number): void;
@@ -58,14 +55,26 @@ export interface CoreExports extends RingCore {
   waitInterrupt(dev: number, vectors: number, timeoutNs: bigint, spinNs: bigint): number;
   vectorNotify(dev: number, vector: number, value: number): void;
   deviceReset(dev: number): void;
-  /** a guest's 32-bit doorbell in one call: 0 done, 1 inbox not empty, 2 BAR0 not decoded, 3 done and it woke a parked guest (GUEST_RING_*, assembly/doorbell.ts) */
-  guestRing(dev: number, value: number): number;
+  // The register path (assembly/access.ts): `handler` is one of ACCESS_BAR0, _MSIX_TABLE, _MSIX_PBA,
+  // _VIRTIO_MMIO, _NONE; a check finds 0 (go) or a refusal (ACCESS_INBOX, ACCESS_NOT_DECODED).
+  accessCheck(dev: number, handler: number): number;
+  handlerRead(dev: number, handler: number, offset: number, size: number): number;
+  handlerWrite(dev: number, handler: number, offset: number, size: number, value: number): void;
+  /** the checks and the read: the value, or a refusal */
+  accessRead(dev: number, handler: number, offset: number, size: number): number;
+  /** the checks and the write: 0 once written, or a refusal */
+  accessWrite(dev: number, handler: number, offset: number, size: number, value: number): number;
+  /** an aligned 8-byte access, checked: two 4-byte handler calls (the value signed, as an i64 crosses); refused, -1n and lastRefusal() says why */
+  accessRead64(dev: number, handler: number, offset: number): bigint;
+  lastRefusal(): number;
+  /** the same for a write (the value's low 64 bits): 0 once written, or a refusal */
+  accessWrite64(dev: number, handler: number, offset: number, value: bigint): number;
+  /** 1 when a doorbell rung on this thread since the last call found its destination not parked */
+  takeRangUnparked(): number;
   /** this instance's thread in the trace (0, the host, until set) */
   traceThread(thread: number): void;
   traceEmit(kind: number, device: number, peer: number, vector: number, value: number): void;
   // virtio-sdm (assembly/virtio-mmio.ts, assembly/sdm.ts)
-  virtioMmioRead(dev: number, offset: number, size: number): number;
-  virtioMmioWrite(dev: number, offset: number, size: number, value: number): void;
   sdmInit(dev: number, master: number, maxSlaves: number, booted: number, socket: number): void;
   sdmAttach(master: number, slave: number, requested: number): number;
   sdmSetRemoteSlave(master: number, id: number, present: number): void;

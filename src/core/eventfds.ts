@@ -48,7 +48,7 @@ export class EventfdSlots {
       const slot = (this.next + i) % L.EVENTFD_SLOTS;
       const word = words(this.memory, slot);
       if (Atomics.compareExchange(word, REFS, 0, 1) !== 0) continue;
-      for (const field of [L.EVENTFD_COUNT, L.EVENTFD_BOUND_DEVICE, L.EVENTFD_BOUND_VECTOR, L.EVENTFD_SIGNALS]) {
+      for (const field of [L.EVENTFD_COUNT, L.EVENTFD_BOUND_DEVICE, L.EVENTFD_BOUND_VECTOR]) {
         Atomics.store(word, field / 4, 0);
       }
       this.next = slot + 1;

@@ -9,7 +9,8 @@ import { AccessError, show } from '../errors.ts';
 import { interruptView, type InterruptView } from './interrupts.ts';
 import type { DeviceLayout, MemoryPlace } from './layout.ts';
 import { readPeers } from './peer-table.ts';
-import { configSpace, makeBar, type Bar, type Region32, type RegionOwner } from './regions.ts';
+import { RegionOwner, type Bar, type Region32 } from './region.ts';
+import { configSpace, makeBar } from './regions.ts';
 import { readSnapshot, type DeviceSnapshot } from './snapshot.ts';
 import type { ServerClient } from './server-client.ts';
 
@@ -61,8 +62,6 @@ export class Device {
   readonly internals: DeviceInternals;
   /** @internal what unplugging does where the device lives (set by whoever realized it) */
   onUnplug: () => void = () => {};
-  private unplugged = false;
-  private memoryPlace: MemoryPlace | undefined;
   private readonly bars = new Map<number, Bar>();
   private readonly view: DataView;
   private readonly owner: RegionOwner;
@@ -86,17 +85,7 @@ export class Device {
     // The memory never grows (its maximum is its size), so one view serves for the device's life.
     this.view = new DataView(host.memory.buffer);
     this.key = this.view.getUint32(block + L.DEV_KEY, true);
-    const device = this;
-    const owner: RegionOwner = {
-      get name() { return device.name; },
-      block,
-      core: host.core,
-      memory: host.memory,
-      layout,
-      mapped: () => this.memoryPlace,
-      checkPlugged: () => this.checkPlugged(),
-      beforeRegisterAccess: host.beforeRegisterAccess,
-    };
+    const owner = new RegionOwner(this.name, block, host.core, host.memory, layout, host.beforeRegisterAccess);
     this.owner = owner;
     this.config = configSpace(owner);
     this.interrupts = interruptView(owner);
@@ -120,12 +109,12 @@ export class Device {
   /** The shared memory mapped by its memory BAR, once there is one. */
   get sharedMemory(): MemoryPlace | undefined {
     this.checkPlugged();
-    return this.memoryPlace;
+    return this.owner.place;
   }
 
   /** @internal the realizer and the server client map the memory through this */
   mapMemory(place: MemoryPlace): void {
-    this.memoryPlace = { offset: place.offset, size: place.size };
+    this.owner.place = { offset: place.offset, size: place.size };
   }
 
   bar(index: number): Bar {
@@ -161,7 +150,7 @@ export class Device {
     this.checkPlugged();
     const vectors = options.vectors ?? this.vectors;
     if (!Number.isInteger(vectors) || vectors < 0) throw new AccessError(`snapshot: vectors must be a whole number, not ${show(vectors)}`);
-    return readSnapshot({ ...this.owner, model: this.model }, vectors);
+    return readSnapshot(this.owner, this.model, vectors);
   }
 
   /** System reset of the device: registers and PCI state, not peers, ID or memory. */
@@ -184,18 +173,18 @@ export class Device {
 
   /** Hot-unplug: the server sees a disconnect, the memdev is free again. */
   unrealize(): void {
-    if (this.unplugged) return;
-    this.unplugged = true;
+    if (!this.owner.plugged) return;
+    this.owner.plugged = false;
     this.onUnplug();
   }
 
   /** False once the device has been unplugged: every member but its identity then throws. */
   get plugged(): boolean {
-    return !this.unplugged;
+    return this.owner.plugged;
   }
 
   private checkPlugged(): void {
-    if (this.unplugged) throw new AccessError(`${this.name} has been unplugged`);
+    this.owner.checkPlugged();
   }
 }
 

@@ -2,7 +2,7 @@
 // masks, the INTx line, what was lost or dropped, and taking the next interrupt as the CPU would.
 import * as L from '../../assembly/layout.ts';
 import { AccessError, show } from '../errors.ts';
-import type { RegionOwner } from './regions.ts';
+import type { RegionOwner } from './region.ts';
 
 export interface InterruptView {
   /** messages delivered to the CPU on this vector (INTx deliveries count on vector 0) */

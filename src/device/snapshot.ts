@@ -3,7 +3,7 @@
 // must not change what it draws. What the workbench shows of a VM comes from here.
 import * as L from '../../assembly/layout.ts';
 import { readPeers } from './peer-table.ts';
-import type { RegionOwner } from './regions.ts';
+import type { RegionOwner } from './region.ts';
 
 export interface VectorSnapshot {
   /** the entry's Vector Control mask bit (what a driver sets and clears) */
@@ -42,7 +42,7 @@ export interface DeviceSnapshot {
   peers: number[];
 }
 
-export function readSnapshot(owner: RegionOwner & { readonly model: string }, vectors: number): DeviceSnapshot {
+export function readSnapshot(owner: RegionOwner, model: string, vectors: number): DeviceSnapshot {
   const { core, block, layout } = owner;
   const view = new DataView(owner.memory.buffer);
   const int32 = (offset: number) => view.getInt32(block + offset, true);
@@ -59,7 +59,7 @@ export function readSnapshot(owner: RegionOwner & { readonly model: string }, ve
     });
   }
   return {
-    model: owner.model,
+    model,
     ivPosition: int32(L.DEV_VM_ID),
     command: config16(L.PCI_COMMAND),
     msix: layout.msix,

@@ -5,17 +5,11 @@
 // 0x100) that is not 4 bytes wide: it reads 0 and writes nothing; the config space from 0x100 takes
 // 1, 2 and 4 bytes. A virtio-mmio device is no PCI function: its window needs no Memory Space Enable.
 import * as L from '../../assembly/layout.ts';
-import type { CoreExports } from '../core/core.ts';
 import type { MmioOps } from './access.ts';
 
 export const VIRTIO_MMIO_OPS: MmioOps = { validMin: 1, validMax: 4, implMin: 1, implMax: 4 };
 
-export function virtioMmioHandlers(core: CoreExports, block: number) {
-  const register = (at: number, size: number) => at >= L.VIRTIO_MMIO_CONFIG || size === 4;
-  return {
-    read: (at: number, size: number) => (register(at, size) ? core.virtioMmioRead(block, at, size) >>> 0 : 0),
-    write: (at: number, size: number, value: number) => {
-      if (register(at, size)) core.virtioMmioWrite(block, at, size, value);
-    },
-  };
+/** Whether virtio_mmio_read/write decode a `size`-byte access at `at` (the rest read 0 and write nothing). */
+export function virtioMmioRegister(at: number, size: number): boolean {
+  return at >= L.VIRTIO_MMIO_CONFIG || size === 4;
 }

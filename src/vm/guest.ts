@@ -15,7 +15,11 @@ export type WaitMode = 'block' | 'poll' | 'spin';
 export interface WaitOptions {
   /** block: park at once; poll: never park; spin: spin for an adaptive budget, then park (default) */
   mode?: WaitMode;
-  /** give up after this long and return -1; default: wait forever */
+  /**
+   * give up after this long and return -1; default: wait forever. In 'block' it is the park's own
+   * timeout (no clock read): a park woken with no interrupt to take, which happens only when
+   * something else takes this guest's interrupts (the host driving its device), waits it again whole.
+   */
   timeoutMs?: number;
 }
 
@@ -46,8 +50,6 @@ export class Guest {
   private readonly policy = new SpinPolicy();
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
-  private readonly fastRing: boolean;
-  private readonly vectorMax: number;
   private readonly core: CoreExports;
   private readonly post: (line: string) => void;
   private readonly offer: GuestOffer | undefined;
@@ -61,9 +63,6 @@ export class Guest {
     const { block } = device.internals;
     this.seq = new Int32Array(memory.buffer, block + L.DEV_IRQ_SEQ, 2);
     this.words = new Int32Array(memory.buffer, block, L.LINE * 3 / 4);
-    // the one-call doorbell is the 32-bit Doorbell register at 0x0c of a register BAR0
-    this.fastRing = device.layout.bars.some((bar) => bar.index === 0 && bar.kind === 'registers' && bar.registerWidth === undefined);
-    this.vectorMax = (device.layout.doorbellVectors ?? 256) - 1;
     this.offer = model.guest?.(this, core, memory);
     for (const [key, value] of Object.entries(this.offer?.members ?? {})) Object.defineProperty(this, key, { value, enumerable: true });
   }
@@ -115,6 +114,9 @@ export class Guest {
     const vectors = this.device.vectors;
     let vector: number;
     if (mode === 'spin') {
+      // What this guest's doorbells found since its last wait, whoever rang them (vm.ring, or a
+      // driver writing the Doorbell register): a peer not parked may be spinning.
+      if (this.core.takeRangUnparked()) this.policy.rangUnparked();
       const spinNs = this.policy.next();
       if (!this.policy.timed) return this.core.waitInterrupt(block, vectors, timeoutNs, 0n);
       // An interrupt already there is taken without timing: it says nothing about waiting.
@@ -189,18 +191,11 @@ export class Guest {
   }
 
   /**
-   * Rings `vector` of `peer` through the 32-bit Doorbell (all but the 2010 device): one call into
-   * the core, which makes the register path's checks itself; when one fails (server messages to
-   * take first, BAR0 not decoded, a peer or vector out of range) the full path handles it. The
+   * Rings `vector` of `peer` through the 32-bit Doorbell (all but the 2010 device): the register
+   * write a driver makes, (peer << 16) | vector at 0x0c of BAR0, after driver.ring's checks. The
    * vector is 0..255 (QEMU's ivshmem decodes 8 bits), 0..65535 on ivshmem-flat.
    */
   ring(peer: number, vector = 0): void {
-    // typeof first: `>>>` throws a raw TypeError on a bigint; anything odd goes to driver.ring's checks
-    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= this.vectorMax) {
-      const done = this.core.guestRing(this.device.internals.block, ((peer << 16) | vector) >>> 0);
-      if (done === L.GUEST_RING_DONE) return this.policy.rang(false);
-      if (done === L.GUEST_RING_WOKE) return this.policy.rang(true);
-    }
     driver.ring(this.device, peer, vector);
   }
 }

@@ -19,8 +19,9 @@
 //   woke up late) is a costly sample, not the end of it. (A parked pair may be handing one core
 //   back and forth; the peer a probe wakes then queues behind the prober and answers only once it
 //   parks, so probes hold only when the two run on different cores: docs/performance.md, 11.)
-// - A doorbell that finds the peer not parked (rang()) makes a parked guest probe at once, unless
-//   a probe has failed since the last clear win (then the peer is as likely preempted).
+// - A doorbell that found the peer not parked (rangUnparked()) makes a parked guest probe at its
+//   next wait, unless a probe has failed since the last clear win (then the peer is as likely
+//   preempted).
 // - Parking is 'block'; one parked wait in 64 is timed (two clock reads of 0.2-0.7 us, where a
 //   Chromium round trip costs 6 us), to know what parking costs now and whether a probe is due.
 //   (Time, not a count of waits: a count sized from what parked waits seemed to cost kept a pair
@@ -128,16 +129,16 @@ export class SpinPolicy {
   }
 
   /**
-   * After a doorbell this guest rang: `wokeParked`, its peer was parked (and was woken). A peer
-   * that was not parked is spinning, or running, or preempted: while parked, and no probe has
-   * failed since the last clear win, probe at the next wait, since a pair gets back to spinning
-   * only when both sides try (one spinning side alone saves just its own wake-up, and its spins
-   * keep paying for the parked side's). Under contention a probe has failed, and the peer
-   * not parked is as likely preempted: this waits for its time (with it, 1 busy thread beside a
-   * Node pair made 'spin' 2.7x 'block', each doorbell starting a probe that ran out).
+   * Before a wait: a doorbell this guest rang since its last wait found its peer not parked. That
+   * peer is spinning, or running, or preempted: while parked, and no probe has failed since the last
+   * clear win, probe at this wait, since a pair gets back to spinning only when both sides try (one
+   * spinning side alone saves just its own wake-up, and its spins keep paying for the parked
+   * side's). Under contention a probe has failed, and the peer not parked is as likely preempted:
+   * this waits for its time (with it, 1 busy thread beside a Node pair made 'spin' 2.7x 'block',
+   * each doorbell starting a probe that ran out).
    */
-  rang(wokeParked: boolean): void {
-    if (!wokeParked && !this.spinning && this.probeNs === PROBE_MIN_NS) this.probeDue = true;
+  rangUnparked(): void {
+    if (!this.spinning && this.probeNs === PROBE_MIN_NS) this.probeDue = true;
   }
 
   /** After a timed wait: it took `elapsedNs`, ended at `nowMs` (performance.now()) with an interrupt or not. */

@@ -1,6 +1,6 @@
-// vm.ring takes one call into the core (guestRing) when nothing is wrong; whatever the register
-// path refuses, it refuses too, with the same AccessError. A guest's rings keep their private
-// state in its device block: how big a virtqueue fits there.
+// vm.ring is the register path (the Doorbell written through bar(0), after driver.ring's checks):
+// whatever that path refuses, it refuses too, with the same AccessError. A guest's rings keep their
+// private state in its device block: how big a virtqueue fits there.
 import { expect, test } from 'vitest';
 import { Host, driver } from '../../src/index.ts';
 import { splitLayout } from '../../src/ring/virtqueue.ts';

@@ -46,6 +46,23 @@ describe('virtio-sdm: virtio-mmio registers', () => {
     expect(r(0x0c8)).toBe(0);
   });
 
+  test('a register below 0x100 takes only 4-byte accesses: a 1- or 2-byte one reads 0 and writes nothing (virtio_mmio_read/write: "wrong size access to register!"); an 8-byte one is two 4-byte ones', async () => {
+    const { bar, r, w } = await master();
+    for (const width of [1, 2]) {
+      expect(bar.read(REG.MAGIC, width), `${width}-byte read of MagicValue`).toBe(0);
+      expect(bar.read(REG.VERSION, width), `${width}-byte read of Version`).toBe(0);
+    }
+    // QueueSel is write-only: what it selects shows in QueueNumMax (64 for queues 0 and 1, 0 for a queue that does not exist)
+    w(REG.QUEUE_SEL, 5);
+    bar.write(REG.QUEUE_SEL, 1, 0);
+    bar.write(REG.QUEUE_SEL, 2, 0);
+    expect(r(REG.QUEUE_NUM_MAX), 'QueueSel still 5 after narrow writes of 0').toBe(0);
+    // valid and impl sizes left at QEMU's 1..4: an 8-byte access is two 4-byte ones, low first
+    expect(bar.read(REG.MAGIC, 8)).toBe(0x0000_0002_7472_6976n);
+    bar.write(REG.QUEUE_SEL, 8, 0x0000_0040_0000_0000n); // QueueSel = 0, then QueueNumMax (read-only) = 0x40
+    expect(r(REG.QUEUE_NUM_MAX)).toBe(64);
+  });
+
   test('no shared memory regions: SHMLenLow/High read all ones (QEMU)', async () => {
     const { r } = await master();
     expect([r(REG.SHM_LEN_LOW), r(REG.SHM_LEN_HIGH)]).toEqual([0xffffffff, 0xffffffff]);

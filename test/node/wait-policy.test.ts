@@ -201,23 +201,22 @@ test('parked, one wait in 64 is timed, and a probe comes only after one that end
 
 test('parked, a doorbell that finds the peer not parked (spinning or running) makes the next wait a probe', () => {
   const p = parkedPolicy();
-  p.policy.rang(true); // the peer was parked too: go on parking
+  // (one that woke a parked peer is not reported: the peer was parked too, go on parking)
   expect(p.policy.next()).toBe(0n);
-  p.policy.rang(false);
+  p.policy.rangUnparked();
   expect(p.policy.next()).toBeGreaterThan(0n);
   expect(p.policy.stats.probes).toBe(1);
   p.clock.ms += 0.002;
   p.policy.record(2_000, true, p.clock.ms);
   // spinning: doorbells change nothing
-  p.policy.rang(false);
-  p.policy.rang(true);
+  p.policy.rangUnparked();
   expect(p.policy.next()).toBeGreaterThan(0n);
   expect(p.policy.stats.probes).toBe(1);
   // once a probe has failed (contention), a peer not parked is as likely preempted: no early probe
   runOut(p, Number(p.policy.next()));
   parkedUntilProbe(p, 10_000);
   runOut(p, Number(p.policy.next())); // the probe fails
-  p.policy.rang(false);
+  p.policy.rangUnparked();
   expect(p.policy.next()).toBe(0n);
 });
 

@@ -8,6 +8,8 @@ import fanOut from '../../bench/programs/fan-out.ts?program';
 import type { Table } from '../../bench/lib/stats.ts';
 import pingPong from '../../bench/programs/ping-pong.ts?program';
 import { frameRelayFigure } from '../../bench/figures/frame-relay.ts';
+import { driverPathFigure } from '../../bench/figures/driver-path.ts';
+import driverPath from '../../bench/programs/driver-path.ts?program';
 import frameRelay from '../../programs/frame-relay.guest.ts?program';
 import { browser } from './platform.ts';
 
@@ -58,4 +60,12 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
     progress,
   }),
   framerelay: ({ quick }, progress) => frameRelayFigure({ programUrl: new URL(frameRelay, location.href).href, quick, progress }),
+  driver: ({ quick }, progress) => driverPathFigure({
+    platform: browser.name,
+    programUrl: new URL(driverPath, location.href).href,
+    pingPongUrl: new URL(pingPong, location.href).href,
+    quick,
+    wasm: async () => (await fetch(wasmUrl)).arrayBuffer(),
+    progress,
+  }),
 };

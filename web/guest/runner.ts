@@ -98,8 +98,9 @@ class Runner {
     config.write(at, 2, on ? flags | bit : flags & ~bit);
   }
 
+  /** A doorbell as the VM's driver rings it: the Doorbell register written through BAR0 (driver.ring checks peer and vector first). */
   ring(peer: number, vector: number): void {
-    this.vm.ring(peer, vector);
+    this.vm.driver.ring(this.vm.device, peer, vector);
   }
 
   wait(original: (options?: WaitOptions) => number, options: WaitOptions = {}): number {
