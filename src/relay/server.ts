@@ -45,8 +45,7 @@ export function listenRelay(options: ListenOptions): Promise<ListeningRelay> {
         host,
         port: address && typeof address === 'object' ? address.port : options.port,
         close: () => new Promise<void>((done) => {
-          relay.closeAll();
-          wss.close(() => done());
+          void relay.close().then(() => wss.close(() => done()));
         }),
       });
     });

@@ -10,7 +10,20 @@ export interface RelayProcess {
   port: number;
   child: ChildProcess;
   output: string[];
+  /** the last figures it printed (`--stats-every MS`) */
+  stats(): RelayStatsLine | undefined;
   stop(): Promise<void>;
+}
+
+/** What `--stats-every` prints (the relay's RelayStats as JSON). */
+export interface RelayStatsLine {
+  clients: number;
+  rooms: number;
+  forwarded: number;
+  discarded: number;
+  dropped: number;
+  closes: Record<'relay' | 'ws' | 'peer', Record<string, number>>;
+  broker?: Record<string, number>;
 }
 
 export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Promise<RelayProcess> {
@@ -31,6 +44,10 @@ export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Pr
         port: Number(match[2]),
         child,
         output,
+        stats: () => {
+          const line = output.findLast((l) => l.startsWith('stats '));
+          return line === undefined ? undefined : JSON.parse(line.slice('stats '.length));
+        },
         stop: () => new Promise<void>((done) => {
           if (child.exitCode !== null) return done();
           child.once('exit', () => done());

@@ -136,10 +136,13 @@ describe('sdm-relay: security and validation (real clients, real relay process)'
 
   test('frames per second are bounded (--max-fps 50): a flood drops the flooder only', async () => {
     const { master, slaves } = await group(rated.url, room(), 2);
+    const started = performance.now();
     for (let i = 0; i < 200; i++) slaves[0].send(signal(0, 0, i, 0));
     expect((await slaves[0].closed).code).toBe(4429);
+    // A burst of 50, and 50 more per second while the flood lasted (a loaded machine reads it in
+    // several chunks, some milliseconds apart).
     const before = master.signals.length;
-    expect(before).toBeLessThanOrEqual(51);
+    expect(before).toBeLessThanOrEqual(51 + Math.ceil((50 * (performance.now() - started)) / 1000));
     slaves[1].send(signal(0, 0, 1, 2));
     await until(() => master.signals.length === before + 1, 'the other slave still served', 20_000);
   }, 30_000);

@@ -52,6 +52,8 @@ export class SdmSocketChannel {
   private socket: Socket | undefined;
   private everJoined = false;
   private wanted: number | undefined;
+  /** what the welcome gave us: a rejoin presents it and takes our id back at once */
+  private session: string | undefined;
   private backoff = 50;
   private slaves = new Set<number>();
   private sentMaxSlaves = -1;
@@ -100,8 +102,8 @@ export class SdmSocketChannel {
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       const join = this.master
-        ? { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'master', maxSlaves: this.maxSlaves() }
-        : { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'slave', slave: this.wanted };
+        ? { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'master', maxSlaves: this.maxSlaves(), session: this.session }
+        : { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'slave', slave: this.wanted, session: this.wanted === undefined ? undefined : this.session };
       this.sentMaxSlaves = this.master ? this.maxSlaves() : -1;
       socket.send(JSON.stringify(join));
     };
@@ -147,6 +149,7 @@ export class SdmSocketChannel {
 
   private welcome(frame: MembersFrame): void {
     this.wanted = frame.id;
+    this.session = frame.session;
     this.backoff = 50;
     if (this.everJoined) {
       this.reconnects++;
