@@ -5,6 +5,7 @@
 // does not join in time is cut at once: not one more of its frames is read, its connection is
 // ended, and nobody else notices. Every closed connection is counted, by who closed it and how.
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CLOSE, MAX_ID, MAX_TEXT_FRAME, SDM_BOOT, SDM_IRQ, SIGNAL_FRAME, parseJoin, type JoinFrame, type MembersFrame } from './protocol.ts';
@@ -22,8 +23,8 @@ export interface RelayOptions {
   joinTimeoutMs?: number;
   /** bytes waiting to be sent to one client before it is cut as not reading (4413); default 64 KiB */
   maxBacklog?: number;
-  /** the rooms (default: this relay's own, in memory); a cluster's are shared through a broker */
-  rooms?: (relay: { maxClients: number; log: (line: string) => void }) => Rooms;
+  /** the rooms (default: this relay's own, in memory); a cluster's are shared through a broker (listenRelay's `broker`) */
+  rooms?: Rooms;
   /** where the relay says what it does (default: nowhere) */
   log?: (line: string) => void;
 }
@@ -48,6 +49,9 @@ export interface RelayStats {
 }
 
 export const DEFAULT_JOIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_CLIENTS = 64;
+/** How long a cut connection may take to go once its close frame is sent. */
+const CUT_GRACE_MS = 1000;
 /** Closes after which trying again cannot help (the error frame's `final`). */
 const FINAL = new Set<number>([CLOSE.PROTOCOL, CLOSE.REFUSED, CLOSE.RATE]);
 export const DEFAULT_MAX_BACKLOG = 64 * 1024;
@@ -73,7 +77,7 @@ class Client implements Member {
   closedBy: { who: Closer; code: number } | undefined;
   joinTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly ws: WebSocket, private readonly relay: Relay, maxFps: number) {
+  constructor(readonly ws: WebSocket, readonly socket: Duplex, private readonly relay: Relay, maxFps: number) {
     this.tokens = maxFps;
   }
 
@@ -112,8 +116,7 @@ export class Relay {
     this.joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
     this.maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
     this.log = options.log ?? (() => {});
-    const maxClients = options.maxClientsPerRoom ?? 64;
-    this.rooms = options.rooms?.({ maxClients, log: this.log }) ?? new LocalRooms(maxClients, this.log);
+    this.rooms = options.rooms ?? new LocalRooms(options.maxClientsPerRoom ?? DEFAULT_MAX_CLIENTS, this.log);
   }
 
   get stats(): RelayStats {
@@ -136,9 +139,9 @@ export class Relay {
     return allowed.includes(origin);
   }
 
-  /** Takes a new connection (already past the Origin check). */
-  accept(ws: WebSocket): void {
-    const client = new Client(ws, this, this.maxFps);
+  /** Takes a new connection (already past the Origin check), with the socket it was upgraded on. */
+  accept(ws: WebSocket, request: IncomingMessage): void {
+    const client = new Client(ws, request.socket, this, this.maxFps);
     this.clients.add(client);
     client.joinTimer = setTimeout(() => this.cut(client, CLOSE.JOIN_TIMEOUT, `no join within ${this.joinTimeoutMs} ms`, false), this.joinTimeoutMs);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.onFrame(client, toBytes(data), isBinary));
@@ -163,9 +166,12 @@ export class Relay {
   }
 
   /**
-   * Ends a connection at once: its frames are no longer read (the socket is paused, so a flood
-   * costs nothing more), it gets the reason and the close frame, and the connection is ended
-   * right after rather than at ws's 30-second close timeout. `dropped`: it broke a rule (counted).
+   * Ends a connection at once: not one more of its frames is parsed (ws stops seeing its bytes,
+   * which are drained and thrown away, as ws does after a frame it cannot take), it gets the
+   * reason and the close frame, and the connection is ended right after (FIN, then gone within
+   * CUT_GRACE_MS whatever the client does) rather than at ws's 30-second close timeout. Draining
+   * rather than pausing keeps the close frame: a socket closed with unread bytes sends a reset,
+   * which can reach the client before the close frame does. `dropped`: it broke a rule (counted).
    */
   cut(client: Client, code: number, message: string, dropped: boolean): void {
     if (client.closedBy) return;
@@ -177,14 +183,17 @@ export class Relay {
     } else if (code !== CLOSE.REPLACED) {
       this.log(`refused: ${message}`);
     }
-    const ws = client.ws;
-    ws.pause();
+    const { ws, socket } = client;
+    socket.removeAllListeners('data');
+    socket.on('data', () => {});
+    socket.resume();
     if (ws.readyState === ws.OPEN && ws.bufferedAmount <= this.maxBacklog) {
       ws.send(JSON.stringify({ type: 'error', message, final: FINAL.has(code) }));
       ws.close(code, message.slice(0, 120));
     }
+    socket.end();
+    setTimeout(() => ws.terminate(), CUT_GRACE_MS).unref();
     this.leave(client);
-    setImmediate(() => ws.terminate());
   }
 
   private closed(client: Client, code: number): void {

@@ -36,7 +36,7 @@ export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Pr
     }, budgetMs);
     const onLine = (line: string) => {
       output.push(line);
-      const match = /^sdm-relay listening on (ws:\/\/[^:]+:(\d+))$/.exec(line);
+      const match = /^sdm-relay listening on (ws:\/\/[^:]+:(\d+))( \(cluster on .*\))?$/.exec(line);
       if (!match) return;
       clearTimeout(timer);
       resolve({

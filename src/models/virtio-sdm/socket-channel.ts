@@ -55,6 +55,10 @@ export class SdmSocketChannel {
   /** what the welcome gave us: a rejoin presents it and takes our id back at once */
   private session: string | undefined;
   private backoff = 50;
+  /** which of the relays (url, then fallback) this connection tries */
+  private relayIndex = 0;
+  /** the relay of the current connection */
+  url: string;
   private slaves = new Set<number>();
   private sentMaxSlaves = -1;
   /** after a reconnection, a master holds signals for slaves not back yet until then */
@@ -71,6 +75,7 @@ export class SdmSocketChannel {
     readonly chardev: SdmSocketOptions,
     private readonly master: boolean,
   ) {
+    this.url = chardev.url;
     this.ready = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
     this.ready.catch(() => {});
     this.words = new Int32Array(memory.buffer, block + L.SDM_OUTBOX_WRITE, 2);
@@ -97,7 +102,9 @@ export class SdmSocketChannel {
   private async connect(): Promise<void> {
     const Socket = await socketClass();
     if (this.state === 'closed') return;
-    const socket = new Socket(this.chardev.url);
+    const relays = [this.chardev.url, ...(this.chardev.fallback ?? [])];
+    this.url = relays[this.relayIndex % relays.length];
+    const socket = new Socket(this.url);
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
@@ -121,8 +128,10 @@ export class SdmSocketChannel {
       this.settle.reject(new QemuError(`virtio-sdm: the relay refused the device: ${reason}`));
       return;
     }
-    if (this.state === 'connected') this.note(`lost the relay (${code}); reconnecting`);
+    if (this.state === 'connected') this.note(`lost the relay ${this.url} (${code}); reconnecting`);
     this.state = this.everJoined ? 'reconnecting' : 'connecting';
+    // The next relay of the cluster, if there are others (a lost relay may be dead).
+    this.relayIndex++;
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, 1000);
     setTimeout(() => void this.connect(), delay);
@@ -154,9 +163,9 @@ export class SdmSocketChannel {
     if (this.everJoined) {
       this.reconnects++;
       this.holdUntil = performance.now() + REJOIN_GRACE_MS;
-      this.note(`reconnected to ${this.chardev.url} (room ${this.chardev.room}, id ${frame.id})`);
+      this.note(`reconnected to ${this.url} (room ${this.chardev.room}, id ${frame.id})`);
     } else {
-      this.note(`joined room ${this.chardev.room} at ${this.chardev.url} as id ${frame.id}`);
+      this.note(`joined room ${this.chardev.room} at ${this.url} as id ${frame.id}`);
     }
     this.everJoined = true;
     this.state = 'connected';
