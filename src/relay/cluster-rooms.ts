@@ -107,9 +107,8 @@ export class ClusterRooms implements Rooms {
     // A lease that ran out (its relay died) is a keyspace event; the broker only sends them when asked.
     await command.configSet('notify-keyspace-events', 'Ex');
     await subscriber.subscribe('__keyevent@0__:expired', (key: string) => rooms.expired(key));
-    let first = true;
+    // Registered once connected: every 'ready' from now on is a reconnection.
     command.on('ready', () => {
-      if (first) return void (first = false);
       rooms.stats.brokerReconnects++;
       void rooms.restore();
     });
