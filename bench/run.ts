@@ -5,6 +5,7 @@
 //   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
 //   rings      figure 3: the message ring worker to worker beside ringbuf.js and memcpy (rings.json)
 //   framerelay figure 5: the workbench's frame relay at 1080p, fps and GB/s
+//   relay      figure 6: one SDM relay process: devices, memory, signals/s, latency, hostile clients
 import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
@@ -14,6 +15,7 @@ import { fanOutFigure } from './figures/fan-out.ts';
 import { bundle } from './lib/bundle.ts';
 import { ringsFigure } from './figures/rings.ts';
 import { frameRelayFigure } from './figures/frame-relay.ts';
+import { relayFigure } from './figures/relay.ts';
 import { readFile } from 'node:fs/promises';
 
 const quick = quickFlag();
@@ -67,6 +69,11 @@ const figures: Record<string, () => Promise<void>> = {
     const report = new Report('node-framerelay', 'Frame relay at 1080p (Node)', { quick });
     const tables = await frameRelayFigure({ programUrl: new URL('../programs/frame-relay.guest.ts', import.meta.url).href, quick, progress });
     for (const table of tables) report.add(table);
+    await report.write();
+  },
+  async relay() {
+    const report = new Report('node-relay', 'One SDM relay process (Node)', { quick });
+    for (const table of await relayFigure({ quick, progress })) report.add(table);
     await report.write();
   },
 };
