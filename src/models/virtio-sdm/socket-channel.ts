@@ -92,6 +92,9 @@ export class SdmSocketChannel {
 
   close(): void {
     if (this.state === 'closed') return;
+    // What the driver put in the outbox before its device went still leaves (a socket sends what
+    // it was given before its close frame): a program that signals and then shuts down is heard.
+    if (this.state === 'connected' && this.socket) this.sendOutbox(this.socket);
     this.state = 'closed';
     channels.delete(this.block);
     this.socket?.close(1000);
@@ -190,28 +193,31 @@ export class SdmSocketChannel {
     return this.view.getUint16(this.block + L.SDM_CONFIG + L.SDM_CFG_MAX_SLAVES, true);
   }
 
-  // The device's outbox to the relay; also tells the relay when a master's driver changed max_slaves.
+  /** Sends what waits in the device's outbox (a reconnected master holds what is for slaves not back yet), and a changed max_slaves. */
+  private sendOutbox(socket: Socket): void {
+    if (this.master && this.maxSlaves() !== this.sentMaxSlaves) {
+      this.sentMaxSlaves = this.maxSlaves();
+      socket.send(JSON.stringify({ type: 'max_slaves', value: this.sentMaxSlaves }));
+    }
+    const write = Atomics.load(this.words, 0);
+    for (let read = Atomics.load(this.words, 1); read !== write; read = (read + 1) | 0) {
+      const at = this.block + L.SDM_OUTBOX_ENTRIES_AT + ((read >>> 0) % L.SDM_OUTBOX_ENTRIES) * L.SDM_SIGNAL_SIZE;
+      const slave = this.view.getUint32(at + 4, true);
+      if (this.master && !this.slaves.has(slave) && performance.now() < this.holdUntil) break;
+      socket.send(encodeSignal({
+        type: this.view.getUint32(at, true),
+        slave,
+        payload: [this.view.getUint32(at + 8, true), this.view.getUint32(at + 12, true)],
+      }));
+      Atomics.store(this.words, 1, (read + 1) | 0);
+    }
+  }
+
+  // The device's outbox to the relay, whenever the device writes to it.
   private async pump(): Promise<void> {
     while (this.state !== 'closed') {
       const write = Atomics.load(this.words, 0);
-      const socket = this.socket;
-      if (this.state === 'connected' && socket) {
-        if (this.master && this.maxSlaves() !== this.sentMaxSlaves) {
-          this.sentMaxSlaves = this.maxSlaves();
-          socket.send(JSON.stringify({ type: 'max_slaves', value: this.sentMaxSlaves }));
-        }
-        for (let read = Atomics.load(this.words, 1); read !== write; read = (read + 1) | 0) {
-          const at = this.block + L.SDM_OUTBOX_ENTRIES_AT + ((read >>> 0) % L.SDM_OUTBOX_ENTRIES) * L.SDM_SIGNAL_SIZE;
-          const slave = this.view.getUint32(at + 4, true);
-          if (this.master && !this.slaves.has(slave) && performance.now() < this.holdUntil) break;
-          socket.send(encodeSignal({
-            type: this.view.getUint32(at, true),
-            slave,
-            payload: [this.view.getUint32(at + 8, true), this.view.getUint32(at + 12, true)],
-          }));
-          Atomics.store(this.words, 1, (read + 1) | 0);
-        }
-      }
+      if (this.state === 'connected' && this.socket) this.sendOutbox(this.socket);
       const woken = new Promise<void>((resolve) => { this.wake = resolve; });
       const holding = Atomics.load(this.words, 1) !== write;
       const result = Atomics.waitAsync(this.words, 0, write, holding ? 50 : 1000);
