@@ -9,7 +9,7 @@ import { Host, type Device } from '../../src/index.ts';
 import { until } from '../cases/helpers.ts';
 import { driverOf, SDM_IRQ } from './sdm-fixture.ts';
 import { startBroker, type BrokerProcess } from './broker-process.ts';
-import { client, signal, startRelay, type RawClient, type RelayProcess } from './sdm-relay-process.ts';
+import { client, joined, signal, startRelay, type RawClient, type RelayProcess } from './sdm-relay-process.ts';
 
 /** The lease the relays are started with: a dead relay's ids are free again within it and one renewal. */
 const LEASE_MS = 1000;
@@ -37,12 +37,6 @@ afterAll(async () => {
 let rooms = 0;
 const room = () => `cluster-${++rooms}`;
 
-async function joined(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  await c.opened;
-  c.send({ type: 'join', ...frame });
-  await until(() => c.text.some((t) => t.type === 'welcome' || t.type === 'error'), 'an answer to join', 20_000);
-  return c.text.find((t) => t.type === 'welcome' || t.type === 'error')!;
-}
 
 const lastMembers = (c: RawClient) => c.text.findLast((t) => t.type === 'members' || t.type === 'welcome') as { slaves: number[]; master: boolean } | undefined;
 
@@ -53,6 +47,18 @@ async function device(url: string, fallback: string[], name: string, spec: strin
   const d = host.realize(`${spec},chardev=relay`);
   await d.sdm!.channel!.ready;
   return { host, device: d };
+}
+
+/** A master device on the first relay and a slave device on the second, both drivers set up. */
+async function pair(name: string, maxSlaves: number) {
+  const { host: a, device: master } = await device(relays[0].url, [], name, `virtio-sdm,id=m,master=on,max_slaves=${maxSlaves}`);
+  const { host: b, device: slave } = await device(relays[1].url, [], name, 'virtio-sdm,id=s');
+  await until(() => master.sdm!.currentSlaves === 1, 'the master seeing its slave', 20_000);
+  const m = driverOf(a, master);
+  const s = driverOf(b, slave);
+  m.setup();
+  s.setup();
+  return { master, slave, m, s };
 }
 
 describe('sdm-relay cluster: three relays on a Redis broker', () => {
@@ -80,13 +86,7 @@ describe('sdm-relay cluster: three relays on a Redis broker', () => {
 
   test('signals both ways between devices on different relays; hostile clients at every relay change nothing for them', async () => {
     const name = room();
-    const { host: a, device: master } = await device(relays[0].url, [], name, 'virtio-sdm,id=m,master=on,max_slaves=2');
-    const { host: b, device: slave } = await device(relays[1].url, [], name, 'virtio-sdm,id=s');
-    await until(() => master.sdm!.currentSlaves === 1, 'the master seeing its slave', 20_000);
-    const m = driverOf(a, master);
-    const s = driverOf(b, slave);
-    m.setup();
-    s.setup();
+    const { master, slave, m, s } = await pair(name, 2);
     for (const relay of relays) {
       const garbage = client(relay.url);
       await garbage.opened;
@@ -180,13 +180,7 @@ describe('sdm-relay cluster: three relays on a Redis broker', () => {
 
   test('the broker restarted: the relays put their rooms back, devices keep their ids and signal again', async () => {
     const name = room();
-    const { host: a, device: master } = await device(relays[0].url, [], name, 'virtio-sdm,id=m,master=on,max_slaves=3');
-    const { host: b, device: slave } = await device(relays[1].url, [], name, 'virtio-sdm,id=s');
-    await until(() => master.sdm!.currentSlaves === 1, 'the master seeing its slave', 20_000);
-    const m = driverOf(a, master);
-    const s = driverOf(b, slave);
-    m.setup();
-    s.setup();
+    const { master, slave, m, s } = await pair(name, 3);
     await broker.restart();
     // Once the relays have put the room back, the next slave gets id 2: id 1 is still held.
     await until(() => relays.every((r) => (r.stats()?.broker?.brokerReconnects ?? 0) >= 1), 'every relay reconnected to the broker', 30_000);

@@ -4,7 +4,7 @@
 // counted in the relay's figures. A device that rejoins with its session takes its id back at once.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../cases/helpers.ts';
-import { client, signal, startRelay, type RawClient, type RelayProcess } from './sdm-relay-process.ts';
+import { client, joined, signal, startRelay, type RelayProcess } from './sdm-relay-process.ts';
 
 let relay: RelayProcess;
 let roomy: RelayProcess;
@@ -21,12 +21,6 @@ afterAll(async () => {
 let rooms = 0;
 const room = () => `cut-${++rooms}`;
 
-async function joined(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  await c.opened;
-  c.send({ type: 'join', ...frame });
-  await until(() => c.text.some((t) => t.type === 'welcome' || t.type === 'error'), 'an answer to join', 20_000);
-  return c.text.find((t) => t.type === 'welcome' || t.type === 'error')!;
-}
 
 async function closesOf(r: RelayProcess, who: 'relay' | 'ws' | 'peer', code: number, atLeast: number): Promise<void> {
   await until(() => (r.stats()?.closes[who][code] ?? 0) >= atLeast, `${atLeast} closes ${who} ${code} in the relay's figures`, 20_000);

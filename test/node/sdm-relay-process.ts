@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { until } from '../cases/helpers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/ivshmem-wasm.mjs', import.meta.url));
 
@@ -111,6 +112,14 @@ export function client(url: string, origin?: string): RawClient {
     refusedWith,
     send: (frame) => ws.send(frame instanceof Uint8Array ? frame : JSON.stringify(frame)),
   };
+}
+
+/** Sends a join and resolves with the relay's answer (its welcome or its error). */
+export async function joined(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  await c.opened;
+  c.send({ type: 'join', ...frame });
+  await until(() => c.text.some((t) => t.type === 'welcome' || t.type === 'error'), 'an answer to join', 20_000);
+  return c.text.find((t) => t.type === 'welcome' || t.type === 'error')!;
 }
 
 export function signal(type: number, slave: number, p0 = 0, p1 = 0): Uint8Array {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { until } from '../cases/helpers.ts';
 import { startBroker, type BrokerProcess } from './broker-process.ts';
-import { client, signal, startRelay, type RawClient, type RelayProcess } from './sdm-relay-process.ts';
+import { client, joined, signal, startRelay, type RawClient, type RelayProcess } from './sdm-relay-process.ts';
 
 const setups = [
   { name: 'one relay', relays: 1 },
@@ -35,12 +35,6 @@ const at = (i: number, from = relays) => from[i % from.length].url;
 let rooms = 0;
 const room = () => `room-${++rooms}`;
 
-async function joined(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  await c.opened;
-  c.send({ type: 'join', ...frame });
-  await until(() => c.text.some((t) => t.type === 'welcome' || t.type === 'error'), 'an answer to join', 20_000);
-  return c.text.find((t) => t.type === 'welcome' || t.type === 'error')!;
-}
 
 async function group(from: RelayProcess[], name = room(), slaves = 1) {
   const master = client(at(0, from));
