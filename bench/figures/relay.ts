@@ -70,7 +70,7 @@ async function startRelay(): Promise<RelayChild> {
 /** Rooms of a master and 9 slaves; every slave's received signals go to `onSignal`. */
 async function rooms(port: number, count: number, prefix: string, onSignal: (bytes: Buffer, at: number) => void) {
   const made: { master: LoadClient; slaves: LoadClient[] }[] = [];
-  const batch = 50;
+  const batch = 10;
   for (let first = 0; first < count; first += batch) {
     made.push(...await Promise.all(Array.from({ length: Math.min(batch, count - first) }, async (_, k) => {
       const name = `${prefix}-${first + k}`;
@@ -129,7 +129,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     tables.push({
       title: 'One relay process: devices held',
       unit: 'devices',
-      method: `${roomCount} rooms of ${ROOM} (a master and 9 slaves), joined 50 rooms at a time from this process (${(joinMs / 1000).toFixed(1)} s); the relay's own count of connected clients once all were welcomed`,
+      method: `${roomCount} rooms of ${ROOM} (a master and 9 slaves), joined 10 rooms at a time from this process (${(joinMs / 1000).toFixed(1)} s); the relay's own count of connected clients once all were welcomed`,
       rows: [{ label: `devices connected, in ${roomCount} rooms`, samples: [held.clients], floor: devicesGoal }],
     });
     tables.push({
@@ -237,7 +237,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     latency.method += share();
     tables.push(latency);
 
-    // Interference: the others' p99 at a steady 10,000 signals/s, quiet or beside a hostile client.
+    // Interference: the others' p99 at a steady load, quiet or beside a hostile client.
     // A load this shared machine carries (the quiet p99 stays in milliseconds), so that what moves it is the hostile client.
     const steady = 2_000;
     // One hostile client a window, started with it.

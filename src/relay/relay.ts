@@ -83,21 +83,26 @@ class Client implements Member {
   }
 
   control(frame: MembersFrame): void {
-    this.send(JSON.stringify(frame));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(frame));
+    if (!this.corked) this.checkBacklog();
   }
 
   signal(frame: Uint8Array): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
     // The signals sent to one client in one turn (all those of one chunk read from their senders)
-    // leave in one write: corked until the turn ends, rather than a system call each.
+    // leave in one write: corked until the turn ends, rather than a system call each. What is
+    // left waiting is judged once they have been handed to the socket.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(() => {
         this.corked = false;
         this.socket.uncork();
+        this.checkBacklog();
       });
     }
-    this.send(frame);
+    this.ws.send(frame);
   }
 
   replaced(): void {
@@ -105,9 +110,7 @@ class Client implements Member {
     this.relay.cut(this, CLOSE.REPLACED, 'the same device rejoined on another connection', false);
   }
 
-  private send(data: string | Uint8Array): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(data);
+  private checkBacklog(): void {
     if (this.ws.bufferedAmount > this.relay.maxBacklog) this.relay.cut(this, CLOSE.STALLED, `more than ${this.relay.maxBacklog} bytes wait for a client that reads nothing`, true);
   }
 }

@@ -126,6 +126,33 @@ describe('sdm-relay cluster: three relays on a Redis broker', () => {
     expect(await joined(next, { room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'welcome', id: 1 });
   }, 60_000);
 
+  test('a relay shut down (SIGTERM) gives its ids back at once, not at the end of its lease', async () => {
+    const name = room();
+    const leaving = await startRelay(['--broker', broker.url, '--lease', '120000']);
+    const master = client(relays[0].url);
+    await joined(master, { room: name, token: 't', role: 'master', maxSlaves: 2 });
+    const slave = client(leaving.url);
+    expect(await joined(slave, { room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'welcome', id: 1 });
+    await until(() => (lastMembers(master)?.slaves ?? []).includes(1), 'the master hearing of slave 1', 20_000);
+    await leaving.stop();
+    // Within the test's budget, far below the 120 s lease.
+    await until(() => !(lastMembers(master)?.slaves ?? [1]).includes(1), 'slave 1 given back', 20_000);
+  }, 60_000);
+
+  test("a master's max_slaves reaches its slaves on other relays, and bounds the ids given there", async () => {
+    const name = room();
+    const master = client(relays[0].url);
+    await joined(master, { room: name, token: 't', role: 'master', maxSlaves: 1 });
+    const first = client(relays[1].url);
+    expect(await joined(first, { room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'welcome', id: 1 });
+    const refused = client(relays[2].url);
+    expect(await joined(refused, { room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'error', message: `room '${name}' is full: max_slaves is 1` });
+    master.send({ type: 'max_slaves', value: 3 });
+    await until(() => first.text.some((t) => t.type === 'members' && t.maxSlaves === 3), 'the new max_slaves on the other relay', 20_000);
+    const second = client(relays[2].url);
+    expect(await joined(second, { room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'welcome', id: 2, maxSlaves: 3 });
+  }, 60_000);
+
   test('a relay killed mid-traffic: its device moves to another relay and keeps its id; nothing is delivered twice', async () => {
     const name = room();
     const doomed = await startRelay(['--broker', broker.url, '--lease', String(LEASE_MS)]);
