@@ -124,7 +124,7 @@ export class ClusterRooms implements Rooms {
     const owner = `${this.relayId}:${++this.connections}`;
     const room = this.follow(join.room, join.token);
     room.joining++;
-    let reply: [string, number | string, string, string];
+    let reply: [string, number | string, string, string] | undefined;
     try {
       await room.subscribed;
       const session = join.session ?? member.session;
@@ -133,8 +133,11 @@ export class ClusterRooms implements Rooms {
         String(this.leaseMs), String(this.maxClients), String(join.maxSlaves ?? 0), k.prefix, k.channel, join.session ? '1' : '']);
     } finally {
       room.joining--;
+      // The broker is away (the relay answers 4503): a room followed for this join alone is let
+      // go, so the next join follows it again rather than wait on a subscription that failed.
+      if (reply === undefined) this.leaveIfEmpty(room);
     }
-    return this.admitted(member, join, room, reply, owner);
+    return this.admitted(member, join, room, reply!, owner);
   }
 
   private admitted(member: Member, join: JoinFrame, room: Room, reply: [string, number | string, string, string], owner: string): Refusal | undefined {

@@ -9,7 +9,8 @@ export interface BrokerProcess {
   url: string;
   port: number;
   stop(): Promise<void>;
-  restart(): Promise<void>;
+  /** stops it, runs `whileDown` (if any), and starts it again, empty, on the same port */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -68,8 +69,9 @@ export async function startBroker(budgetMs = 30_000): Promise<BrokerProcess> {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop: () => stopped(child),
-    async restart() {
+    async restart(whileDown) {
       await stopped(child);
+      await whileDown?.();
       child = await run(binary, port, budgetMs);
     },
   };
