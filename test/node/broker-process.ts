@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
+import { createClient } from '@redis/client';
 
 export interface BrokerProcess {
   url: string;
@@ -11,6 +12,8 @@ export interface BrokerProcess {
   stop(): Promise<void>;
   /** stops it, runs `whileDown` (if any), and starts it again, empty, on the same port */
   restart(whileDown?: () => Promise<void>): Promise<void>;
+  /** one command on a connection of its own (what the broker holds, seen from outside the relays) */
+  command(args: string[]): Promise<unknown>;
 }
 
 function freePort(): Promise<number> {
@@ -73,6 +76,15 @@ export async function startBroker(budgetMs = 30_000): Promise<BrokerProcess> {
       await stopped(child);
       await whileDown?.();
       child = await run(binary, port, budgetMs);
+    },
+    async command(args) {
+      const connection = createClient({ url: `redis://127.0.0.1:${port}` });
+      await connection.connect();
+      try {
+        return await connection.sendCommand(args);
+      } finally {
+        connection.destroy();
+      }
     },
   };
 }
