@@ -7,6 +7,7 @@
 //   framerelay figure 5: the workbench's frame relay at 1080p, fps and GB/s
 //   driver     figure 6: a driver's register accesses through the public API beside the core and
 //              a config read (host thread, VM worker), and a driver's doorbell ping-pong
+//   relay      figure 7: one SDM relay process: devices, memory, signals/s, latency, hostile clients
 import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
@@ -17,6 +18,7 @@ import { bundle } from './lib/bundle.ts';
 import { ringsFigure } from './figures/rings.ts';
 import { frameRelayFigure } from './figures/frame-relay.ts';
 import { driverPathFigure } from './figures/driver-path.ts';
+import { relayFigure } from './figures/relay.ts';
 import { readFile } from 'node:fs/promises';
 
 const quick = quickFlag();
@@ -83,6 +85,11 @@ const figures: Record<string, () => Promise<void>> = {
     const report = new Report('node-framerelay', 'Frame relay at 1080p (Node)', { quick });
     const tables = await frameRelayFigure({ programUrl: new URL('../programs/frame-relay.guest.ts', import.meta.url).href, quick, progress });
     for (const table of tables) report.add(table);
+    await report.write();
+  },
+  async relay() {
+    const report = new Report('node-relay', 'One SDM relay process (Node)', { quick });
+    for (const table of await relayFigure({ quick, progress })) report.add(table);
     await report.write();
   },
 };

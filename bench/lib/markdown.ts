@@ -35,10 +35,14 @@ export function comparisons(table: Table, row: Row) {
     }
     return { to: c.to, ratio, ci, atMost: c.atMost, margin: c.margin, atLeast: c.atLeast, met: verdict === undefined ? undefined : verdict === 'met', verdict, absolute: false };
   });
-  if (row.goal === undefined || row.samples.length === 0) return relative;
+  if ((row.goal === undefined && row.floor === undefined) || row.samples.length === 0) return relative;
   const median = summarize(row.samples).median;
-  const met = median <= row.goal;
-  return [{ to: `${row.goal} ${table.unit}`, ratio: median / row.goal, ci: undefined, atMost: 1, margin: undefined, atLeast: undefined, met, verdict: (met ? 'met' : 'NOT met') as Verdict, absolute: true }, ...relative];
+  const absolute = [];
+  for (const [limit, met, sign] of [[row.goal, median <= (row.goal ?? 0), '<='], [row.floor, median >= (row.floor ?? 0), '>=']] as const) {
+    if (limit === undefined) continue;
+    absolute.push({ to: `${limit} ${table.unit}`, sign, ratio: median / limit, ci: undefined, atMost: 1, margin: undefined, atLeast: undefined, met, verdict: (met ? 'met' : 'NOT met') as Verdict, absolute: true });
+  }
+  return [...absolute, ...relative];
 }
 
 function judge(met: boolean, possible: boolean): Verdict {
@@ -46,7 +50,7 @@ function judge(met: boolean, possible: boolean): Verdict {
 }
 
 function compareText(c: ReturnType<typeof comparisons>[number]): string {
-  if (c.absolute) return `goal <= ${c.to}: ${c.verdict}`;
+  if (c.absolute) return `goal ${'sign' in c ? c.sign : '<='} ${c.to}: ${c.verdict}`;
   if (c.ratio === undefined) return `vs ${c.to}: -`;
   const ci = c.ci ? `, 95% CI ${format(c.atLeast === undefined ? c.ci[0] : 1 / c.ci[1])}-${format(c.atLeast === undefined ? c.ci[1] : 1 / c.ci[0])}` : '';
   const margin = c.margin === undefined ? '' : `, not worse by more than ${Math.round(c.margin * 100)}%`;

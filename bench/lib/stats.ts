@@ -40,6 +40,8 @@ export interface Row {
   compare?: Compare[];
   /** goal: median <= goal, in the table's unit */
   goal?: number;
+  /** goal: median >= floor, in the table's unit (a rate, a capacity) */
+  floor?: number;
   /** said beside the figure: what it is, or why it is missing */
   note?: string;
 }
@@ -80,6 +82,7 @@ export interface Contender {
   sample?: () => Promise<number>;
   compare?: Compare[];
   goal?: number;
+  floor?: number;
   note?: string;
 }
 
@@ -100,7 +103,7 @@ export interface TableSpec {
  * one: a sample taken just after two threads spun flat out for 40 ms ran some 10 % slower.
  */
 export async function measureTable(spec: TableSpec): Promise<Table> {
-  const rows: Row[] = spec.contenders.map((c) => ({ label: c.label, samples: [], compare: c.compare, goal: c.goal, note: c.note }));
+  const rows: Row[] = spec.contenders.map((c) => ({ label: c.label, samples: [], compare: c.compare, goal: c.goal, floor: c.floor, note: c.note }));
   const n = spec.contenders.length;
   for (let round = 0; round < spec.rounds; round++) {
     for (let k = 0; k < n; k++) {

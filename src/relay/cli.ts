@@ -11,13 +11,17 @@ commands:
 ivshmem-wasm <command> --help   that command's options
 ivshmem-wasm --version          the package's version`;
 
-const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--origin URL]... [--max-clients N] [--max-fps N] [--quiet]
+const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--origin URL]... [--max-clients N] [--max-fps N] [--join-timeout MS] [--broker redis://HOST:PORT [--lease MS]] [--quiet]
   --port N         port to listen on (default 8765; 0 picks a free one)
   --host ADDRESS   address to listen on (default 127.0.0.1: this machine only)
   --origin URL     a web origin allowed to connect (repeatable; default http://localhost:5173 and
                    http://127.0.0.1:5173, the dev server); clients without an Origin (Node) are allowed
   --max-clients N  clients per room, the master included (default 64)
-  --max-fps N      frames per second per client (default 2000)`;
+  --max-fps N      frames per second per client (default 2000)
+  --join-timeout MS  a connection that has not joined a room by then is closed (default 10000)
+  --stats-every MS   print the relay's figures, its resident memory and CPU time (JSON) every MS milliseconds
+  --broker URL     join a cluster: rooms shared with every relay on this Redis broker (redis://HOST:PORT)
+  --lease MS       with --broker: how long a relay's holdings (ids, masters) outlive it (default 3000)`;
 
 function fail(message: string): never {
   console.error(`ivshmem-wasm sdm-relay: ${message}\n${USAGE}`);
@@ -55,6 +59,10 @@ async function sdmRelay(args: string[]): Promise<void> {
   const origins: string[] = [];
   let maxClientsPerRoom: number | undefined;
   let maxFramesPerSecond: number | undefined;
+  let joinTimeoutMs: number | undefined;
+  let statsEvery = 0;
+  let broker: string | undefined;
+  let leaseMs: number | undefined;
   let quiet = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -63,19 +71,29 @@ async function sdmRelay(args: string[]): Promise<void> {
     else if (arg === '--origin') origins.push(args[++i] ?? fail('--origin expects a URL'));
     else if (arg === '--max-clients') maxClientsPerRoom = number('--max-clients', args[++i]);
     else if (arg === '--max-fps') maxFramesPerSecond = number('--max-fps', args[++i]);
+    else if (arg === '--join-timeout') joinTimeoutMs = number('--join-timeout', args[++i]);
+    else if (arg === '--broker') broker = args[++i] ?? fail('--broker expects a URL (redis://HOST:PORT)');
+    else if (arg === '--lease') leaseMs = number('--lease', args[++i]);
+    else if (arg === '--stats-every') statsEvery = number('--stats-every', args[++i]);
     else if (arg === '--quiet') quiet = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       return;
     } else fail(`unknown option '${arg}'`);
   }
+  if (broker !== undefined && !/^rediss?:\/\//.test(broker)) fail('--broker expects a URL (redis://HOST:PORT)');
   const relay = await listenRelay({
-    port, host, maxClientsPerRoom, maxFramesPerSecond,
+    broker: broker === undefined ? undefined : { url: broker, leaseMs },
+    port, host, maxClientsPerRoom, maxFramesPerSecond, joinTimeoutMs,
     origins: origins.length > 0 ? origins : ['http://localhost:5173', 'http://127.0.0.1:5173'],
     log: quiet ? undefined : (line) => console.log(line),
   });
   // The first line says where it listens: tests and scripts read it.
-  console.log(`sdm-relay listening on ws://${relay.host}:${relay.port}`);
+  console.log(`sdm-relay listening on ws://${relay.host}:${relay.port}${broker ? ` (cluster on ${broker})` : ''}`);
+  if (statsEvery > 0) setInterval(() => {
+    const cpu = process.cpuUsage();
+    console.log(`stats ${JSON.stringify({ ...relay.relay.stats, rss: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system })}`);
+  }, statsEvery);
   const stop = () => void relay.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

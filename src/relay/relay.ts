@@ -1,15 +1,16 @@
 // The SDM relay: SDM devices on different hosts (browser tabs, Node processes) signal each other
-// through it. Each SDM group is a room, created by its master with a token that every later
-// client must present; a slave id is held by one client at a time. The relay checks every frame
-// (src/relay/protocol.ts) and drops a client that breaks the protocol or floods it, without
-// touching anyone else; signals are only ever forwarded inside their room.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// through it. Its connections are this file's: it checks every frame (src/relay/protocol.ts), and
+// admits, forwards and announces through its rooms (src/relay/rooms.ts: its own memory, or a
+// broker shared with other relays). A client that breaks the protocol, floods, reads nothing or
+// does not join in time is cut at once: not one more of its frames is read, its connection is
+// ended, and nobody else notices. Every closed connection is counted, by who closed it and how.
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import {
-  CLOSE, MAX_ID, MAX_TEXT_FRAME, SDM_BOOT, SDM_IRQ, SIGNAL_FRAME, decodeSignal, encodeSignal, parseJoin,
-  type JoinFrame, type MembersFrame,
-} from './protocol.ts';
+import { CLOSE, MAX_ID, MAX_TEXT_FRAME, SDM_BOOT, SDM_IRQ, SIGNAL_FRAME, parseJoin, type JoinFrame, type MembersFrame } from './protocol.ts';
+import { LocalRooms } from './local-rooms.ts';
+import { slaveField, type Member, type Rooms } from './rooms.ts';
 
 export interface RelayOptions {
   /** Origins a browser may connect from; 'same-host' accepts an Origin whose host is the request's Host */
@@ -18,56 +19,123 @@ export interface RelayOptions {
   maxClientsPerRoom?: number;
   /** frames per second per client, sustained; a burst of as many is allowed (default 2000) */
   maxFramesPerSecond?: number;
+  /** how long a new connection has to join a room before it is closed (4408); default 10 000 ms */
+  joinTimeoutMs?: number;
+  /** bytes waiting to be sent to one client before it is cut as not reading (4413); default 64 KiB */
+  maxBacklog?: number;
+  /** the rooms (default: this relay's own, in memory); a cluster's are shared through a broker (listenRelay's `broker`) */
+  rooms?: Rooms;
   /** where the relay says what it does (default: nowhere) */
   log?: (line: string) => void;
 }
 
-interface Client {
-  ws: WebSocket;
-  room?: Room;
-  role?: 'master' | 'slave';
-  id?: number;
-  tokens: number;
-  refilled: number;
-}
-
-interface Room {
-  name: string;
-  token: Buffer;
-  master?: Client;
-  maxSlaves: number;
-  slaves: Map<number, Client>;
-}
+/** Who closed a connection: the relay (its 44xx codes; 1001 going away), ws on its own (1002, 1007, 1008, 1009), or the client (its code; 1006 when the connection just died). */
+export type Closer = 'relay' | 'ws' | 'peer';
 
 export interface RelayStats {
   clients: number;
+  /** rooms with a client on this relay */
   rooms: number;
-  /** signals forwarded to their destination */
+  /** signals forwarded to their destination (here, or to another relay) */
   forwarded: number;
   /** well-formed signals with nobody to take them (destination absent or beyond max_slaves) */
   discarded: number;
-  /** clients dropped for breaking the protocol or the rate limit */
+  /** clients dropped for breaking the protocol, the rate limit or not reading */
   dropped: number;
+  /** every closed connection: by who closed it, then by close code */
+  closes: Record<Closer, Record<number, number>>;
+  /** the broker's traffic, in a cluster */
+  broker?: Record<string, number>;
 }
 
-const digest = (token: string) => createHash('sha256').update(token).digest();
+export const DEFAULT_JOIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_CLIENTS = 64;
+/** How long a cut connection may take to go once its close frame is sent. */
+const CUT_GRACE_MS = 1000;
+/** Closes after which trying again cannot help (the error frame's `final`). */
+const FINAL = new Set<number>([CLOSE.PROTOCOL, CLOSE.REFUSED, CLOSE.RATE]);
+export const DEFAULT_MAX_BACKLOG = 64 * 1024;
+
+// ws closes a connection itself (and says so with an 'error' event) for a frame it cannot take;
+// the code it sends, by the error's documented code (ws's receiver).
+const WS_CLOSES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+};
+
+class Client implements Member {
+  room = '';
+  role: 'master' | 'slave' = 'slave';
+  id = -1;
+  session = randomBytes(16).toString('hex');
+  /** 'new' until its join frame, 'joining' while the rooms decide, 'in' once admitted, 'out' once it is leaving */
+  phase: 'new' | 'joining' | 'in' | 'out' = 'new';
+  tokens: number;
+  refilled = performance.now();
+  closedBy: { who: Closer; code: number } | undefined;
+  joinTimer: ReturnType<typeof setTimeout> | undefined;
+  private corked = false;
+
+  constructor(readonly ws: WebSocket, readonly socket: Duplex, private readonly relay: Relay, maxFps: number) {
+    this.tokens = maxFps;
+  }
+
+  control(frame: MembersFrame): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(frame));
+    if (!this.corked) this.checkBacklog();
+  }
+
+  signal(frame: Uint8Array): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // The signals sent to one client in one turn (all those of one chunk read from their senders)
+    // leave in one write: corked until the turn ends, rather than a system call each. What is
+    // left waiting is judged once they have been handed to the socket.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+        this.checkBacklog();
+      });
+    }
+    this.ws.send(frame);
+  }
+
+  replaced(): void {
+    this.phase = 'out';
+    this.relay.cut(this, CLOSE.REPLACED, 'the same device rejoined on another connection', false);
+  }
+
+  private checkBacklog(): void {
+    if (this.ws.bufferedAmount > this.relay.maxBacklog) this.relay.cut(this, CLOSE.STALLED, `more than ${this.relay.maxBacklog} bytes wait for a client that reads nothing`, true);
+  }
+}
 
 export class Relay {
-  private readonly rooms = new Map<string, Room>();
   private readonly clients = new Set<Client>();
   private readonly counts = { forwarded: 0, discarded: 0, dropped: 0 };
-  private readonly maxClients: number;
+  private readonly closes: Record<Closer, Record<number, number>> = { relay: {}, ws: {}, peer: {} };
+  private readonly rooms: Rooms;
   private readonly maxFps: number;
+  private readonly joinTimeoutMs: number;
+  readonly maxBacklog: number;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: RelayOptions = {}) {
-    this.maxClients = options.maxClientsPerRoom ?? 64;
     this.maxFps = options.maxFramesPerSecond ?? 2000;
+    this.joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+    this.maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
     this.log = options.log ?? (() => {});
+    this.rooms = options.rooms ?? new LocalRooms(options.maxClientsPerRoom ?? DEFAULT_MAX_CLIENTS, this.log);
   }
 
   get stats(): RelayStats {
-    return { clients: this.clients.size, rooms: this.rooms.size, ...this.counts };
+    const closes = Object.fromEntries(Object.entries(this.closes).map(([who, codes]) => [who, { ...codes }])) as RelayStats['closes'];
+    return { clients: this.clients.size, rooms: this.rooms.count, ...this.counts, closes, ...(this.rooms.stats ? { broker: { ...this.rooms.stats } } : {}) };
   }
 
   /** Whether a connection may be accepted: non-browser clients send no Origin; browsers must be allowed. */
@@ -85,18 +153,74 @@ export class Relay {
     return allowed.includes(origin);
   }
 
-  /** Takes a new connection (already past the Origin check). */
-  accept(ws: WebSocket): void {
-    const client: Client = { ws, tokens: this.maxFps, refilled: performance.now() };
+  /** Takes a new connection (already past the Origin check), with the socket it was upgraded on. */
+  accept(ws: WebSocket, request: IncomingMessage): void {
+    const client = new Client(ws, request.socket, this, this.maxFps);
     this.clients.add(client);
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.onFrame(client, toBytes(data), isBinary));
-    ws.on('close', () => this.leave(client));
-    ws.on('error', () => ws.terminate());
+    client.joinTimer = setTimeout(() => this.cut(client, CLOSE.JOIN_TIMEOUT, `no join within ${this.joinTimeoutMs} ms`, false), this.joinTimeoutMs);
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.onFrame(client, Buffer.isBuffer(data) ? data : toBytes(data), isBinary));
+    ws.on('close', (code: number) => this.closed(client, code));
+    ws.on('error', (error: Error & { code?: string }) => {
+      const code = error.code?.startsWith('WS_ERR_') ? WS_CLOSES[error.code] ?? 1002 : undefined;
+      if (code !== undefined && !client.closedBy) {
+        client.closedBy = { who: 'ws', code };
+        this.log(`ws closed a client${client.room ? ` of room ${client.room}` : ''} (${code}): ${error.message}`);
+      }
+      ws.terminate();
+    });
   }
 
-  /** Closes every connection (a relay shutting down). */
-  closeAll(): void {
-    for (const client of this.clients) client.ws.terminate();
+  /** Closes every connection (a relay shutting down) and its rooms. */
+  async close(): Promise<void> {
+    for (const client of this.clients) {
+      client.closedBy ??= { who: 'relay', code: 1001 };
+      client.ws.terminate();
+    }
+    await this.rooms.close();
+  }
+
+  /**
+   * Ends a connection at once: not one more of its frames is parsed (ws stops seeing its bytes,
+   * which are drained and thrown away, as ws does after a frame it cannot take), it gets the
+   * reason and the close frame, and the connection is ended right after (FIN, then gone within
+   * CUT_GRACE_MS whatever the client does) rather than at ws's 30-second close timeout. Draining
+   * rather than pausing keeps the close frame: a socket closed with unread bytes sends a reset,
+   * which can reach the client before the close frame does. `dropped`: it broke a rule (counted).
+   */
+  cut(client: Client, code: number, message: string, dropped: boolean): void {
+    if (client.closedBy) return;
+    client.closedBy = { who: 'relay', code };
+    clearTimeout(client.joinTimer);
+    if (dropped) {
+      this.counts.dropped++;
+      this.log(`dropped a client${client.room ? ` of room ${client.room}` : ''}: ${message}`);
+    } else if (code !== CLOSE.REPLACED) {
+      this.log(`refused: ${message}`);
+    }
+    const { ws, socket } = client;
+    socket.removeAllListeners('data');
+    socket.on('data', () => {});
+    socket.resume();
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount <= this.maxBacklog) {
+      ws.send(JSON.stringify({ type: 'error', message, final: FINAL.has(code) }));
+      ws.close(code, message.slice(0, 120));
+    }
+    socket.end();
+    setTimeout(() => ws.terminate(), CUT_GRACE_MS).unref();
+    this.leave(client);
+  }
+
+  private closed(client: Client, code: number): void {
+    clearTimeout(client.joinTimer);
+    const { who, code: how } = client.closedBy ?? { who: 'peer' as const, code };
+    this.closes[who][how] = (this.closes[who][how] ?? 0) + 1;
+    this.leave(client);
+    this.clients.delete(client);
+  }
+
+  private leave(client: Client): void {
+    if (client.phase === 'in') this.rooms.leave(client);
+    client.phase = 'out';
   }
 
   private overRate(client: Client): boolean {
@@ -108,129 +232,61 @@ export class Relay {
   }
 
   private onFrame(client: Client, bytes: Uint8Array, isBinary: boolean): void {
-    if (client.ws.readyState !== client.ws.OPEN) return;
-    if (this.overRate(client)) return this.drop(client, CLOSE.RATE, `more than ${this.maxFps} frames per second`);
+    if (client.closedBy || client.phase === 'out') return;
+    if (this.overRate(client)) return this.cut(client, CLOSE.RATE, `more than ${this.maxFps} frames per second`, true);
     if (isBinary) return this.onSignal(client, bytes);
-    if (bytes.length > MAX_TEXT_FRAME) return this.drop(client, CLOSE.PROTOCOL, `a control frame is at most ${MAX_TEXT_FRAME} bytes`);
+    if (bytes.length > MAX_TEXT_FRAME) return this.cut(client, CLOSE.PROTOCOL, `a control frame is at most ${MAX_TEXT_FRAME} bytes`, true);
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     } catch {
-      return this.drop(client, CLOSE.PROTOCOL, 'a control frame is JSON');
+      return this.cut(client, CLOSE.PROTOCOL, 'a control frame is JSON', true);
     }
-    if (!client.room) {
+    if (client.phase === 'new') {
       const join = parseJoin(value);
-      if (typeof join === 'string') return this.drop(client, CLOSE.PROTOCOL, join);
-      return this.join(client, join);
+      if (typeof join === 'string') return this.cut(client, CLOSE.PROTOCOL, join, true);
+      return void this.join(client, join);
     }
     const frame = value as { type?: unknown; value?: unknown };
     if (client.role === 'master' && frame?.type === 'max_slaves' && Number.isInteger(frame.value) && (frame.value as number) >= 0 && (frame.value as number) <= MAX_ID) {
-      client.room.maxSlaves = frame.value as number;
-      this.log(`room ${client.room.name}: max_slaves ${client.room.maxSlaves}`);
-      return this.announce(client.room);
+      return this.rooms.setMaxSlaves(client, frame.value as number);
     }
-    this.drop(client, CLOSE.PROTOCOL, 'unexpected control frame');
+    this.cut(client, CLOSE.PROTOCOL, 'unexpected control frame', true);
   }
 
   private onSignal(client: Client, bytes: Uint8Array): void {
-    const room = client.room;
-    if (!room) return this.drop(client, CLOSE.PROTOCOL, 'join a room first');
-    if (bytes.length !== SIGNAL_FRAME) return this.drop(client, CLOSE.PROTOCOL, `a signal frame is ${SIGNAL_FRAME} bytes`);
-    const signal = decodeSignal(bytes);
-    if (signal.type !== SDM_IRQ && signal.type !== SDM_BOOT) return this.drop(client, CLOSE.PROTOCOL, `unknown signal type ${signal.type}`);
-    let target: Client | undefined;
-    if (client.role === 'master') {
-      if (signal.slave < 1 || signal.slave > MAX_ID) return this.drop(client, CLOSE.PROTOCOL, `slave id ${signal.slave} is out of range`);
-      target = signal.slave <= room.maxSlaves ? room.slaves.get(signal.slave) : undefined;
-      signal.slave = 0;
-    } else {
-      if (signal.slave !== 0) return this.drop(client, CLOSE.PROTOCOL, 'a slave signals only the master (slave must be 0)');
-      target = client.id! <= room.maxSlaves ? room.master : undefined;
-      signal.slave = client.id!;
+    if (client.phase !== 'in') return this.cut(client, CLOSE.PROTOCOL, 'join a room first', true);
+    if (bytes.length !== SIGNAL_FRAME) return this.cut(client, CLOSE.PROTOCOL, `a signal frame is ${SIGNAL_FRAME} bytes`, true);
+    const type = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+    if (type !== SDM_IRQ && type !== SDM_BOOT) return this.cut(client, CLOSE.PROTOCOL, `unknown signal type ${type}`, true);
+    const slave = slaveField(bytes);
+    if (client.role === 'master' && (slave < 1 || slave > MAX_ID)) return this.cut(client, CLOSE.PROTOCOL, `slave id ${slave} is out of range`, true);
+    if (client.role === 'slave' && slave !== 0) return this.cut(client, CLOSE.PROTOCOL, 'a slave signals only the master (slave must be 0)', true);
+    if (this.rooms.forward(client, bytes)) this.counts.forwarded++;
+    else this.counts.discarded++;
+  }
+
+  private async join(client: Client, join: JoinFrame): Promise<void> {
+    client.phase = 'joining';
+    Object.assign(client, { room: join.room, role: join.role });
+    // Nothing more of it is read until the rooms have answered (a broker's answer takes a round
+    // trip): its next frames come after its welcome, as they would on a relay of its own.
+    client.ws.pause();
+    let refusal;
+    try {
+      refusal = await this.rooms.join(client, join);
+    } catch (error) {
+      refusal = { code: CLOSE.UNAVAILABLE, message: `the rooms are unavailable: ${(error as Error).message}` };
     }
-    if (!target) {
-      this.counts.discarded++;
+    if (client.closedBy || client.phase !== 'joining') {
+      // It went while the rooms decided: if they admitted it, it leaves again.
+      if (!refusal) this.rooms.leave(client);
       return;
     }
-    this.counts.forwarded++;
-    target.ws.send(encodeSignal(signal));
-  }
-
-  private refuse(client: Client, code: number, message: string): void {
-    this.log(`refused: ${message}`);
-    client.ws.send(JSON.stringify({ type: 'error', message, final: code !== CLOSE.NO_MASTER }));
-    client.ws.close(code, message.slice(0, 120));
-  }
-
-  private drop(client: Client, code: number, message: string): void {
-    this.counts.dropped++;
-    this.log(`dropped a client${client.room ? ` of room ${client.room.name}` : ''}: ${message}`);
-    client.ws.send(JSON.stringify({ type: 'error', message, final: true }));
-    client.ws.close(code, message.slice(0, 120));
-    this.leave(client);
-  }
-
-  private join(client: Client, join: JoinFrame): void {
-    let room = this.rooms.get(join.room);
-    const token = digest(join.token);
-    if (room && !timingSafeEqual(room.token, token)) return this.refuse(client, CLOSE.REFUSED, `wrong token for room '${join.room}'`);
-    const members = room ? room.slaves.size + (room.master ? 1 : 0) : 0;
-    if (members >= this.maxClients) return this.refuse(client, CLOSE.REFUSED, `room '${join.room}' has the maximum of ${this.maxClients} clients`);
-    if (join.role === 'master') {
-      if (room?.master) return this.refuse(client, CLOSE.REFUSED, `room '${join.room}' already has a master`);
-      if (!room) {
-        room = { name: join.room, token, maxSlaves: join.maxSlaves!, slaves: new Map() };
-        this.rooms.set(room.name, room);
-      }
-      room.maxSlaves = join.maxSlaves!;
-      room.master = client;
-      Object.assign(client, { room, role: 'master', id: 0 });
-      this.log(`room ${room.name}: master joined (max_slaves ${room.maxSlaves})`);
-      this.send(client, { type: 'welcome', id: 0, ...this.membersOf(room) });
-      return this.announce(room, client);
-    }
-    if (!room?.master) return this.refuse(client, CLOSE.NO_MASTER, `no master in room '${join.room}' yet`);
-    let id = join.slave;
-    if (id !== undefined && room.slaves.has(id)) return this.refuse(client, CLOSE.REFUSED, `slave id ${id} is taken in room '${join.room}'`);
-    if (id === undefined) for (let i = 1; i <= room.maxSlaves && id === undefined; i++) if (!room.slaves.has(i)) id = i;
-    if (id === undefined || id > room.maxSlaves) {
-      return this.refuse(client, CLOSE.REFUSED, `room '${join.room}' is full: max_slaves is ${room.maxSlaves}`);
-    }
-    room.slaves.set(id, client);
-    Object.assign(client, { room, role: 'slave', id });
-    this.log(`room ${room.name}: slave ${id} joined`);
-    // The master hears of the slave before the slave can signal it.
-    this.send(room.master, { type: 'members', ...this.membersOf(room) });
-    this.send(client, { type: 'welcome', id, ...this.membersOf(room) });
-    this.announce(room, client, room.master);
-  }
-
-  private leave(client: Client): void {
-    if (!this.clients.delete(client)) return;
-    const room = client.room;
-    if (!room) return;
-    client.room = undefined;
-    if (client.role === 'master' && room.master === client) room.master = undefined;
-    if (client.role === 'slave' && room.slaves.get(client.id!) === client) room.slaves.delete(client.id!);
-    this.log(`room ${room.name}: ${client.role} ${client.id} left`);
-    if (!room.master && room.slaves.size === 0) {
-      this.rooms.delete(room.name);
-      return;
-    }
-    this.announce(room);
-  }
-
-  private membersOf(room: Room): Omit<MembersFrame, 'type'> {
-    return { master: room.master !== undefined, maxSlaves: room.maxSlaves, slaves: [...room.slaves.keys()].sort((a, b) => a - b) };
-  }
-
-  private announce(room: Room, ...except: (Client | undefined)[]): void {
-    const frame: MembersFrame = { type: 'members', ...this.membersOf(room) };
-    for (const client of [room.master, ...room.slaves.values()]) if (client && !except.includes(client)) this.send(client, frame);
-  }
-
-  private send(client: Client, frame: MembersFrame): void {
-    if (client.ws.readyState === client.ws.OPEN) client.ws.send(JSON.stringify(frame));
+    if (refusal) return this.cut(client, refusal.code, refusal.message, false);
+    client.phase = 'in';
+    clearTimeout(client.joinTimer);
+    client.ws.resume();
   }
 }
 

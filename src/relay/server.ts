@@ -4,7 +4,8 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { Relay, type RelayOptions } from './relay.ts';
+import { DEFAULT_MAX_CLIENTS, Relay, type RelayOptions } from './relay.ts';
+import { ClusterRooms, type ClusterOptions } from './cluster-rooms.ts';
 
 /** ws's maxPayload: anything above is not a frame of this protocol */
 export const MAX_FRAME = 4096;
@@ -21,10 +22,15 @@ export interface ListenOptions extends RelayOptions {
   port: number;
   /** default 127.0.0.1: only this machine can connect */
   host?: string;
+  /** join a cluster: rooms shared with the other relays on this Redis broker */
+  broker?: ClusterOptions;
 }
 
-export function listenRelay(options: ListenOptions): Promise<ListeningRelay> {
-  const relay = new Relay(options);
+export async function listenRelay(options: ListenOptions): Promise<ListeningRelay> {
+  const rooms = options.broker
+    ? await ClusterRooms.connect(options.broker, options.maxClientsPerRoom ?? DEFAULT_MAX_CLIENTS, options.log ?? (() => {}))
+    : undefined;
+  const relay = new Relay({ ...options, rooms });
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const wss = new WebSocketServer({
@@ -36,7 +42,7 @@ export function listenRelay(options: ListenOptions): Promise<ListeningRelay> {
         else done(false, 403, 'Origin not allowed');
       },
     });
-    wss.on('connection', (ws) => relay.accept(ws));
+    wss.on('connection', (ws, request) => relay.accept(ws, request));
     wss.once('error', reject);
     wss.once('listening', () => {
       const address = wss.address();
@@ -45,8 +51,7 @@ export function listenRelay(options: ListenOptions): Promise<ListeningRelay> {
         host,
         port: address && typeof address === 'object' ? address.port : options.port,
         close: () => new Promise<void>((done) => {
-          relay.closeAll();
-          wss.close(() => done());
+          void relay.close().then(() => wss.close(() => done()));
         }),
       });
     });
@@ -63,7 +68,7 @@ export function attachRelay(server: HttpServer, path: string, options: RelayOpti
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => relay.accept(ws));
+    wss.handleUpgrade(request, socket, head, (ws) => relay.accept(ws, request));
   });
   return relay;
 }

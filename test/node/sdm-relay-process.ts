@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { until } from '../cases/helpers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/ivshmem-wasm.mjs', import.meta.url));
 
@@ -10,7 +11,20 @@ export interface RelayProcess {
   port: number;
   child: ChildProcess;
   output: string[];
+  /** the last figures it printed (`--stats-every MS`) */
+  stats(): RelayStatsLine | undefined;
   stop(): Promise<void>;
+}
+
+/** What `--stats-every` prints (the relay's RelayStats as JSON). */
+export interface RelayStatsLine {
+  clients: number;
+  rooms: number;
+  forwarded: number;
+  discarded: number;
+  dropped: number;
+  closes: Record<'relay' | 'ws' | 'peer', Record<string, number>>;
+  broker?: Record<string, number>;
 }
 
 export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Promise<RelayProcess> {
@@ -23,7 +37,7 @@ export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Pr
     }, budgetMs);
     const onLine = (line: string) => {
       output.push(line);
-      const match = /^sdm-relay listening on (ws:\/\/[^:]+:(\d+))$/.exec(line);
+      const match = /^sdm-relay listening on (ws:\/\/[^:]+:(\d+))( \(cluster on .*\))?$/.exec(line);
       if (!match) return;
       clearTimeout(timer);
       resolve({
@@ -31,6 +45,10 @@ export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Pr
         port: Number(match[2]),
         child,
         output,
+        stats: () => {
+          const line = output.findLast((l) => l.startsWith('stats '));
+          return line === undefined ? undefined : JSON.parse(line.slice('stats '.length));
+        },
         stop: () => new Promise<void>((done) => {
           if (child.exitCode !== null) return done();
           child.once('exit', () => done());
@@ -94,6 +112,14 @@ export function client(url: string, origin?: string): RawClient {
     refusedWith,
     send: (frame) => ws.send(frame instanceof Uint8Array ? frame : JSON.stringify(frame)),
   };
+}
+
+/** Sends a join and resolves with the relay's answer (its welcome or its error). */
+export async function joined(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  await c.opened;
+  c.send({ type: 'join', ...frame });
+  await until(() => c.text.some((t) => t.type === 'welcome' || t.type === 'error'), 'an answer to join', 20_000);
+  return c.text.find((t) => t.type === 'welcome' || t.type === 'error')!;
 }
 
 export function signal(type: number, slave: number, p0 = 0, p1 = 0): Uint8Array {

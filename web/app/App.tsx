@@ -10,6 +10,7 @@ import { Topology } from '../components/Topology.tsx';
 import { VmPanel } from '../components/VmPanel.tsx';
 import { SdmPanel } from '../components/SdmPanel.tsx';
 import { AddVm } from '../components/AddVm.tsx';
+import { SdmRoom } from '../components/SdmRoom.tsx';
 import { Toolbar } from '../components/Toolbar.tsx';
 import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
 import { ServerLog } from '../components/ServerLog.tsx';
@@ -199,6 +200,7 @@ export function App() {
           : <VmPanel key={entry.vm.key} wb={wb} entry={entry} />))}
       </section>
       <AddVm wb={wb} />
+      <SdmRoom wb={wb} />
       <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
         <Figures wb={wb} />

@@ -52,7 +52,13 @@ export class SdmSocketChannel {
   private socket: Socket | undefined;
   private everJoined = false;
   private wanted: number | undefined;
+  /** what the welcome gave us: a rejoin presents it and takes our id back at once */
+  private session: string | undefined;
   private backoff = 50;
+  /** which of the relays (url, then fallback) this connection tries */
+  private relayIndex = 0;
+  /** the relay of the current connection */
+  url: string;
   private slaves = new Set<number>();
   private sentMaxSlaves = -1;
   /** after a reconnection, a master holds signals for slaves not back yet until then */
@@ -69,6 +75,7 @@ export class SdmSocketChannel {
     readonly chardev: SdmSocketOptions,
     private readonly master: boolean,
   ) {
+    this.url = chardev.url;
     this.ready = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
     this.ready.catch(() => {});
     this.words = new Int32Array(memory.buffer, block + L.SDM_OUTBOX_WRITE, 2);
@@ -85,6 +92,9 @@ export class SdmSocketChannel {
 
   close(): void {
     if (this.state === 'closed') return;
+    // What the driver put in the outbox before its device went still leaves (a socket sends what
+    // it was given before its close frame): a program that signals and then shuts down is heard.
+    if (this.state === 'connected' && this.socket) this.sendOutbox(this.socket);
     this.state = 'closed';
     channels.delete(this.block);
     this.socket?.close(1000);
@@ -95,13 +105,15 @@ export class SdmSocketChannel {
   private async connect(): Promise<void> {
     const Socket = await socketClass();
     if (this.state === 'closed') return;
-    const socket = new Socket(this.chardev.url);
+    const relays = [this.chardev.url, ...(this.chardev.fallback ?? [])];
+    this.url = relays[this.relayIndex % relays.length];
+    const socket = new Socket(this.url);
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       const join = this.master
-        ? { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'master', maxSlaves: this.maxSlaves() }
-        : { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'slave', slave: this.wanted };
+        ? { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'master', maxSlaves: this.maxSlaves(), session: this.session }
+        : { type: 'join', room: this.chardev.room, token: this.chardev.token, role: 'slave', slave: this.wanted, session: this.wanted === undefined ? undefined : this.session };
       this.sentMaxSlaves = this.master ? this.maxSlaves() : -1;
       socket.send(JSON.stringify(join));
     };
@@ -119,8 +131,10 @@ export class SdmSocketChannel {
       this.settle.reject(new QemuError(`virtio-sdm: the relay refused the device: ${reason}`));
       return;
     }
-    if (this.state === 'connected') this.note(`lost the relay (${code}); reconnecting`);
+    if (this.state === 'connected') this.note(`lost the relay ${this.url} (${code}); reconnecting`);
     this.state = this.everJoined ? 'reconnecting' : 'connecting';
+    // The next relay of the cluster, if there are others (a lost relay may be dead).
+    this.relayIndex++;
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, 1000);
     setTimeout(() => void this.connect(), delay);
@@ -147,13 +161,14 @@ export class SdmSocketChannel {
 
   private welcome(frame: MembersFrame): void {
     this.wanted = frame.id;
+    this.session = frame.session;
     this.backoff = 50;
     if (this.everJoined) {
       this.reconnects++;
       this.holdUntil = performance.now() + REJOIN_GRACE_MS;
-      this.note(`reconnected to ${this.chardev.url} (room ${this.chardev.room}, id ${frame.id})`);
+      this.note(`reconnected to ${this.url} (room ${this.chardev.room}, id ${frame.id})`);
     } else {
-      this.note(`joined room ${this.chardev.room} at ${this.chardev.url} as id ${frame.id}`);
+      this.note(`joined room ${this.chardev.room} at ${this.url} as id ${frame.id}`);
     }
     this.everJoined = true;
     this.state = 'connected';
@@ -178,28 +193,31 @@ export class SdmSocketChannel {
     return this.view.getUint16(this.block + L.SDM_CONFIG + L.SDM_CFG_MAX_SLAVES, true);
   }
 
-  // The device's outbox to the relay; also tells the relay when a master's driver changed max_slaves.
+  /** Sends what waits in the device's outbox (a reconnected master holds what is for slaves not back yet), and a changed max_slaves. */
+  private sendOutbox(socket: Socket): void {
+    if (this.master && this.maxSlaves() !== this.sentMaxSlaves) {
+      this.sentMaxSlaves = this.maxSlaves();
+      socket.send(JSON.stringify({ type: 'max_slaves', value: this.sentMaxSlaves }));
+    }
+    const write = Atomics.load(this.words, 0);
+    for (let read = Atomics.load(this.words, 1); read !== write; read = (read + 1) | 0) {
+      const at = this.block + L.SDM_OUTBOX_ENTRIES_AT + ((read >>> 0) % L.SDM_OUTBOX_ENTRIES) * L.SDM_SIGNAL_SIZE;
+      const slave = this.view.getUint32(at + 4, true);
+      if (this.master && !this.slaves.has(slave) && performance.now() < this.holdUntil) break;
+      socket.send(encodeSignal({
+        type: this.view.getUint32(at, true),
+        slave,
+        payload: [this.view.getUint32(at + 8, true), this.view.getUint32(at + 12, true)],
+      }));
+      Atomics.store(this.words, 1, (read + 1) | 0);
+    }
+  }
+
+  // The device's outbox to the relay, whenever the device writes to it.
   private async pump(): Promise<void> {
     while (this.state !== 'closed') {
       const write = Atomics.load(this.words, 0);
-      const socket = this.socket;
-      if (this.state === 'connected' && socket) {
-        if (this.master && this.maxSlaves() !== this.sentMaxSlaves) {
-          this.sentMaxSlaves = this.maxSlaves();
-          socket.send(JSON.stringify({ type: 'max_slaves', value: this.sentMaxSlaves }));
-        }
-        for (let read = Atomics.load(this.words, 1); read !== write; read = (read + 1) | 0) {
-          const at = this.block + L.SDM_OUTBOX_ENTRIES_AT + ((read >>> 0) % L.SDM_OUTBOX_ENTRIES) * L.SDM_SIGNAL_SIZE;
-          const slave = this.view.getUint32(at + 4, true);
-          if (this.master && !this.slaves.has(slave) && performance.now() < this.holdUntil) break;
-          socket.send(encodeSignal({
-            type: this.view.getUint32(at, true),
-            slave,
-            payload: [this.view.getUint32(at + 8, true), this.view.getUint32(at + 12, true)],
-          }));
-          Atomics.store(this.words, 1, (read + 1) | 0);
-        }
-      }
+      if (this.state === 'connected' && this.socket) this.sendOutbox(this.socket);
       const woken = new Promise<void>((resolve) => { this.wake = resolve; });
       const holding = Atomics.load(this.words, 1) !== write;
       const result = Atomics.waitAsync(this.words, 0, write, holding ? 50 : 1000);

@@ -1,0 +1,318 @@
+// Figure 7: what one SDM relay process holds and forwards on this machine, and what a hostile client
+// costs the others. The relay runs as a user runs it (`ivshmem-wasm sdm-relay`, default limits, a
+// process of its own); the load comes from this process through bench/lib/ws-load.ts, whose clients
+// cost little per signal, so the figures are the relay's.
+//   capacity      devices joined and held in rooms of 10 (a master and 9 slaves), memory per device
+//   throughput    signals forwarded per second flat out (masters to their slaves, 32 in flight a room)
+//   latency       forwarding latency p50/p99 at half the goal's rate, sender's clock to receiver's
+//   interference  the p99 of a steady 2,000 signals/s, quiet and beside a client that floods (8 MiB of valid
+//                 signals: cut at the rate limit) or that reads nothing while its slave writes to it
+//                 as fast as the rate limit lets one client, interleaved rounds
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { measureTable, summarize, type Table } from '../lib/stats.ts';
+import { LoadClient } from '../lib/ws-load.ts';
+
+export interface RelayFigureOptions {
+  quick: boolean;
+  progress?(text: string): void;
+}
+
+const bin = fileURLToPath(new URL('../../bin/ivshmem-wasm.mjs', import.meta.url));
+const ROOM = 10;
+const now = () => performance.now();
+const stampUs = () => Math.round(now() * 1000) >>> 0;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RelayStats { forwarded: number; clients: number; rss: number; cpuUs: number; closes: Record<string, Record<string, number>> }
+
+interface RelayChild {
+  port: number;
+  child: ChildProcess;
+  stats(): Promise<RelayStats>;
+  stop(): Promise<void>;
+}
+
+async function startRelay(): Promise<RelayChild> {
+  const child = spawn(process.execPath, [bin, 'sdm-relay', '--port', '0', '--quiet', '--stats-every', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let waiting: ((s: RelayStats) => void)[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const listening = /^sdm-relay listening on ws:\/\/[^:]+:(\d+)/.exec(line);
+        if (listening) resolve(Number(listening[1]));
+        if (line.startsWith('stats ')) {
+          const stats = JSON.parse(line.slice(6)) as RelayStats;
+          for (const w of waiting) w(stats);
+          waiting = [];
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the relay exited (${code})`)));
+  });
+  return {
+    port,
+    child,
+    // The next figures it prints (every 100 ms).
+    stats: () => new Promise((resolve) => waiting.push(resolve)),
+    stop: () => new Promise((done) => {
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** Rooms of a master and 9 slaves; every slave's received signals go to `onSignal`. */
+async function rooms(port: number, count: number, prefix: string, onSignal: (bytes: Buffer, at: number) => void) {
+  const made: { master: LoadClient; slaves: LoadClient[] }[] = [];
+  const batch = 10;
+  for (let first = 0; first < count; first += batch) {
+    made.push(...await Promise.all(Array.from({ length: Math.min(batch, count - first) }, async (_, k) => {
+      const name = `${prefix}-${first + k}`;
+      const master = await LoadClient.open(port);
+      const welcome = await master.join({ room: name, token: 'bench', role: 'master', maxSlaves: ROOM - 1 });
+      if (welcome.type !== 'welcome') throw new Error(`master refused: ${welcome.message}`);
+      const slaves = await Promise.all(Array.from({ length: ROOM - 1 }, async () => {
+        const slave = await LoadClient.open(port, { signal: onSignal });
+        const answer = await slave.join({ room: name, token: 'bench', role: 'slave' });
+        if (answer.type !== 'welcome') throw new Error(`slave refused: ${answer.message}`);
+        return slave;
+      }));
+      return { master, slaves };
+    })));
+  }
+  return made;
+}
+
+/** From the stamp its sender wrote (microseconds, modulo 2^32) to `at`, when it was read. */
+function latencyMs(bytes: Buffer, at: number): number {
+  return (((Math.round(at * 1000) >>> 0) - bytes.readUInt32LE(12)) >>> 0) / 1000;
+}
+
+export async function relayFigure(options: RelayFigureOptions): Promise<Table[]> {
+  const { quick } = options;
+  const devicesGoal = 5000;
+  const roomCount = quick ? 100 : devicesGoal / ROOM;
+  const tables: Table[] = [];
+  const relay = await startRelay();
+  try {
+    // Capacity and memory.
+    options.progress?.(`relay: ${roomCount * ROOM} devices in ${roomCount} rooms`);
+    const idle = await relay.stats();
+    // Every signal the rooms' masters sent and their slaves received, over the whole run: a window
+    // starts once nothing is left in flight from the ones before it.
+    let sentTotal = 0;
+    let receivedTotal = 0;
+    const send = (master: LoadClient, count: number, to: (i: number) => number, seq: number) => {
+      sentTotal += count;
+      master.signals(count, to, seq, stampUs());
+    };
+    const drain = async () => {
+      const deadline = now() + 10_000;
+      while (receivedTotal < sentTotal && now() < deadline) await sleep(20);
+    };
+    let latencies: number[] = [];
+    let recording = false;
+    const onSignal = (bytes: Buffer, at: number) => {
+      receivedTotal++;
+      if (recording) latencies.push(latencyMs(bytes, at));
+    };
+    const joinStart = now();
+    const all = await rooms(relay.port, roomCount, 'cap', onSignal);
+    const joinMs = now() - joinStart;
+    const held = await relay.stats();
+    tables.push({
+      title: 'One relay process: devices held',
+      unit: 'devices',
+      method: `${roomCount} rooms of ${ROOM} (a master and 9 slaves), joined 10 rooms at a time from this process (${(joinMs / 1000).toFixed(1)} s); the relay's own count of connected clients once all were welcomed`,
+      rows: [{ label: `devices connected, in ${roomCount} rooms`, samples: [held.clients], floor: devicesGoal }],
+    });
+    tables.push({
+      title: 'One relay process: memory per device',
+      unit: 'KiB',
+      method: `(the relay's resident memory with ${held.clients} devices joined - with none) / ${held.clients}`,
+      rows: [{ label: 'relay memory per connected device', samples: [(held.rss - idle.rss) / held.clients / 1024] }],
+    });
+
+    // Throughput flat out: every master keeps 32 signals in flight to its slaves.
+    const windowSize = 32;
+    let running = false;
+    let base = 0;
+    const pump = () => {
+      if (!running) return;
+      if (sentTotal - receivedTotal < (all.length * windowSize) / 2) {
+        for (const room of all) send(room.master, windowSize / 2, (i) => 1 + ((base + i) % (ROOM - 1)), base);
+        base += windowSize / 2;
+      }
+      setImmediate(pump);
+    };
+    /** Flat out for a window: [forwarded per second of wall-clock time, per second of the relay's CPU time]. */
+    const flatOut = async (): Promise<[number, number]> => {
+      const windowMs = quick ? 500 : 1000;
+      running = true;
+      pump();
+      await sleep(200);
+      const before = await relay.stats();
+      await sleep(windowMs);
+      const after = await relay.stats();
+      running = false;
+      await drain();
+      const forwarded = after.forwarded - before.forwarded;
+      // Both from the relay's own lines, 100 ms apart: its wall clock is their spacing.
+      const wallMs = Math.round(windowMs / 100) * 100 + 100;
+      return [(forwarded * 1000) / wallMs, (forwarded * 1e6) / Math.max(1, after.cpuUs - before.cpuUs)];
+    };
+    options.progress?.('relay: throughput flat out');
+    tables.push(await measureTable({
+      title: 'One relay process: signals forwarded per second, flat out',
+      unit: 'signals/s',
+      method: `${all.length} masters each keeping up to ${windowSize} signals in flight to its 9 slaves; each sample is the relay's forwarded count over a ${quick ? 0.5 : 1} s window (its own figures), per second of wall-clock time on this shared machine, and per second of the relay's own CPU time (user + system: what one core given to it forwards)`,
+      rounds: quick ? 3 : 7,
+      contenders: [
+        { label: 'per second (wall clock, this machine as loaded)', sample: async () => (await flatOut())[0], floor: 100_000 },
+        { label: "per second of the relay's CPU time", sample: async () => (await flatOut())[1], floor: 100_000 },
+      ],
+    }));
+
+    // Latency at a stated load: half the goal's rate, spread over every room, paced by the clock.
+    /** The relay's share of one core while it was measured, per paced window (its CPU time over the wall clock). */
+    let shares: number[] = [];
+    const paced = async (rate: number, windowMs: number, extra?: () => void) => {
+      await drain();
+      latencies = [];
+      const before = await relay.stats();
+      const started = now();
+      let due = 0;
+      let seq = 0;
+      const t0 = now();
+      recording = false;
+      await new Promise<void>((done) => {
+        const tick = () => {
+          const elapsed = now() - t0;
+          if (elapsed > windowMs + 200) return done();
+          recording = elapsed > 200;
+          extra?.();
+          const target = Math.floor((elapsed * rate) / 1000);
+          const per = Math.max(1, Math.ceil((target - due) / all.length));
+          for (let r = 0; due < target && r < all.length; r++, due += per) {
+            send(all[(seq + r) % all.length].master, per, (i) => 1 + ((seq + i) % (ROOM - 1)), seq);
+          }
+          seq++;
+          // A millisecond apart: the generator sleeps between its writes rather than spin beside the relay.
+          setTimeout(tick, 1);
+        };
+        tick();
+      });
+      recording = false;
+      const after = await relay.stats();
+      shares.push((after.cpuUs - before.cpuUs) / 1000 / (now() - started));
+      // A backlog left behind would be measured as the next window's latency.
+      await drain();
+      return summarize(latencies);
+    };
+    const halfRate = 50_000;
+    options.progress?.(`relay: latency at ${halfRate}/s`);
+    const share = () => {
+      const median = summarize(shares).median;
+      shares = [];
+      return ` The relay process had ${Math.round(median * 100)} % of one core while measured (its CPU time over the wall clock, median of the windows; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end).`;
+    };
+    shares = [];
+    const latency = await measureTable({
+      title: `One relay process: forwarding latency at ${halfRate.toLocaleString('en')} signals/s (and at 1,000)`,
+      unit: 'ms',
+      method: `${halfRate.toLocaleString('en')} signals/s offered, spread over the ${all.length} rooms (masters to slaves); a signal's latency is from the moment its sender wrote it to the moment its receiver read it (one clock: both ends are this process); each sample is the p50 or the p99 of a ${quick ? 0.5 : 1} s window`,
+      rounds: quick ? 3 : 7,
+      contenders: [
+        { label: 'p50 of a window', sample: async () => (await paced(halfRate, quick ? 500 : 1000)).median },
+        { label: 'p99 of a window', sample: async () => (await paced(halfRate, quick ? 500 : 1000)).p99, goal: 5 },
+        { label: 'p99 of a window at 1,000 signals/s (light load, beside)', sample: async () => (await paced(1000, quick ? 500 : 1000)).p99 },
+      ],
+    });
+    latency.method += share();
+    tables.push(latency);
+
+    // Interference: the others' p99 at a steady load, quiet or beside a hostile client.
+    // A load this shared machine carries (the quiet p99 stays in milliseconds), so that what moves it is the hostile client.
+    const steady = 2_000;
+    // One hostile client a window, started with it.
+    let hostile: 'flood' | 'stall' | undefined;
+    let busy = false;
+    let current: LoadClient[] = [];
+    let floods = 0;
+    let stalls = 0;
+    const startHostile = async () => {
+      if (!hostile || busy) return;
+      busy = true;
+      const kind = hostile;
+      if (kind === 'flood') {
+        const client = await LoadClient.open(relay.port);
+        current = [client];
+        await client.join({ room: `flood-${++floods}`, token: 'x', role: 'master', maxSlaves: 1 });
+        // 8 MiB of valid signals (to a slave nobody is): cut at the rate limit.
+        for (let i = 0; i < 16 && !client.socket.destroyed; i++) client.signals(24_000, () => 1, 0, 0);
+      } else {
+        const name = `stall-${++stalls}`;
+        const master = await LoadClient.open(relay.port);
+        await master.join({ room: name, token: 'x', role: 'master', maxSlaves: 1 });
+        const slave = await LoadClient.open(relay.port);
+        await slave.join({ room: name, token: 'x', role: 'slave' });
+        master.socket.pause();
+        current = [master, slave];
+        // The slave writes to its master at the most the relay lets one client (2,000/s); the master reads nothing.
+        const write = () => {
+          if (slave.socket.destroyed || master.socket.destroyed) return;
+          slave.signals(100, () => 0, 0, 0);
+          setTimeout(write, 50);
+        };
+        write();
+        master.events.closed = () => slave.close();
+      }
+    };
+    const windowMs = quick ? 500 : 1000;
+    const others = (kind?: 'flood' | 'stall') => async () => {
+      hostile = kind;
+      const { p99 } = await paced(steady, windowMs, () => void startHostile());
+      hostile = undefined;
+      for (const c of current) c.close();
+      current = [];
+      busy = false;
+      await sleep(200);
+      return p99;
+    };
+    options.progress?.('relay: interference');
+    shares = [];
+    const interference = await measureTable({
+      title: `One relay process: the others' p99 at ${steady.toLocaleString('en')} signals/s beside a hostile client`,
+      unit: 'ms',
+      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its 2,000 frames/s: 4429); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it). Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
+      rounds: quick ? 3 : 9,
+      contenders: [
+        { label: 'quiet', sample: others() },
+        { label: 'beside a flooding client', sample: others('flood'), compare: [{ to: 'quiet', atMost: 1.2 }] },
+        { label: 'beside a client that reads nothing', sample: others('stall'), compare: [{ to: 'quiet', atMost: 1.2 }] },
+      ],
+    });
+    interference.method += share();
+    tables.push(interference);
+    for (const room of all) for (const c of [room.master, ...room.slaves]) c.close();
+    const final = await relay.stats();
+    tables.push({
+      title: 'One relay process: the hostile clients it cut',
+      unit: 'clients',
+      method: 'from the relay\'s own figures (stats.closes.relay) at the end of the run',
+      rows: [
+        { label: 'cut for flooding (4429)', samples: [final.closes.relay['4429'] ?? 0], note: `${floods} flooding clients started` },
+        { label: 'cut for reading nothing (4413)', samples: [final.closes.relay['4413'] ?? 0], note: `${stalls} non-reading clients started` },
+      ],
+    });
+  } finally {
+    await relay.stop();
+  }
+  return tables;
+}
