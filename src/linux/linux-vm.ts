@@ -10,6 +10,9 @@ import type { LinuxApi } from './protocol.ts';
 /** Kept of the console's output: the last 1 MiB (a boot log is some 30 KiB). */
 const CONSOLE_KEEP = 1 << 20;
 
+/** The prompt of the images' shell (linux/init sets PS1). */
+const PROMPT = 'linux# ';
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Terminal control sequences (ESC [ ... letter): busybox's line editing asks for the cursor position after its prompt. */
 const SEQUENCE = '\\x1b\\[[0-9;?]*[A-Za-z]';
@@ -102,15 +105,22 @@ export class LinuxVm extends Vm {
   }
 
   /**
+   * Resolves once the shell's `prompt` (default: the images' `linux# `) ends the console: the
+   * shell is up and idle (a boot is done once this resolves).
+   */
+  async untilPrompt(options: { timeoutMs: number; prompt?: string }): Promise<void> {
+    await this.waitFor(new RegExp(`${escapeRegExp(options?.prompt ?? PROMPT)}${CONTROL}$`), { timeoutMs: options?.timeoutMs });
+  }
+
+  /**
    * Waits for the shell's `prompt` (default: the images' `linux# `) to end the console, types
    * `line` and a newline, and resolves with what it printed before the next prompt, without the
    * echoed line and carriage returns. One command at a time per VM.
    */
   async command(line: string, options: WaitForOptions & { prompt?: string }): Promise<string> {
     if (typeof line !== 'string' || line.includes('\n')) throw new QemuError(`command: one line of text, not ${show(line)}`);
-    const prompt = options.prompt ?? 'linux# ';
-    const escaped = escapeRegExp(prompt) + CONTROL;
-    await this.waitFor(new RegExp(`${escaped}$`), { timeoutMs: options.timeoutMs });
+    const escaped = escapeRegExp(options.prompt ?? PROMPT) + CONTROL;
+    await this.untilPrompt(options);
     const since = this.consoleLength;
     await this.write(`${line}\n`);
     const match = await this.waitFor(new RegExp(`^[^\\n]*\\n([\\s\\S]*?)${escaped}$`), { ...options, since });
