@@ -58,6 +58,10 @@ export function spawnLinux(machine: HostMachine, models: ModelRegistry, options:
   const early: string[] = [];
   return spawnInWorker(machine, models, options, machineType, {
     thread: () => startThread(LINUX_WORKER),
+    // v86 has a PCI bus and nothing else to plug a device into
+    check: ({ model, plan }) => {
+      if (!plan.placement) throw new QemuError(`linux: a Linux VM's device is a PCI function of its PC, and ${model.name} is not a PCI device`);
+    },
     init: { linux },
     onLog: (data) => (vm ? vm.receive(String(data)) : early.push(String(data))),
     make: (device, link) => {

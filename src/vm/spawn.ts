@@ -16,7 +16,7 @@ import type { DeviceLayout } from '../device/layout.ts';
 import { acquire } from '../realize/acquire.ts';
 import { peerTableOf } from '../realize/build.ts';
 import { commit } from '../realize/realize.ts';
-import { planDevice } from '../realize/plan.ts';
+import { planDevice, type Planned } from '../realize/plan.ts';
 import { InboxWriter } from '../server/inbox.ts';
 import type { VmApi, VmInit, VmStarted } from './protocol.ts';
 import { Vm, type SpawnOptions, type VmLink } from './vm.ts';
@@ -30,6 +30,8 @@ export interface WorkerKind<T extends { terminate(): Promise<void> }> {
   /** what the worker's start() gets besides the device (VmInit's own fields are the device's) */
   init?: Record<string, unknown>;
   transfer?: Transferable[];
+  /** refuses, before anything is taken, a device this kind cannot run over (a QemuError) */
+  check?(planned: Planned): void;
   /** what the worker writes on its log channel (default: VmLink.lines, one line a message) */
   onLog?(data: unknown): void;
   /** the host's handle on the VM, once its device is committed */
@@ -74,6 +76,7 @@ export async function spawnInWorker<T extends { terminate(): Promise<void> }>(
   const target = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
   const planned = planDevice(machine, models, options.device, target);
   const { model, spec, plan } = planned;
+  kind.check?.(planned);
   const spawn = checkModelOptions(models, model, options);
   const tx = new Transaction();
   try {

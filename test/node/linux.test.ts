@@ -5,7 +5,7 @@
 // `npm run build:linux`; without them (a machine that cannot reach Debian's packages) the test is
 // skipped, saying so.
 import { describe, expect, test } from 'vitest';
-import { Host, type LinuxVm } from '../../src/index.ts';
+import { Host, QemuError, type LinuxVm } from '../../src/index.ts';
 import { linuxImages, LINUX_IMAGES_MISSING } from './linux-images.ts';
 
 // A boot is some 15 s of CPU; on a loaded 2-core machine two at once take minutes.
@@ -34,6 +34,28 @@ function exchange(from: LinuxVm, to: LinuxVm | number, text: string) {
     typeof to === 'number' ? undefined : to.command('ivshmem-uio recv 120000', { timeoutMs: COMMAND_MS }),
   ]);
 }
+
+// v86's PC has a PCI bus and no board to map a sysbus or virtio-mmio device on: such a device is
+// refused before anything is taken (no worker starts, so the images are never read).
+test('a Linux VM refuses a device that is not a PCI function, and nothing changes', async () => {
+  const host = await Host.create({ memory: '16M' });
+  host.addServer({ id: 'srv', size: '64K', vectors: 1 });
+  const images = { kernel: new Uint8Array(1), initrd: new Uint8Array(1), bios: new Uint8Array(1), vgaBios: new Uint8Array(1) };
+  try {
+    const before = host.resources();
+    for (const [device, model] of [['ivshmem-flat,chardev=srv,shmem-size=65536', 'ivshmem-flat'], ['virtio-sdm,master=on', 'virtio-sdm']]) {
+      const spawning = host.spawn({ device, linux: images });
+      await expect(spawning).rejects.toThrow(QemuError);
+      await expect(spawning).rejects.toThrow(`${model} is not a PCI device`);
+    }
+    expect(host.resources()).toEqual(before);
+    // the server still has its first ID free: a guest program's VM on it is peer 0
+    const vm = await host.spawn({ device: 'ivshmem-flat,chardev=srv,shmem-size=65536' });
+    expect(vm.id).toBe(0);
+  } finally {
+    await host.shutdown();
+  }
+}, 60_000);
 
 describe.skipIf(!linuxImages)(`Linux guests${linuxImages ? '' : ` (skipped: ${LINUX_IMAGES_MISSING})`}`, () => {
   test('two Linux VMs enumerate the device as QEMU shows it and exchange messages both ways through uio_pci_generic; a JavaScript VM and a Linux VM too', async () => {
