@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vitest/config';
@@ -32,6 +32,29 @@ function sdmRelay(): Plugin {
     attachRelay(server.httpServer as import('node:http').Server, '/sdm-relay');
   };
   return { name: 'sdm-relay', configureServer: attach, configurePreviewServer: attach };
+}
+
+// The Linux guests' images (npm run build:linux, in build/linux/): served at linux/ by the dev
+// server, copied into the site by a build. Without them the Linux scenarios say how to make them.
+function linuxImages(): Plugin {
+  const dir = fileURLToPath(new URL('./build/linux/', import.meta.url));
+  const files = ['vmlinuz', 'initramfs.cpio', 'bios.bin', 'vgabios.bin'];
+  return {
+    name: 'linux-images',
+    configureServer(server) {
+      server.middlewares.use('/linux', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\/|\?.*$/g, '');
+        if (!files.includes(name) || !existsSync(dir + name)) return next();
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.end(readFileSync(dir + name));
+      });
+    },
+    generateBundle() {
+      for (const name of files) {
+        if (existsSync(dir + name)) this.emitFile({ type: 'asset', fileName: `linux/${name}`, source: readFileSync(dir + name) });
+      }
+    },
+  };
 }
 
 // SharedArrayBuffer (the shared WebAssembly.Memory) needs a cross-origin isolated page.
@@ -70,7 +93,7 @@ function guestPrograms(): Plugin {
 
 export default defineConfig({
   root: 'web',
-  plugins: [crossOriginIsolationFallback(), guestPrograms(), sdmRelay()],
+  plugins: [crossOriginIsolationFallback(), guestPrograms(), sdmRelay(), linuxImages()],
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   worker: { format: 'es' },
@@ -78,7 +101,9 @@ export default defineConfig({
   // imports esbuild at run time (src/vm/node-bundle.ts). Left to discovery, the dev server
   // pre-bundled it on a cold start while a page was loading and reloaded the page under it (the
   // conformance spec failed on a fresh clone: "Execution context was destroyed").
-  optimizeDeps: { exclude: ['esbuild'] },
+  // v86 and xterm are first imported by the Linux scenarios (v86 only in their workers): found
+  // then, they would be pre-bundled mid-session and the page reloaded under it.
+  optimizeDeps: { exclude: ['esbuild'], include: ['v86', '@xterm/xterm'] },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: '../dist-web',

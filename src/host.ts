@@ -19,6 +19,9 @@ import { Server, type ServerOptions, type ServerEndpoint } from './server/server
 import { IvshmemClient } from './server/ivshmem-client.ts';
 import type { Tracer } from './trace/tracer.ts';
 import { spawnVm } from './vm/spawn.ts';
+import { spawnLinux } from './linux/spawn.ts';
+import type { LinuxVm } from './linux/linux-vm.ts';
+import type { LinuxOptions } from './linux/protocol.ts';
 import { prepareSpare } from './vm/worker-thread.ts';
 import { vmOf, type SpawnOptions, type Vm } from './vm/vm.ts';
 
@@ -238,11 +241,19 @@ export class Host {
 
   /**
    * Starts a guest VM in a worker with its own device (realized there, connected to its server):
-   * `program` is an ES module whose default export runs as `async (vm, arg) => result`.
+   * `program` is an ES module whose default export runs as `async (vm, arg) => result`; or,
+   * with `linux` (kernel, initramfs and BIOS images), a PC in v86 that boots Linux over the device.
    */
-  async spawn(options: SpawnOptions): Promise<Vm> {
+  async spawn(options: SpawnOptions & { linux: LinuxOptions }): Promise<LinuxVm>;
+  async spawn(options: SpawnOptions): Promise<Vm>;
+  async spawn(options: SpawnOptions & { linux?: LinuxOptions }): Promise<Vm> {
     checkOptions('spawn', options);
     const { program } = options;
+    if (options.linux !== undefined) {
+      if (program !== undefined) throw new QemuError('spawn: a VM runs a guest program or boots Linux (linux), not both');
+      const machineType = options.machine === undefined ? this.machine : checkMachine(options.machine);
+      return spawnLinux(this.#machine, models, { device: options.device, linux: options.linux }, machineType);
+    }
     if (program !== undefined && typeof program !== 'string' && !(program instanceof URL)) {
       throw new QemuError(`spawn: program must be a module URL (a string or a URL), not ${show(program)}`);
     }

@@ -14,6 +14,8 @@ export * as layout from '../assembly/layout.ts';
 export * as driver from './driver/pci-driver.ts';
 export { Vm, type SpawnOptions, type VmCounters } from './vm/vm.ts';
 export type { VmInspection } from './vm/protocol.ts';
+export { LinuxVm, type WaitForOptions } from './linux/linux-vm.ts';
+export type { LinuxOptions, LinuxImage } from './linux/protocol.ts';
 export { Guest, STOPPED, type WaitMode, type WaitOptions } from './vm/guest.ts';
 export type { SpinStats } from './vm/wait-policy.ts';
 export { Tracer } from './trace/tracer.ts';

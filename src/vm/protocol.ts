@@ -13,6 +13,8 @@ export interface VmInit {
   model: string;
   spec: SpecBase;
   vectors: number;
+  /** where the device sits on the VM's bus (slot.function), as vm.address says */
+  address: string;
   /** the device has a server: the worker finishes the handshake from its inbox */
   server: boolean;
   /** where the memory is, for a device without a server */

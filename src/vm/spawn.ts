@@ -16,13 +16,27 @@ import type { DeviceLayout } from '../device/layout.ts';
 import { acquire } from '../realize/acquire.ts';
 import { peerTableOf } from '../realize/build.ts';
 import { commit } from '../realize/realize.ts';
-import { planDevice } from '../realize/plan.ts';
+import { planDevice, type Planned } from '../realize/plan.ts';
 import { InboxWriter } from '../server/inbox.ts';
-import type { VmApi, VmStarted } from './protocol.ts';
-import { Vm, type SpawnOptions } from './vm.ts';
-import { startWorkerThread } from './worker-thread.ts';
+import type { VmApi, VmInit, VmStarted } from './protocol.ts';
+import { Vm, type SpawnOptions, type VmLink } from './vm.ts';
+import { startWorkerThread, type WorkerThread } from './worker-thread.ts';
 
-const OPTIONS = ['device', 'program', 'arg', 'machine'];
+const OPTIONS = ['device', 'program', 'arg', 'machine', 'linux'];
+
+/** What runs over the device in the worker: a guest program (src/vm-worker.ts) or another kind. */
+export interface WorkerKind<T extends { terminate(): Promise<void> }> {
+  thread(): Promise<WorkerThread>;
+  /** what the worker's start() gets besides the device (VmInit's own fields are the device's) */
+  init?: Record<string, unknown>;
+  transfer?: Transferable[];
+  /** refuses, before anything is taken, a device this kind cannot run over (a QemuError) */
+  check?(planned: Planned): void;
+  /** what the worker writes on its log channel (default: VmLink.lines, one line a message) */
+  onLog?(data: unknown): void;
+  /** the host's handle on the VM, once its device is committed */
+  make(device: Device, link: VmLink): T;
+}
 
 /** Where a device with no PCI slot sits: a sysbus device where the board maps its registers. */
 function busPlace(layout: DeviceLayout): Placement {
@@ -47,10 +61,22 @@ function checkModelOptions(models: ModelRegistry, model: AnyModel, options: Spaw
   return own;
 }
 
-export async function spawnVm(machine: HostMachine, models: ModelRegistry, options: SpawnOptions, machineType: MachineType): Promise<Vm> {
+export function spawnVm(machine: HostMachine, models: ModelRegistry, options: SpawnOptions, machineType: MachineType): Promise<Vm> {
+  return spawnInWorker(machine, models, options, machineType, {
+    thread: startWorkerThread,
+    init: { program: options.program === undefined ? undefined : String(options.program) },
+    make: (device, link) => new Vm(device, machine.memory, link, options),
+  });
+}
+
+/** The realize pipeline for a device in a VM's worker; `kind` says what runs over it there. */
+export async function spawnInWorker<T extends { terminate(): Promise<void> }>(
+  machine: HostMachine, models: ModelRegistry, options: { device: string }, machineType: MachineType, kind: WorkerKind<T>,
+): Promise<T> {
   const target = { topology: Topology.fresh(machineType), deviceIds: new Set<string>() };
   const planned = planDevice(machine, models, options.device, target);
   const { model, spec, plan } = planned;
+  kind.check?.(planned);
   const spawn = checkModelOptions(models, model, options);
   const tx = new Transaction();
   try {
@@ -66,13 +92,13 @@ export async function spawnVm(machine: HostMachine, models: ModelRegistry, optio
     });
     const channel = tx.take(new MessageChannel(), (c) => c.port1.close());
     const lines: string[] = [];
-    channel.port1.onmessage = (event: MessageEvent) => lines.push(String(event.data));
-    const thread = await startWorkerThread();
+    channel.port1.onmessage = (event: MessageEvent) => (kind.onLog ? kind.onLog(event.data) : lines.push(String(event.data)));
+    const thread = await kind.thread();
     tx.onFailure(() => thread.terminate());
     const api = Comlink.wrap<VmApi>(thread.endpoint);
     const exited = thread.exited.then((reason) => { throw new QemuError(reason); });
     exited.catch(() => {});
-    const started: VmStarted = await Promise.race([exited, api.start(Comlink.transfer({
+    const init: VmInit = {
       memory: machine.memory,
       module: machine.module,
       block,
@@ -83,13 +109,15 @@ export async function spawnVm(machine: HostMachine, models: ModelRegistry, optio
       memoryPlace: memory,
       log: channel.port2,
       thread: traceThread,
-      program: options.program === undefined ? undefined : String(options.program),
-    }, [channel.port2]))]);
+      address: plan.placement?.address ?? '',
+      ...kind.init,
+    };
+    const started: VmStarted = await Promise.race([exited, api.start(Comlink.transfer(init, [channel.port2, ...(kind.transfer ?? [])]))]);
     // The host's view of the device: the same block, decoded by the host's core.
     const device = new Device(machine, model, spec, block, model.layout(spec, started.memory.size), undefined, Promise.resolve());
     device.mapMemory(started.memory);
     commit(machine, target, planned, device, tx);
-    const vm = new Vm(device, machine.memory, {
+    const vm = kind.make(device, {
       thread,
       machine: machineType,
       placement: plan.placement ?? busPlace(device.layout),
@@ -100,7 +128,7 @@ export async function spawnVm(machine: HostMachine, models: ModelRegistry, optio
         machine.unplug(device);
         device.unrealize();
       },
-    }, options);
+    });
     device.onUnplug = () => void vm.terminate();
     return vm;
   } catch (error) {

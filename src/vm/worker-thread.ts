@@ -28,6 +28,20 @@ interface Spare extends WorkerThread {
 
 const inNode = typeof process !== 'undefined' && !!process.versions?.node && !('WorkerGlobalScope' in globalThis) && typeof window === 'undefined';
 
+/**
+ * A worker's entry: how the browser starts it (a `new Worker(new URL(...))` the bundler sees) and
+ * its source file beside this folder for Node, as `../name.ts` (bundled) or `../name.js` (built).
+ */
+export interface WorkerEntry {
+  browser(): Worker;
+  node: string;
+}
+
+const VM_WORKER: WorkerEntry = {
+  browser: () => new Worker(new URL('../vm-worker.ts', import.meta.url), { type: 'module', name: 'ivshmem-vm' }),
+  node: 'vm-worker',
+};
+
 let spare: Promise<Spare> | undefined;
 
 /**
@@ -36,7 +50,7 @@ let spare: Promise<Spare> | undefined;
  */
 export async function prepareSpare(): Promise<void> {
   if (!spare) {
-    spare = newThread();
+    spare = newThread(VM_WORKER);
     spare.catch(() => {});
   }
   // The spare does not keep a Node process alive: a timer does while someone waits for it.
@@ -53,19 +67,26 @@ export async function prepareSpare(): Promise<void> {
 export async function startWorkerThread(): Promise<WorkerThread> {
   // Taken before any await: spawns started together must never share one spare.
   const taken = spare;
-  spare = newThread();
+  spare = newThread(VM_WORKER);
   spare.catch(() => {});
   const ready = taken ? await taken.catch(() => undefined) : undefined;
-  const thread = ready && !ready.dead ? ready : await newThread();
+  const thread = ready && !ready.dead ? ready : await newThread(VM_WORKER);
   thread.claim();
   return thread;
 }
 
-async function newThread(): Promise<Spare> {
+/** A started worker of another kind (no spare is kept for it). */
+export async function startThread(entry: WorkerEntry): Promise<WorkerThread> {
+  const thread = await newThread(entry);
+  thread.claim();
+  return thread;
+}
+
+async function newThread(entry: WorkerEntry): Promise<Spare> {
   let died!: (reason: string) => void;
   const exited = new Promise<string>((resolve) => { died = resolve; });
   if (!inNode) {
-    const worker = new Worker(new URL('../vm-worker.ts', import.meta.url), { type: 'module', name: 'ivshmem-vm' });
+    const worker = entry.browser();
     const booted = new Promise<void>((resolve) => {
       worker.addEventListener('message', (event) => { if (event.data === BOOTED) resolve(); });
       void exited.then(() => resolve());
@@ -84,10 +105,10 @@ async function newThread(): Promise<Spare> {
   const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b/.test(flag));
   // From TypeScript sources (the test runner) the worker is bundled (node-bundle.ts); it registers
   // tsx only when it runs a .ts guest program (vm-worker.ts).
-  const entry = import.meta.url.endsWith('.ts')
-    ? await bundleForNode(new URL('../vm-worker.ts', import.meta.url), ['tsx', 'tsx/*'])
-    : new URL('../vm-worker.js', import.meta.url);
-  const worker = new NodeWorker(entry, { execArgv });
+  const source = import.meta.url.endsWith('.ts')
+    ? await bundleForNode(new URL(`../${entry.node}.ts`, import.meta.url), ['tsx', 'tsx/*'])
+    : new URL(`../${entry.node}.js`, import.meta.url);
+  const worker = new NodeWorker(source, { execArgv });
   const booted = new Promise<void>((resolve) => {
     worker.on('message', (message: unknown) => { if (message === BOOTED) resolve(); });
     void exited.then(() => resolve());

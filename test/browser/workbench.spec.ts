@@ -138,7 +138,8 @@ test('every scenario runs', async ({ page }) => {
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   const ids = await picker.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
   expect(ids.length).toBeGreaterThanOrEqual(6);
-  for (const id of ids) {
+  // The Linux scenarios boot kernels for minutes: test/browser/linux.spec.ts runs them.
+  for (const id of ids.filter((option) => !option.startsWith('linux-'))) {
     await picker.selectOption(id);
     await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
     await expect(page.getByRole('region', { name: 'About this scenario' })).not.toBeEmpty();

@@ -10,5 +10,6 @@ import { frameRelay } from './frame-relay.tsx';
 import { ringStream } from './ring-stream.ts';
 import { sdmMasterSlaves } from './sdm.ts';
 import { flatMcus } from './flat-mcus.ts';
+import { linuxPair, linuxAndJs } from './linux.tsx';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves, flatMcus];
+export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves, flatMcus, linuxPair, linuxAndJs];
