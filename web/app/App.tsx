@@ -2,6 +2,7 @@
 // figures, the shared memory and the server's log; the playground in a second tab. The page reads
 // everything from shared memory once per animation frame (Workbench.tick).
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { lazy, Suspense } from 'preact/compat';
 import { Workbench } from './workbench.ts';
 import { DEFAULT_SETUP, type Accel } from './workbench.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
@@ -14,9 +15,13 @@ import { Toolbar } from '../components/Toolbar.tsx';
 import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
 import { ServerLog } from '../components/ServerLog.tsx';
 import { SequenceChart } from '../components/SequenceChart.tsx';
-import { Figures } from '../components/Figures.tsx';
 import { HexView } from '../components/HexView.tsx';
-import { Playground } from '../components/Playground.tsx';
+
+// The editor (CodeMirror, sucrase) and the figures (uPlot) are most of the app's weight: each is
+// loaded when it is first shown, so the first screen loads only what it shows.
+const Playground = lazy(() => import('../components/Playground.tsx').then((m) => ({ default: m.Playground })));
+const Figures = lazy(() => import('../components/Figures.tsx').then((m) => ({ default: m.Figures })));
+const loading = <p class="loading" role="status">Loading…</p>;
 import { STARTERS } from '../playground/starters.ts';
 import { decodeSession, sessionInFragment, type Session } from '../playground/session.ts';
 import { programSource } from '../playground/program-source.ts';
@@ -167,9 +172,18 @@ export function App() {
         {tabs}
         {banner ? <p class="banner" role="alert">{banner}</p> : null}
         {error ? <p class="error" role="alert">{error}</p> : null}
-        <p class="lede"><strong>The playground:</strong> each VM's guest program, in TypeScript or JavaScript. Edit one and press Run (Ctrl+Enter); type <code>vm.</code> for the guest API.</p>
-        <Playground wb={wb} session={session} onLoad={(s) => void load(s)} />
-        <AddVm wb={wb} withDriver={false} onAdded={(e) => { e.source.value = starterFor(e); }} />
+        <div class="playground-layout">
+          <div class="playground-main">
+            <p class="lede"><strong>The playground:</strong> each VM's guest program, in TypeScript or JavaScript. Edit one and press Run (Ctrl+Enter); type <code>vm.</code> for the guest API.</p>
+            <Suspense fallback={loading}><Playground wb={wb} session={session} onLoad={(s) => void load(s)} /></Suspense>
+            <AddVm wb={wb} withDriver={false} onAdded={(e) => { e.source.value = starterFor(e); }} />
+          </div>
+          {/* What the programs do, beside them: no switching tabs to see one's own doorbell. */}
+          <aside class="playground-side" aria-label="What the VMs do">
+            <Topology wb={wb} />
+            <SequenceChart key={`playground-${scenario.id}`} wb={wb} hidden={scenario.hiddenKinds} />
+          </aside>
+        </div>
       </main>
     );
   }
@@ -201,7 +215,7 @@ export function App() {
       <AddVm wb={wb} />
       <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
-        <Figures wb={wb} />
+        <Suspense fallback={loading}><Figures wb={wb} /></Suspense>
         <HexView wb={wb} scenario={scenario} />
       </div>
       <ServerLog wb={wb} />

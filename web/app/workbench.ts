@@ -10,7 +10,6 @@ import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
 import { VmEntry, type Program } from './vm-entry.ts';
 import { TraceLog, traceSource, type TraceSource } from './trace.ts';
 import { Columns } from './columns.ts';
-import { transpile } from '../playground/transpile.ts';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -115,10 +114,12 @@ export class Workbench {
 
   /** Runs a program in the VM through the runner (after any program before it has stopped). */
   run(entry: VmEntry, program: Program): void {
-    let url: string;
     if (program.kind === 'url') {
-      url = new URL(program.url, location.href).href;
-    } else {
+      this.start(entry, program, new URL(program.url, location.href).href);
+      return;
+    }
+    // sucrase comes with the editor, when a program typed there first runs.
+    void import('../playground/transpile.ts').then(({ transpile }) => {
       const compiled = transpile(program.source);
       if (!compiled.ok) {
         entry.say(compiled.error, true, compiled.line);
@@ -132,16 +133,21 @@ export class Workbench {
       }
       const old = this.urls.get(entry);
       if (old) URL.revokeObjectURL(old);
-      url = URL.createObjectURL(new Blob([compiled.code], { type: 'text/javascript' }));
+      const url = URL.createObjectURL(new Blob([compiled.code], { type: 'text/javascript' }));
       this.urls.set(entry, url);
-    }
+      this.start(entry, program, url);
+    });
+  }
+
+  private start(entry: VmEntry, program: Program, url: string): void {
     const w = entry.control.words;
     Atomics.store(w, WORD_STOP, 0);
     Atomics.store(w, WORD_STATE, RunnerState.Starting);
     entry.running.value = program;
     const arg: RunnerArg = { control: entry.buffer, program: url, arg: program.arg };
-    entry.vm.run(new URL(runnerUrl, location.href).href, arg).then(
-      (value) => { if (value !== undefined) entry.say(`program returned ${JSON.stringify(value)}`); },
+    // A returned value is said by the runner as the program returns (vm.run resolves only once the
+    // page stops the runner); an error, here.
+    entry.vm.run(new URL(runnerUrl, location.href).href, arg).catch(
       (error: Error & { stack?: string }) => { if (!/terminated/.test(error.message)) entry.say(`${error.name ?? 'Error'}: ${error.message}`, true, errorLine(error, url)); },
     ).finally(() => { if (entry.running.value === program) entry.running.value = undefined; });
   }
@@ -214,7 +220,7 @@ export class Workbench {
    * whole minute on a loaded machine (the stress run did).
    */
   untilWaiting(entries: VmEntry[], budgetMs = 60_000): Promise<void> {
-    const waiting = (e: VmEntry) => [RunnerState.Block, RunnerState.Poll, RunnerState.Spin, RunnerState.Paused].includes(e.state);
+    const waiting = (e: VmEntry) => [RunnerState.Block, RunnerState.Poll, RunnerState.Spin, RunnerState.Paused, RunnerState.Done].includes(e.state);
     const seen = new Set<VmEntry>();
     const deadline = performance.now() + budgetMs;
     return new Promise((resolve, reject) => {

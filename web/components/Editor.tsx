@@ -7,7 +7,7 @@ import { javascript } from '@codemirror/lang-javascript';
 import { autocompletion, type CompletionContext } from '@codemirror/autocomplete';
 import { hoverTooltip, keymap } from '@codemirror/view';
 import { setDiagnostics } from '@codemirror/lint';
-import { Compartment } from '@codemirror/state';
+import { Compartment, Prec } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
 import { GUEST_API, objectOf } from '../playground/guest-api.ts';
 
@@ -82,7 +82,8 @@ export function Editor({ source, label, error, onRun }: {
         javascript({ typescript: true }),
         autocompletion({ override: [guestCompletions] }),
         guestHover,
-        keymap.of([{ key: 'Mod-Enter', run: () => { latest.current(); return true; } }]),
+        // Above basicSetup's own Mod-Enter (insertBlankLine), which would otherwise win.
+        Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { latest.current(); return true; } }])),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) source.value = update.state.doc.toString();
         }),
