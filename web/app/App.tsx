@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { lazy, Suspense } from 'preact/compat';
 import { Workbench } from './workbench.ts';
 import { DEFAULT_SETUP, type Accel } from './workbench.ts';
-import type { Scenario } from '../scenarios/scenario.ts';
+import { paceFor, type Scenario } from '../scenarios/scenario.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { Topology } from '../components/Topology.tsx';
 import { VmPanel } from '../components/VmPanel.tsx';
@@ -79,6 +79,7 @@ export function App() {
     try {
       await current.current?.stop?.(wb);
       current.current = next;
+      wb.pace.value = paceFor(next, wb.pace.value);
       await wb.reset({ ...DEFAULT_SETUP, ...next.setup, accel });
       await next.start(wb);
       if (run === starts.current) setStatus('running');
@@ -199,7 +200,7 @@ export function App() {
         <ScenarioPicker current={scenario} onPick={pick} />
         <Topology wb={wb} />
       </div>
-      <Toolbar wb={wb} onRestart={() => void start(scenario)} onAccel={(accel) => {
+      <Toolbar wb={wb} scenario={scenario} onRestart={() => void start(scenario)} onAccel={(accel) => {
         // Kept in the address, so a reload (or the link) starts with the same accelerator.
         const url = new URL(location.href);
         url.searchParams.set('accel', accel);
@@ -216,7 +217,7 @@ export function App() {
       <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
         <Suspense fallback={loading}><Figures wb={wb} /></Suspense>
-        <HexView wb={wb} scenario={scenario} />
+        <HexView key={scenario.id} wb={wb} scenario={scenario} />
       </div>
       <ServerLog wb={wb} />
     </main>

@@ -24,6 +24,11 @@ export interface Setup {
    * Always passed explicitly, so the page does not follow Host.create's default.
    */
   accel: Accel;
+  /**
+   * An ivshmem-server 'srv' with its memory (also /dev/shm/ivshmem, the memdev 'hmb') and the page's
+   * own ivshmem-client; false for a scenario that has no use for them (virtio-sdm's).
+   */
+  server?: boolean;
 }
 
 export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'kvm' };
@@ -63,10 +68,12 @@ export class Workbench {
       return;
     }
     this.host = host;
-    this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });
-    // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
-    host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
-    this.client = host.connectClient('srv');
+    if (setup.server !== false) {
+      this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });
+      // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
+      host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
+      this.client = host.connectClient('srv');
+    }
     this.source = traceSource(host);
     this.trace = new TraceLog(HISTORY);
     this.traceVersion.value++;
@@ -84,6 +91,7 @@ export class Workbench {
     this.urls.clear();
     this.client?.close();
     this.client = undefined;
+    this.server = undefined;
     if (host) await host.shutdown();
   }
 

@@ -13,8 +13,9 @@ const GLOW_MS = 1500;
 
 export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario }) {
   wb.frame.value;
-  const [base, setBase] = useState(0);
-  const [jump, setJump] = useState('0x0');
+  const at = scenario.memoryAt ?? 0;
+  const [base, setBase] = useState(at - (at % COLS));
+  const [jump, setJump] = useState(`0x${at.toString(16)}`);
   const [editAt, setEditAt] = useState('0x0');
   const [editValue, setEditValue] = useState('ff');
   const [message, setMessage] = useState('');

@@ -53,6 +53,7 @@ export function Topology({ wb }: { wb: Workbench }) {
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${vms.length} VMs on the server; recent doorbells shown as moving dots`}>
         <rect class="host" x="4" y="4" width={W - 8} height={H - 8} rx="14" />
         <text class="label" x="18" y="24">host: this page's main thread · -accel {wb.setup.accel}</text>
+        {wb.server ? <>
         <g class="server">
           <rect x={SERVER.x - 100} y={SERVER.y - 24} width="200" height="48" rx="8" />
           <text x={SERVER.x} y={SERVER.y - 4} text-anchor="middle">ivshmem-server</text>
@@ -67,6 +68,7 @@ export function Topology({ wb }: { wb: Workbench }) {
           <text x={300 + (W - 330) / 2} y="60" text-anchor="middle">shared memory: {wb.setup.size} (/dev/shm/ivshmem)</text>
           <text class="small" x={300 + (W - 330) / 2} y="78" text-anchor="middle">every VM's BAR2 maps these bytes</text>
         </g>
+        </> : <text class="small" x="18" y="48">no server and no shared memory: virtio-sdm signals go device to device</text>}
         {vms.map((e, i) => {
           const x = step * (i + 1);
           const sdm = columns.sdmOf(e);

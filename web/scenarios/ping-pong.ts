@@ -11,9 +11,10 @@ export const pingPong: Scenario = {
     'On a machine with fewer cores than busy threads, spinning while the partner is descheduled burns the core the partner needs: that is the case where block wins.',
   ],
   setup: { vectors: 1 },
+  pace: { label: 'rest between bursts', choices: [[500, '500 ms (bursts of 500)'], [250, '250 ms (bursts of 500)'], [50, '50 ms (bursts of 500)'], [0, '20 ms (bursts of 5000)']] },
   async start(wb) {
     const burst = wb.pace.value === 0 ? 5000 : 500;
-    const restMs = Math.max(wb.pace.value, 20);
+    const restMs = wb.pace.value || 20;
     await wb.untilWaiting(await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
       { name: 'pong.ts', arg: { role: 'pong', burst, restMs } },
       { name: 'ping.ts', arg: { role: 'ping', burst, restMs } },

@@ -21,6 +21,13 @@ export interface Scenario {
   /** what to click first */
   hint: string;
   setup?: Partial<Setup>;
+  /**
+   * The toolbar's pace control, in the scenario's own words and units (how long the token is held,
+   * how often the master signals...): start() reads wb.pace.value. None: the scenario has no pace.
+   */
+  pace?: Pace;
+  /** where the hex view opens: what the scenario keeps in the shared memory (0 by default) */
+  memoryAt?: number;
   start(wb: Workbench): Promise<void>;
   stop?(wb: Workbench): Promise<void> | void;
   /** called every 250 ms while it runs */
@@ -31,6 +38,19 @@ export interface Scenario {
   hiddenKinds?: TraceKind[];
   /** what sits in the shared memory, for the hex view's decoded pane */
   decode?(bytes: Uint8Array): Decoded[];
+}
+
+export interface Pace {
+  /** what the value means here, as the toolbar's label says it */
+  label: string;
+  /** [value, how it reads] in the order shown; the first but one is the default */
+  choices: [number, string][];
+}
+
+/** The pace a scenario starts with: the value kept from before if it is one of its choices. */
+export function paceFor(scenario: Scenario, current: number): number {
+  const choices = scenario.pace?.choices ?? [];
+  return choices.some(([v]) => v === current) ? current : (choices[1] ?? choices[0])?.[0] ?? 0;
 }
 
 /** Starts one VM with `device` per run, one after the other, each running the program at `url`. */
