@@ -84,7 +84,7 @@ export function Topology({ wb }: { wb: Workbench }) {
               {master !== undefined ? <path class="sdm-link" d={`M${x},${VM_Y - 34} Q${(x + step * (master + 1)) / 2},${VM_Y - 110} ${step * (master + 1)},${VM_Y - 34}`} /> : null}
               <rect x={x - 64} y={VM_Y - 34} width="128" height="68" rx="10" />
               {wait.cls === 'spinning' ? <circle class="spinner" cx={x + 50} cy={VM_Y - 20} r="7" /> : null}
-              <text x={x} y={VM_Y - 12} text-anchor="middle">{sdm ? sdmLabel(sdm.id) : `VM ${e.id}`}</text>
+              <text x={x} y={VM_Y - 12} text-anchor="middle">{columns.label(columns.keyOf(e))}</text>
               <text class="small" x={x} y={VM_Y + 4} text-anchor="middle">{e.model}</text>
               <text class="small state" x={x} y={VM_Y + 20} text-anchor="middle">{wait.label}</text>
               {pendingVectors.length || intxPending ? (

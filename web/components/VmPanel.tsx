@@ -5,6 +5,18 @@ import type { Workbench } from '../app/workbench.ts';
 import type { VmEntry } from '../app/vm-entry.ts';
 import { hex, readDevice } from '../app/device-state.ts';
 import { MODES, Op } from '../guest/control.ts';
+import { Columns } from '../app/columns.ts';
+import type { DeviceLayout } from '../../src/index.ts';
+
+const size = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
+const BAR_KIND: Record<string, string> = { registers: 'registers', msix: 'MSI-X table + PBA', memory: 'memory', 'virtio-mmio': 'virtio-mmio' };
+
+/** The device as lspci would show it: revision, BARs and sizes, capability or interrupt pin. */
+function pciSummary(layout: DeviceLayout): string {
+  const bars = layout.bars.map((b) => `BAR${b.index} ${BAR_KIND[b.kind]} ${size(b.size)}`).join(' · ');
+  const irq = layout.msix ? 'MSI-X capability at 0x40' : layout.intx ? `INTx pin ${'?ABCD'[layout.interruptPin]}` : 'no interrupts';
+  return `rev ${layout.revision} · ${bars} · ${irq}`;
+}
 
 const COMMAND_BITS: [number, string][] = [[0x1, 'IO'], [0x2, 'MEM'], [0x4, 'MASTER'], [0x400, 'INTxDis']];
 
@@ -18,7 +30,8 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   // VMs first, the page's own client last.
   const others = s.peers.filter((p) => p !== s.ivPosition).sort((a, b) => Number(a === wb.client?.id) - Number(b === wb.client?.id) || a - b);
   const target = peer !== undefined && (others.includes(peer) || (is2010 && peer === 255)) ? peer : others[0];
-  const name = `VM ${s.ivPosition}`;
+  const columns = new Columns(wb);
+  const name = columns.label(columns.keyOf(entry));
   const ring = () => {
     if (target === undefined) return;
     entry.send(is2010 ? { op: Op.Ring2010, a: target, b: vector } : { op: Op.Ring, a: target, b: vector });
@@ -33,6 +46,7 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
       <dl class="regs">
         <dt>Command</dt>
         <dd>{hex(s.command, 4)} {COMMAND_BITS.map(([bit, label]) => <span key={label} class={s.command & bit ? 'bit on' : 'bit'}>{label}</span>)}</dd>
+        <dt>PCI</dt><dd class="pci">{pciSummary(entry.vm.device.layout)}</dd>
         <dt>IVPosition</dt><dd>{s.ivPosition}</dd>
         {s.intx ? <>
           <dt>IntrMask</dt><dd>{hex(s.intrMask, is2010 ? 4 : 8)}</dd>

@@ -87,6 +87,7 @@ class Runner {
       case Op.Reset: dev.reset(); break;
       case Op.BringUp: vm.bringUp(); break;
       case Op.IntrMask: dev.bar(0).write(0, dev.model === 'ivshmem-2010' ? 2 : 4, a >>> 0); break;
+      case Op.Doorbell: dev.bar(0).write(12, 4, a >>> 0); break;
       case Op.Ring2010: dev.bar(0).write(4, 2, ((a & 0xff) << 8) | (b & 0xff)); break;
       case Op.FunctionMask: this.msixFlags(0x4000, a !== 0); break;
       case Op.MsixEnable: this.msixFlags(0x8000, a !== 0); break;

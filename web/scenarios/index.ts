@@ -9,5 +9,8 @@ import { peerDies } from './peer-dies.ts';
 import { frameRelay } from './frame-relay.tsx';
 import { ringStream } from './ring-stream.ts';
 import { sdmMasterSlaves } from './sdm.ts';
+import { threeWays } from './three-ways.ts';
+import { limits } from './limits.tsx';
+import { virtqueue } from './virtqueue.ts';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves];
+export const SCENARIOS: Scenario[] = [tokenRing, threeWays, pingPong, broadcastStorm, maskedVector, peerDies, limits, frameRelay, ringStream, virtqueue, sdmMasterSlaves];

@@ -5,6 +5,7 @@ import type { ComponentType } from 'preact';
 import type { Setup, Workbench } from '../app/workbench.ts';
 import type { VmEntry } from '../app/vm-entry.ts';
 import type { TraceKind } from '../app/trace.ts';
+import { QemuError } from '../../src/index.ts';
 
 export interface Decoded {
   /** where the structure starts in the shared memory */
@@ -53,9 +54,17 @@ export function paceFor(scenario: Scenario, current: number): number {
   return choices.some(([v]) => v === current) ? current : (choices[1] ?? choices[0])?.[0] ?? 0;
 }
 
-/** Starts one VM with `device` per run, one after the other, each running the program at `url`. */
+/**
+ * Starts one VM with `device` per run, one after the other, each running the program at `url`. A
+ * start overtaken by another (a scenario picked while this one was starting) stops here rather than
+ * add its VMs to the next scenario's host.
+ */
 export async function addVms(wb: Workbench, device: string, url: string, runs: { name: string; arg?: unknown }[], options: { boot?: 'sdm' } = {}): Promise<VmEntry[]> {
+  const host = wb.host;
   const entries: VmEntry[] = [];
-  for (const { name, arg } of runs) entries.push(await wb.addVm(device, { kind: 'url', url, name, arg }, options));
+  for (const { name, arg } of runs) {
+    if (wb.host !== host) throw new QemuError('the workbench was reset');
+    entries.push(await wb.addVm(device, { kind: 'url', url, name, arg }, options));
+  }
   return entries;
 }
