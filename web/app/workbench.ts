@@ -8,7 +8,7 @@ import runnerUrl from '../guest/runner.ts?program';
 import type { RunnerArg } from '../guest/runner.ts';
 import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
 import { VmEntry, type Program } from './vm-entry.ts';
-import { TraceLog, traceSource, type TraceSource } from './trace.ts';
+import { TraceLog, traceSource, type TraceEvent, type TraceSource } from './trace.ts';
 import { Columns } from './columns.ts';
 
 export type Accel = 'kvm' | 'tcg';
@@ -35,7 +35,8 @@ export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'kvm' };
 export const SOCKET = '/tmp/ivshmem_socket';
 /** How long a program asked to stop may take before its VM is terminated. */
 export const STOP_GRACE_MS = 1500;
-const HISTORY = 20_000;
+/** How many events the timeline keeps (besides the trace's first thousand), until the page says otherwise. */
+export const TRACE_CAPACITY = 20_000;
 
 export class Workbench {
   host: Host | undefined;
@@ -46,13 +47,16 @@ export class Workbench {
   /** increments once per animation frame: components that show live state read it */
   readonly frame = signal(0);
   readonly paused = signal(false);
+  /** the trace event clicked in the timeline (the tour checks it) */
+  readonly selected = signal<TraceEvent | undefined>(undefined);
   /** how long scenario handlers hold an interrupt before passing it on (ms), so people can follow */
   readonly pace = signal(250);
-  /** the recorded trace, times in ms since the page opened (oldest forgotten past HISTORY); a new log at each reset */
-  trace = new TraceLog(HISTORY);
+  /** the recorded trace, times in ms since the page opened (past its capacity the oldest after its head are forgotten); a new log at each reset */
+  trace = new TraceLog(TRACE_CAPACITY);
   /** increments when events arrive (or the log is new): the timeline redraws then */
   readonly traceVersion = signal(0);
-  traceDropped = 0;
+  /** events the core could not record: a thread's ring was full before the page drained it */
+  traceLost = 0;
   private source: TraceSource | undefined;
   private generation = 0;
   private readonly urls = new Map<VmEntry, string>();
@@ -75,10 +79,11 @@ export class Workbench {
       this.client = host.connectClient('srv');
     }
     this.source = traceSource(host);
-    this.trace = new TraceLog(HISTORY);
+    this.trace = new TraceLog(this.trace.capacity);
     this.traceVersion.value++;
-    this.traceDropped = 0;
+    this.traceLost = 0;
     this.paused.value = false;
+    this.selected.value = undefined;
   }
 
   async shutdown(): Promise<void> {
@@ -214,7 +219,7 @@ export class Workbench {
       for (const e of fresh) e.time -= origin;
       const columns = new Columns(this);
       this.trace.append(fresh.map((event) => ({ event, place: columns.place(event) })));
-      this.traceDropped = (this.source?.dropped ?? 0) + this.trace.forgotten;
+      this.traceLost = this.source?.dropped ?? 0;
       this.traceVersion.value++;
     }
     this.frame.value++;
