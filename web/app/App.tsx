@@ -22,10 +22,17 @@ import { HexView } from '../components/HexView.tsx';
 const Playground = lazy(() => import('../components/Playground.tsx').then((m) => ({ default: m.Playground })));
 const Figures = lazy(() => import('../components/Figures.tsx').then((m) => ({ default: m.Figures })));
 const loading = <p class="loading" role="status">Loading…</p>;
+const Tour = lazy(() => import('../tour/Tour.tsx').then((m) => ({ default: m.Tour })));
 import { STARTERS } from '../playground/starters.ts';
 import { decodeSession, sessionInFragment, type Session } from '../playground/session.ts';
 import { programSource } from '../playground/program-source.ts';
 import type { VmEntry } from './vm-entry.ts';
+import { TOUR } from '../tour/steps.ts';
+
+/** The tour's step in the address (?tour=<id>), without loading the tour's code. */
+function tourInUrl(search: string): string | undefined {
+  return new URLSearchParams(search).get('tour') ?? undefined;
+}
 
 type Tab = 'workbench' | 'playground';
 
@@ -71,6 +78,7 @@ export function App() {
   const starts = useRef(0);
   const [tab, setTab] = useState<Tab>('workbench');
   const [banner, setBanner] = useState<string | undefined>();
+  const [tour, setTour] = useState<string | undefined>(() => tourInUrl(location.search));
 
   const start = async (next: Scenario, accel: Accel = wb.setup.accel) => {
     const run = ++starts.current;
@@ -161,12 +169,19 @@ export function App() {
     setTab(next);
   };
   const tabs = (
-    <div class="tabs" role="tablist" aria-label="View">
-      {(['workbench', 'playground'] as Tab[]).map((t) => (
-        <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => openTab(t)}>{t === 'workbench' ? 'Workbench' : 'Playground'}</button>
-      ))}
+    <div class="tab-row">
+      <div class="tabs" role="tablist" aria-label="View">
+        {(['workbench', 'playground'] as Tab[]).map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => openTab(t)}>{t === 'workbench' ? 'Workbench' : 'Playground'}</button>
+        ))}
+      </div>
+      <button type="button" class="tour-button" onClick={() => { setTab('workbench'); setTour(TOUR[0].id); }}>Take the tour: {TOUR.length} questions, answered</button>
     </div>
   );
+  const pickById = (id: string) => {
+    const next = SCENARIOS.find((s) => s.id === id);
+    if (next && next.id !== current.current?.id) pick(next);
+  };
   if (tab === 'playground') {
     return (
       <main data-status={status} data-tab={tab}>
@@ -208,12 +223,19 @@ export function App() {
         void start(scenario, accel);
       }} />
       {View ? <View wb={wb} /> : null}
-      <section class="vms" aria-label="VMs">
-        {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
-          ? <SdmPanel key={entry.vm.key} wb={wb} entry={entry} />
-          : <VmPanel key={entry.vm.key} wb={wb} entry={entry} />))}
-      </section>
-      <AddVm wb={wb} />
+      {tour !== undefined ? (
+        <Suspense fallback={null}>
+          <Tour wb={wb} start={tour} scenario={scenario.id} status={status} onScenario={pickById} onClose={() => setTour(undefined)} />
+        </Suspense>
+      ) : null}
+      <div class="machines">
+        <section class="vms" aria-label="VMs">
+          {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
+            ? <SdmPanel key={entry.vm.key} wb={wb} entry={entry} />
+            : <VmPanel key={entry.vm.key} wb={wb} entry={entry} />))}
+        </section>
+        <AddVm wb={wb} />
+      </div>
       <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
         <Suspense fallback={loading}><Figures wb={wb} /></Suspense>

@@ -16,8 +16,8 @@ const withOldServer = new WeakSet<Host>();
 
 interface Experiment { id: string; label: string; value: number; to: number; qemu: string }
 
-/** What each experiment gave, by its id: the tour checks them. */
-export const limitResults = signal<Record<string, string>>({});
+/** What each experiment gave, by its id (the tour checks them): what it says, and whether anything was delivered. */
+export const limitResults = signal<Record<string, { text: string; delivered: boolean }>>({});
 
 const EXPERIMENTS: Experiment[] = [
   { id: 'vector-256', label: 'VM 1 writes (2 << 16) | 256', value: (2 << 16) | 256, to: 2,
@@ -51,7 +51,7 @@ function LimitsView({ wb }: { wb: Workbench }) {
     // A delivery lands within the destination's next wait; give it a moment to be taken.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const after = total(wb.entryById(x.to));
-    limitResults.value = { ...limitResults.value, [x.id]: `delivered to VM ${x.to}: ${before} → ${after}` };
+    limitResults.value = { ...limitResults.value, [x.id]: { text: `delivered to VM ${x.to}: ${before} → ${after}`, delivered: after > before } };
     setBusy(false);
   };
   const ready2010 = async () => {
@@ -66,7 +66,7 @@ function LimitsView({ wb }: { wb: Workbench }) {
     await device.ready;
     const later = device.ivPosition;
     device.unrealize();
-    limitResults.value = { ...limitResults.value, '2010-ready': `IVPosition right after realize: ${first}; once ready: ${later}` };
+    limitResults.value = { ...limitResults.value, '2010-ready': { text: `IVPosition right after realize: ${first}; once ready: ${later}`, delivered: false } };
     setBusy(false);
   };
   const results = limitResults.value;
@@ -79,13 +79,13 @@ function LimitsView({ wb }: { wb: Workbench }) {
           <li key={x.id}>
             <button type="button" disabled={busy || !from} onClick={() => void run(x)}>{x.label}</button>{' '}
             <span class="qemu">{x.qemu}</span>{' '}
-            <output data-result={x.id}>{results[x.id] ?? ''}</output>
+            <output data-result={x.id}>{results[x.id]?.text ?? ''}</output>
           </li>
         ))}
         <li>
           <button type="button" disabled={busy} onClick={() => void ready2010()}>Realize a 2010 device on the host</button>{' '}
           <span class="qemu">The 2010 device takes its server's messages as they come: until the ID arrives, IVPosition reads -1 (QEMU before 2.6 did the same; from 2.6 the setup happens in realize).</span>{' '}
-          <output data-result="2010-ready">{results['2010-ready'] ?? ''}</output>
+          <output data-result="2010-ready">{results['2010-ready']?.text ?? ''}</output>
         </li>
       </ul>
     </section>
