@@ -16,11 +16,11 @@ import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
 import { ServerLog } from '../components/ServerLog.tsx';
 import { SequenceChart } from '../components/SequenceChart.tsx';
 import { HexView } from '../components/HexView.tsx';
+import { Figures, KeyFigure } from '../components/KeyFigure.tsx';
 
 // The editor (CodeMirror, sucrase) and the figures (uPlot) are most of the app's weight: each is
 // loaded when it is first shown, so the first screen loads only what it shows.
 const Playground = lazy(() => import('../components/Playground.tsx').then((m) => ({ default: m.Playground })));
-const Figures = lazy(() => import('../components/Figures.tsx').then((m) => ({ default: m.Figures })));
 const loading = <p class="loading" role="status">Loading…</p>;
 const Tour = lazy(() => import('../tour/Tour.tsx').then((m) => ({ default: m.Tour })));
 import { STARTERS } from '../playground/starters.ts';
@@ -163,7 +163,6 @@ export function App() {
     setScenario(next);
     void start(next);
   };
-  const View = scenario.view;
   const openTab = (next: Tab) => {
     if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) showProgram(e);
     setTab(next);
@@ -211,18 +210,24 @@ export function App() {
         <strong>What you see:</strong> {scenario.hint}
       </p>
       {error ? <p class="error" role="alert">{error}</p> : null}
-      <div class="top">
-        <ScenarioPicker current={scenario} onPick={pick} />
-        <Topology wb={wb} />
+      {/* The first screen: the scenario, the picture and its key figure beside the live timeline. */}
+      <div class="stage">
+        <div class="stage-left">
+          <ScenarioPicker current={scenario} onPick={pick} />
+          <Toolbar wb={wb} scenario={scenario} onRestart={() => void start(scenario)} onAccel={(accel) => {
+            // Kept in the address, so a reload (or the link) starts with the same accelerator.
+            const url = new URL(location.href);
+            url.searchParams.set('accel', accel);
+            history.replaceState(null, '', url);
+            void start(scenario, accel);
+          }} />
+          <Topology wb={wb} />
+          <KeyFigure wb={wb} scenario={scenario} />
+        </div>
+        <div class="stage-right">
+          <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} height={400} />
+        </div>
       </div>
-      <Toolbar wb={wb} scenario={scenario} onRestart={() => void start(scenario)} onAccel={(accel) => {
-        // Kept in the address, so a reload (or the link) starts with the same accelerator.
-        const url = new URL(location.href);
-        url.searchParams.set('accel', accel);
-        history.replaceState(null, '', url);
-        void start(scenario, accel);
-      }} />
-      {View ? <View wb={wb} /> : null}
       {tour !== undefined ? (
         <Suspense fallback={null}>
           <Tour wb={wb} start={tour} scenario={scenario.id} status={status} onScenario={pickById} onClose={() => setTour(undefined)} />
@@ -236,7 +241,6 @@ export function App() {
         </section>
         <AddVm wb={wb} />
       </div>
-      <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
       <div class="pair">
         <Suspense fallback={loading}><Figures wb={wb} /></Suspense>
         <HexView key={scenario.id} wb={wb} scenario={scenario} />

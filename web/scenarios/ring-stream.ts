@@ -16,6 +16,7 @@ export const ringStream: Scenario = {
   setup: { vectors: 1 },
   pace: { label: 'rest between bursts of 100 messages', choices: [[2000, '2 s'], [1000, '1 s'], [200, '200 ms'], [100, '100 ms']] },
   memoryAt: AT,
+  figure: 'decoded',
   async start(wb) {
     const restMs = wb.pace.value;
     const arg = { at: AT, capacity: CAPACITY, burst: 100, restMs };

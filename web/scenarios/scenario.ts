@@ -35,6 +35,12 @@ export interface Scenario {
   tick?(wb: Workbench): void;
   /** a panel of its own (the frame relay's canvas) */
   view?: ComponentType<{ wb: Workbench }>;
+  /**
+   * What the scenario is about, shown on the first screen beside the topology and the timeline:
+   * its own view (the default when it has one), the round-trip histogram with each VM's wait mode
+   * beside it, or what it keeps in the shared memory, decoded. None: the topology is the figure.
+   */
+  figure?: 'view' | 'latency' | 'decoded';
   /** kinds of trace event the timeline leaves unticked at first (too many to follow here) */
   hiddenKinds?: TraceKind[];
   /** what sits in the shared memory, for the hex view's decoded pane */

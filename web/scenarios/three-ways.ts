@@ -15,6 +15,7 @@ export const threeWays: Scenario = {
   setup: { vectors: 1 },
   pace: { label: 'the plain VM looks every', choices: [[200, '200 ms'], [50, '50 ms'], [10, '10 ms'], [1, '1 ms']] },
   memoryAt: FLAG,
+  figure: 'decoded',
   async start(wb) {
     await addVms(wb, 'ivshmem-plain,memdev=hmb', poller, [{ name: 'plain-poll.ts', arg: { everyMs: wb.pace.value } }]);
     // One after the other: the server gives IDs in the order clients connect (the page's client is 0).

@@ -17,6 +17,7 @@ export const virtqueue: Scenario = {
   setup: { vectors: 1 },
   pace: { label: 'the front-end offers a request every', choices: [[1000, '1 s'], [250, '250 ms'], [50, '50 ms'], [5, '5 ms']] },
   memoryAt: AT,
+  figure: 'decoded',
   async start(wb) {
     const arg = { at: AT, size: SIZE, everyMs: wb.pace.value };
     await wb.untilWaiting(await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
