@@ -158,6 +158,7 @@ const LAYOUTS = [
   ['laptop', { width: 1366, height: 900 }, 'light'],
   ['phone', { width: 390, height: 844 }, 'light'],
   ['laptop-dark', { width: 1366, height: 900 }, 'dark'],
+  ['phone-dark', { width: 390, height: 844 }, 'dark'],
 ] as const;
 for (const [name, viewport, colorScheme] of LAYOUTS) {
   test(`screenshots: ${name} layout, workbench and playground`, async ({ page }) => {
@@ -171,7 +172,8 @@ for (const [name, viewport, colorScheme] of LAYOUTS) {
     // Nothing wider than the viewport but the scrollable chart and hex dump.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png`, fullPage: viewport.width > 1000 });
+    // The laptop's first screen, as the README shows it (what a visitor sees without scrolling).
+    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png` });
     await page.getByRole('tab', { name: 'Playground' }).click();
     await expect(page.getByRole('region', { name: 'VM 1 program' }).locator('.cm-content')).toBeVisible();
     await page.screenshot({ path: `test-results/screenshots/${name}-playground.png` });

@@ -273,7 +273,7 @@ export function SequenceChart({ wb, hidden = [], height = 420 }: { wb: Workbench
               {shown.map(({ event: e, place }, i) => {
                 const y = (first + i) * ROW_H + ROW_H / 2;
                 const label = ms(e.time - origin);
-                const common = { class: `ev ${e.kind}${selected === e ? ' selected' : ''}`, onClick: () => select(e), tabIndex: 0, role: 'button' as const, 'aria-label': `${label}: ${describe(e, place, columns)}`,
+                const common = { class: `ev ${e.kind}${selected === e ? ' selected' : ''}`, onClick: () => select(e), tabIndex: 0, role: 'button' as const, 'aria-description': describe(e, place, columns),
                   onKeyDown: (k: KeyboardEvent) => { if (k.key === 'Enter' || k.key === ' ') { k.preventDefault(); select(e); } } };
                 const from = colX(place!.from);
                 if (place!.fanOut) {
@@ -281,10 +281,10 @@ export function SequenceChart({ wb, hidden = [], height = 420 }: { wb: Workbench
                   const xs = place!.fanOut.map(colX);
                   return (
                     <g key={first + i} {...common} data-kind={e.kind} data-from={e.device} data-to="all">
+                      <text class="time" x="4" y={y + 4}>{label}</text>
                       {place!.fanOut.map((key) => <line key={key} x1={from} y1={y} x2={colX(key)} y2={y} marker-end="url(#arrow)" />)}
                       <rect class="hit" x={Math.min(from, ...xs)} y={y - ROW_H / 2} width={Math.max(10, Math.max(from, ...xs) - Math.min(from, ...xs))} height={ROW_H} />
                       <text x={from + 40} y={y - 3} text-anchor="middle">broadcast {e.value & 0xff}</text>
-                      <text class="time" x="4" y={y + 4}>{label}</text>
                     </g>
                   );
                 }
@@ -293,19 +293,19 @@ export function SequenceChart({ wb, hidden = [], height = 420 }: { wb: Workbench
                   const text = e.kind === 'doorbell' ? `v${e.vector}` : e.kind === 'sdm-send' ? signal(e) : (e.text ?? '').slice(0, 28);
                   return (
                     <g key={first + i} {...common} data-kind={e.kind} data-from={e.device} data-to={e.kind === 'server' ? e.device : e.peer}>
+                      <text class="time" x="4" y={y + 4}>{label}</text>
                       <line x1={from} y1={y} x2={to} y2={y} marker-end="url(#arrow)" />
                       <rect class="hit" x={Math.min(from, to)} y={y - ROW_H / 2} width={Math.abs(to - from) || 10} height={ROW_H} />
                       <text x={(from + to) / 2} y={y - 3} text-anchor="middle">{text}</text>
-                      <text class="time" x="4" y={y + 4}>{label}</text>
                     </g>
                   );
                 }
                 return (
                   <g key={first + i} {...common} data-kind={e.kind} data-at={place!.from}>
+                    <text class="time" x="4" y={y + 4}>{label}</text>
                     <circle cx={from} cy={y} r="5" />
                     <rect class="hit" x={from - 8} y={y - ROW_H / 2} width="120" height={ROW_H} />
                     <text x={from + 9} y={y + 4}>{markLabel(e)}</text>
-                    <text class="time" x="4" y={y + 4}>{label}</text>
                   </g>
                 );
               })}

@@ -56,6 +56,11 @@ export function Tour({ wb, start, scenario, status, onScenario, onClose }: {
       onCloseClick: () => onClose(),
       // Escape closes the tour as its close button does.
       onDestroyStarted: () => onClose(),
+      // driver.js marks the highlighted element as a popup's opener (aria-haspopup, -expanded,
+      // -controls): a region or a form is none, and those attributes are not allowed on it.
+      onHighlighted: (element) => {
+        for (const name of ['aria-haspopup', 'aria-expanded', 'aria-controls']) element?.removeAttribute(name);
+      },
     });
     tour.current = d;
     return () => {
