@@ -4,7 +4,7 @@
 // each rule, its impact and the elements it found, so a failure says what to fix.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { watchErrors } from './workbench-helpers.ts';
+import { forEachScenario, watchErrors } from './workbench-helpers.ts';
 
 async function audit(page: Page, what: string): Promise<void> {
   // Animations settle first: a glowing hex cell or a dot in flight is not what a reader reads.
@@ -20,16 +20,10 @@ for (const colorScheme of ['light', 'dark'] as const) {
     test.setTimeout(600_000);
     const errors = watchErrors(page);
     await page.emulateMedia({ colorScheme });
-    await page.goto('/index.html');
-    const picker = page.getByRole('combobox', { name: 'Scenario' });
-    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
-    const ids = await picker.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
-    for (const id of ids) {
-      await picker.selectOption(id);
-      await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
+    await forEachScenario(page, async (id) => {
       await expect(page.locator('.figures .chart canvas').first()).toBeVisible({ timeout: 30_000 });
       await audit(page, `workbench, ${id}, ${colorScheme}`);
-    }
+    });
     expect(errors).toEqual([]);
   });
 

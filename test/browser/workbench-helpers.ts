@@ -14,3 +14,16 @@ export async function openScenario(page: Page, id: string): Promise<void> {
   await page.getByRole('combobox', { name: 'Scenario' }).selectOption(id);
   await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
 }
+
+/** Opens the workbench and picks each scenario of its menu in turn, once it runs calling `visit`. */
+export async function forEachScenario(page: Page, visit: (id: string) => Promise<void>): Promise<void> {
+  await page.goto('/index.html');
+  const picker = page.getByRole('combobox', { name: 'Scenario' });
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+  const ids = await picker.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  for (const id of ids) {
+    await picker.selectOption(id);
+    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
+    await visit(id);
+  }
+}

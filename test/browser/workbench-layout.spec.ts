@@ -3,26 +3,21 @@
 // that change the key figure sit beside it. On a phone (390x844) the topology fits the width (no VM
 // cut off) and the timeline is a list of events, each row saying what happened.
 import { expect, test } from '@playwright/test';
-import { watchErrors } from './workbench-helpers.ts';
+import { forEachScenario, watchErrors } from './workbench-helpers.ts';
 
 test('laptop: topology, timeline and key figure on the first screen, for every scenario', async ({ page }) => {
   test.setTimeout(480_000);
   const errors = watchErrors(page);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto('/index.html');
-  const picker = page.getByRole('combobox', { name: 'Scenario' });
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
-  const ids = await picker.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
-  for (const id of ids) {
-    await picker.selectOption(id);
-    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
+  await forEachScenario(page, async (id) => {
     expect(await page.evaluate(() => scrollY)).toBe(0);
     await expect(page.locator('.topology svg'), id).toBeInViewport({ ratio: 1 });
     await expect(page.locator('.sequence .seq-scroll'), id).toBeInViewport({ ratio: 1 });
     await expect.poll(() => page.locator('.sequence .ev').count(), { timeout: 60_000, message: id }).toBeGreaterThan(0);
     const key = page.locator('.key-figure');
     if (await key.count()) await expect(key, id).toBeInViewport({ ratio: 0.5 });
-  }
+  });
+  const picker = page.getByRole('combobox', { name: 'Scenario' });
   // ping-pong: each VM's wait mode sits beside the histogram it changes.
   await picker.selectOption('ping-pong');
   await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
