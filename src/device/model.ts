@@ -11,6 +11,7 @@ import type { MemoryBackend, SharedFile } from '../memory/backend.ts';
 import type { Placement, Topology } from '../pci/topology.ts';
 import type { ServerEndpoint } from '../server/server.ts';
 import type { SdmSocketOptions } from '../chardev/sdm-socket.ts';
+import type { ServerDialect } from './server-client.ts';
 
 /** What every model's spec has: its model name and its id=. The rest is the model's own. */
 export interface SpecBase {
@@ -52,7 +53,7 @@ export interface ResolveContext {
  * these resources in a transaction. A plan that resolved is realized unless a resource runs out.
  */
 export interface DevicePlan {
-  /** interrupt vectors: the block's vector count, and the eventfds per peer in its peer table */
+  /** the block's vector count, and the eventfds per peer its peer table holds */
   vectors: number;
   /** a PCI function's slot (a virtio-mmio device has none) */
   placement?: Placement;
@@ -82,6 +83,8 @@ export interface ServerRules<S extends SpecBase> {
   checkMemory?(spec: S, size: number): void;
   /** after the handshake (QEMU checks master=on only then) */
   checkId?(spec: S, id: number): void;
+  /** how it reads the server's messages, where that differs from QEMU's ivshmem (ivshmem-flat) */
+  readonly dialect?: ServerDialect;
 }
 
 /** A guest program's view of its VM, as a model's guest offer sees it. */

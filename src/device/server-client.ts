@@ -1,13 +1,53 @@
 // The device's side of the ivshmem-server protocol, in one place, as QEMU's ivshmem_recv_setup and
 // process_msg handle it: version, then ID, then messages until the shared memory; afterwards
 // peer connects (ID + eventfd) and disconnects (ID alone). Every message is checked and a bad one
-// is reported with QEMU's words; hostile handles are refused before they touch anything.
+// is reported with QEMU's words; hostile handles are refused before they touch anything. A device
+// that reads the same messages its own way (ivshmem-flat) says how in a ServerDialect.
 import { QemuError } from '../errors.ts';
 import { EVENTFD_SLOTS, PAGE } from '../../assembly/layout.ts';
 import { PROTOCOL_VERSION, SHM_MESSAGE, type Handle, type MessageSink, type ServerMessage } from '../server/protocol.ts';
 import type { CoreExports } from '../core/core.ts';
 
 const MAX_PEERS = 65535n;
+
+/**
+ * How a device reads its server's messages, where QEMU's devices differ. Each hook throws a
+ * QemuError for a message the device refuses: in realize that fails it, afterwards it is reported.
+ */
+export interface ServerDialect {
+  /** step 0, the protocol version */
+  version(value: bigint, fd: Handle | undefined): void;
+  /** step 1: the device's own ID */
+  id(value: bigint, fd: Handle | undefined): number;
+  /**
+   * A device that takes the memory as the very next message checks it here (the memory handle is
+   * then mapped); without this hook peers' messages are taken until the memory comes.
+   */
+  memory?(value: bigint, fd: Handle | undefined): void;
+  /** after the ID: the peer a message names, or 'memory' for the shared memory message */
+  peer(value: bigint): number | 'memory';
+  /** a peer's eventfds beyond the device's vectors: refused with QEMU's error, or closed without a word */
+  extraEventfds: 'refuse' | 'close';
+  /** whether an event on the device's own vector interrupts it (every vector, unless said) */
+  interrupts?(vector: number): boolean;
+}
+
+/** QEMU's ivshmem (2.6 and later, and the legacy device): ivshmem_recv_setup and process_msg. */
+export const IVSHMEM_DIALECT: ServerDialect = {
+  version(value, fd) {
+    if (value !== PROTOCOL_VERSION) throw new QemuError(`server sent version ${value}, expecting 0`);
+    if (fd) throw new QemuError('server sent invalid version message');
+  },
+  id(value, fd) {
+    if (fd || value < 0n || value > MAX_PEERS) throw new QemuError('server sent invalid ID message');
+    return Number(value);
+  },
+  peer(value) {
+    if (value < -1n || value > MAX_PEERS) throw new QemuError(`server sent invalid message ${value}`);
+    return value === SHM_MESSAGE ? 'memory' : Number(value);
+  },
+  extraEventfds: 'refuse',
+};
 
 /** What the client reaches of its device. */
 export interface ClientDevice {
@@ -23,6 +63,8 @@ export interface ClientDevice {
   eventfdIsLive(slot: number): boolean;
   ownSlot(id: number, vector: number): number;
   peerIds(): number[];
+  /** how it reads the messages (IVSHMEM_DIALECT unless the model says otherwise) */
+  dialect?: ServerDialect;
 }
 
 /**
@@ -60,7 +102,11 @@ export class ServerClient implements MessageSink {
   /** Errors of messages that arrived after setup, reported as QEMU's error_report does. */
   readonly errors: string[] = [];
 
-  constructor(private readonly device: ClientDevice) {}
+  private readonly dialect: ServerDialect;
+
+  constructor(private readonly device: ClientDevice) {
+    this.dialect = device.dialect ?? IVSHMEM_DIALECT;
+  }
 
   get id(): number {
     return this.ownId;
@@ -162,14 +208,16 @@ export class ServerClient implements MessageSink {
   private setupStep(message: ServerMessage): void {
     const { value, fd } = this.check(message);
     if (this.phase === 'version') {
-      if (value !== PROTOCOL_VERSION) throw new QemuError(`server sent version ${value}, expecting 0`);
-      if (fd) throw new QemuError('server sent invalid version message');
+      this.dialect.version(value, fd);
       this.phase = 'id';
     } else if (this.phase === 'id') {
-      if (fd || value < 0n || value > MAX_PEERS) throw new QemuError('server sent invalid ID message');
-      this.ownId = Number(value);
+      this.ownId = this.dialect.id(value, fd);
       if (this.device.publishIdAtOnce) this.device.idRegister.set(this.ownId);
       this.phase = 'memory';
+    } else if (this.dialect.memory) {
+      this.dialect.memory(value, fd);
+      this.mapMemory(fd);
+      this.phase = 'running';
     } else {
       this.process(message);
       if (value === SHM_MESSAGE) this.phase = 'running';
@@ -201,12 +249,11 @@ export class ServerClient implements MessageSink {
 
   private process(message: ServerMessage): void {
     const { value, fd } = this.check(message);
-    if (value < -1n || value > MAX_PEERS) throw new QemuError(`server sent invalid message ${value}`);
-    if (value === SHM_MESSAGE) {
+    const peer = this.dialect.peer(value);
+    if (peer === 'memory') {
       this.mapMemory(fd);
       return;
     }
-    const peer = Number(value);
     if (fd) this.connect(peer, fd);
     else this.disconnect(peer);
   }
@@ -225,11 +272,13 @@ export class ServerClient implements MessageSink {
     if (fd.kind !== 'eventfd') throw new QemuError(`server sent an invalid eventfd handle with message ${peer}`);
     const { core, block, vectors } = this.device;
     if (core.peerEventfdCount(block, peer) >= vectors) {
+      // closed: the device takes no reference on it, as QEMU's close() gives its fd back
+      if (this.dialect.extraEventfds === 'close') return;
       throw new QemuError(`Too many eventfd received, device has ${vectors} vectors`);
     }
     const vector = core.peerAddEventfd(block, peer, fd.slot);
     if (vector < 0) throw new QemuError(`peer table full: cannot track peer ${peer}`);
-    if (peer !== this.ownId) return;
+    if (peer !== this.ownId || this.dialect.interrupts?.(vector) === false) return;
     if (this.ownBound) core.eventfdBind(fd.slot, block, vector);
     else this.ownSlots.push({ slot: fd.slot, vector });
   }

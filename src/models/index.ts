@@ -7,8 +7,9 @@ import { ivshmemDoorbell } from './ivshmem-doorbell/index.ts';
 import { ivshmem } from './ivshmem/index.ts';
 import { ivshmem2010 } from './ivshmem-2010/index.ts';
 import { virtioSdm } from './virtio-sdm/index.ts';
+import { ivshmemFlat } from './ivshmem-flat/index.ts';
 
-export const MODELS: readonly AnyModel[] = [ivshmemPlain, ivshmemDoorbell, ivshmem, ivshmem2010, virtioSdm];
+export const MODELS: readonly AnyModel[] = [ivshmemPlain, ivshmemDoorbell, ivshmem, ivshmem2010, virtioSdm, ivshmemFlat];
 
 export const models: ModelRegistry = {
   all: MODELS,

@@ -47,6 +47,7 @@ export function makeClient(host: DeviceHost, model: AnyModel, spec: SpecBase, bl
     },
     checkMemory: (size) => rules.checkMemory?.(spec, size),
     eventfdIsLive: (slot) => eventfdIsLive(host.memory, slot),
+    dialect: rules.dialect,
   });
 }
 

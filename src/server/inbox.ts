@@ -3,17 +3,7 @@
 // while its guest is parked in a blocking wait (QEMU's main loop handles the socket while the
 // vCPU runs; here the VM drains its inbox before every doorbell and every wait).
 //
-//   DEV_INBOX +0   write index (u32, free running; the host advances it)
-//             +4   read index  (u32, free running; the VM advances it)
-//             +8   hung up: the server went away (the host sets it)
-//             +12  released index (u32, free running; the VM advances it once its device is
-//                  done with the messages before it: their eventfd references may go)
-//             +64  entry[INBOX_ENTRIES], 24 bytes each:
-//                    +0  value  int64 little-endian
-//                    +8  handle kind: 0 none, 1 memory, 2 eventfd
-//                    +12 memory offset | eventfd slot
-//                    +16 memory size
-//                    +20 1 if the entry holds a reference on its eventfd slot
+// Its layout is drawn in assembly/inbox-layout.ts.
 //
 // One producer (the host thread), one consumer (the VM's worker). When the ring is full the host
 // keeps the rest in order and writes them as the VM makes room, so nothing is lost.

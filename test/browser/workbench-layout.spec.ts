@@ -3,7 +3,7 @@
 // that change the key figure sit beside it. On a phone (390x844) the topology fits the width (no VM
 // cut off) and the timeline is a list of events, each row saying what happened.
 import { expect, test } from '@playwright/test';
-import { forEachScenario, watchErrors } from './workbench-helpers.ts';
+import { forEachScenario, runs, watchErrors } from './workbench-helpers.ts';
 
 test('laptop: topology, timeline and key figure on the first screen, for every scenario', async ({ page }) => {
   test.setTimeout(480_000);
@@ -20,7 +20,7 @@ test('laptop: topology, timeline and key figure on the first screen, for every s
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   // ping-pong: each VM's wait mode sits beside the histogram it changes.
   await picker.selectOption('ping-pong');
-  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
+  await runs(page, 'ping-pong', 90_000);
   const key = page.getByRole('region', { name: 'Round-trip latency and how each VM waits' });
   await expect(key.locator('[data-chart="latency"] canvas')).toBeInViewport({ timeout: 30_000 });
   await expect(key.getByRole('combobox', { name: /wait mode$/ })).toHaveCount(2);

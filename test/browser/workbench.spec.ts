@@ -3,7 +3,7 @@
 // server tell the others, a bad option string shows QEMU's error, a VM waiting in 'spin' shows what
 // its wait policy did. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
-import { openScenario, watchErrors } from './workbench-helpers.ts';
+import { openScenario, runs, watchErrors } from './workbench-helpers.ts';
 
 const panel = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id}`, exact: true });
 const delivered = async (page: Page, id: number, vector = 0) =>
@@ -140,7 +140,7 @@ test('every scenario runs', async ({ page }) => {
   expect(ids.length).toBeGreaterThanOrEqual(6);
   for (const id of ids) {
     await picker.selectOption(id);
-    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
+    await runs(page, id, 90_000);
     await expect(page.getByRole('region', { name: 'About this scenario' })).not.toBeEmpty();
     // Something other than the server's handshake happens: doorbells, deliveries, pending bits.
     await expect.poll(() => page.locator('.sequence .ev:not(.server)').count(), { timeout: 60_000, message: id }).toBeGreaterThan(0);

@@ -12,5 +12,6 @@ import { vmWorkers } from './vm-workers.ts';
 import { ivshmemClient } from './ivshmem-client.ts';
 import { extensions } from './extensions.ts';
 import { rings } from './rings.ts';
+import { ivshmemFlat } from './ivshmem-flat.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers, rings];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers, rings, ivshmemFlat];

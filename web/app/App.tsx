@@ -183,7 +183,7 @@ export function App() {
   };
   if (tab === 'playground') {
     return (
-      <main data-status={status} data-tab={tab}>
+      <main data-status={status} data-scenario={scenario.id} data-tab={tab}>
         {tabs}
         {banner ? <p class="banner" role="alert">{banner}</p> : null}
         {error ? <p class="error" role="alert">{error}</p> : null}
@@ -203,7 +203,7 @@ export function App() {
     );
   }
   return (
-    <main data-status={status} data-tab={tab}>
+    <main data-status={status} data-scenario={scenario.id} data-tab={tab}>
       {tabs}
       {banner ? <p class="banner" role="alert">{banner}</p> : null}
       <p class="lede">

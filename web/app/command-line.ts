@@ -1,17 +1,49 @@
 // "Copy as QEMU command line": the workbench's setup as the ivshmem-server and QEMU commands that
 // build it on a real host, one QEMU process per VM (each with its own -chardev to the server),
-// each named as the page names that VM (by its ID, not by its place in the list).
+// each named as the page names that VM (by its ID, not by its place in the list). A sysbus device
+// (ivshmem-flat) gets the board wiring its layout says: the machine, and the series' x- properties
+// for where its regions sit and which interrupt input its line drives.
+import type { DeviceLayout } from '../../src/index.ts';
 import type { Setup } from './workbench.ts';
 
-export function commandLines(setup: Setup, socket: string, vms: { name: string; device: string }[]): string {
+/** The boards the ivshmem-flat series allowed it on, by the interrupt controller's QOM path. */
+const BOARDS: [RegExp, string][] = [[/^\/machine\/armv7m\//, 'mps2-an385'], [/^\/machine\/soc\/v7m\//, 'lm3s6965evb']];
+
+/** A file name made of the page's name for a VM ("MCU 1" → "mcu1"). */
+const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '');
+
+function sysbus(name: string, device: string, layout: DeviceLayout, socket: string): string[] {
+  const [regs, memory] = layout.bars;
+  const board = BOARDS.find(([path]) => path.test(layout.irq ?? ''))?.[1] ?? 'lm3s6965evb';
+  const has = (prop: string) => new RegExp(`(^|,)${prop}=`).test(device);
+  const wiring = [
+    has('x-irq-qompath') ? '' : `,x-irq-qompath='${layout.irq}'`,
+    has('x-bus-address-iomem') ? '' : `,x-bus-address-iomem=0x${regs.address?.toString(16)}`,
+    has('x-bus-address-shmem') ? '' : `,x-bus-address-shmem=0x${memory.address?.toString(16)}`,
+  ].join('');
+  return [
+    `# ${name}: QEMU 10.0 has ivshmem-flat but refuses it on the command line (not user-creatable, no`,
+    '# board wires it); this board wiring needs the series\' unmerged part (v3: x-bus-address-*, x-irq-qompath)',
+    [`qemu-system-arm -machine ${board} -cpu cortex-m3 -nographic -net none`,
+      `  -chardev socket,path=${socket},id=srv`,
+      `  -device ${device}${wiring}`,
+      `  -kernel zephyr-${slug(name)}.elf`].join(' \\\n'),
+    '',
+  ];
+}
+
+export function commandLines(setup: Setup, socket: string, vms: { name: string; device: string; layout: DeviceLayout }[]): string {
   const lines = setup.server === false ? [] : [
     '# the server: owns the shared memory (/dev/shm/ivshmem) and one eventfd per vector per client',
     `ivshmem-server -F -v -S ${socket} -M ivshmem -l ${setup.size} -n ${setup.vectors}`,
     '',
   ];
-  for (const { name, device } of vms) {
-    const disk = `guest-${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.qcow2`;
-    const args = [`qemu-system-x86_64 -machine pc -accel ${setup.accel} -m 1G`, `  -drive file=${disk},if=virtio`];
+  for (const { name, device, layout } of vms) {
+    if (layout.transport === 'sysbus') {
+      lines.push(...sysbus(name, device, layout, socket));
+      continue;
+    }
+    const args = [`qemu-system-x86_64 -machine pc -accel ${setup.accel} -m 1G`, `  -drive file=guest-${slug(name)}.qcow2,if=virtio`];
     if (device.startsWith('-ivshmem')) {
       args.push(`  ${device}    # the 2010 patch's option, not in mainline QEMU`);
     } else {

@@ -11,7 +11,7 @@ export function Toolbar({ wb, scenario, onRestart, onAccel }: { wb: Workbench; s
   const [shown, setShown] = useState(false);
   const [copied, setCopied] = useState('');
   const columns = new Columns(wb);
-  const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => ({ name: columns.label(columns.keyOf(e)), device: e.device })));
+  const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => ({ name: columns.label(columns.keyOf(e)), device: e.device, layout: e.vm.device.layout })));
   const pace = scenario.pace;
   const copy = async () => {
     setShown(true);

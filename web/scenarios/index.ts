@@ -12,5 +12,6 @@ import { sdmMasterSlaves } from './sdm.ts';
 import { threeWays } from './three-ways.ts';
 import { limits } from './limits.tsx';
 import { virtqueue } from './virtqueue.ts';
+import { flatMcus } from './flat-mcus.ts';
 
-export const SCENARIOS: Scenario[] = [tokenRing, threeWays, pingPong, broadcastStorm, maskedVector, peerDies, limits, frameRelay, ringStream, virtqueue, sdmMasterSlaves];
+export const SCENARIOS: Scenario[] = [tokenRing, threeWays, pingPong, broadcastStorm, maskedVector, peerDies, limits, frameRelay, ringStream, virtqueue, sdmMasterSlaves, flatMcus];
