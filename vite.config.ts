@@ -93,6 +93,9 @@ function guestPrograms(): Plugin {
 
 export default defineConfig({
   root: 'web',
+  // Relative asset URLs: the built site runs wherever it is put (a domain's root, or a project
+  // page's subfolder such as /ivshmem-wasm/).
+  base: './',
   plugins: [crossOriginIsolationFallback(), guestPrograms(), sdmRelay(), linuxImages()],
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
@@ -109,6 +112,11 @@ export default defineConfig({
     outDir: '../dist-web',
     emptyOutDir: true,
     target: 'es2022',
+    // Which file each source module became: the static-site test checks what the first screen loads.
+    manifest: true,
+    // The editor's chunk (CodeMirror with its TypeScript mode, about 510 kB) is loaded only when the
+    // playground opens; the first screen's own chunk is under 100 kB.
+    chunkSizeWarningLimit: 600,
     rollupOptions: { input: { index: page('index.html'), conformance: page('conformance.html'), bench: page('bench.html') } },
   },
   test: {

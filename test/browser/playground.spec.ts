@@ -157,3 +157,88 @@ test('a scenario program that imports a file runs again from the editor while un
   await expect(console1).toContainText('cannot import ./frame-relay.layout.ts', { timeout: 30_000 });
   expect(errors).toEqual([]);
 });
+
+// The rough edges a newcomer hit, one test each.
+async function openPlayground(page: Page): Promise<void> {
+  await page.goto('/index.html');
+  await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: 'Playground' }).click();
+  await expect(program(page, 1).locator('.cm-content')).toBeVisible({ timeout: 30_000 });
+}
+
+test('Ctrl+Enter in an editor runs its program (it does not insert a newline)', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await openPlayground(page);
+  const source = 'export default async function main(vm: any) {\n  vm.log(`keyboard ${vm.id}`);\n}\n';
+  await typeProgram(page, 1, source);
+  await page.keyboard.press('Control+Enter');
+  await expect(program(page, 1).getByLabel('VM 1 console')).toContainText('keyboard 1', { timeout: 30_000 });
+  // The text is as typed: no blank line was inserted.
+  expect(await program(page, 1).locator('.cm-content').evaluate((el) => (el as HTMLElement).innerText.replace(/\n+$/, ''))).toBe(source.replace(/\n+$/, ''));
+  expect(errors).toEqual([]);
+});
+
+test('a program that returns shows its value at once and that its VM still serves the page', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await openPlayground(page);
+  await typeProgram(page, 1, 'export default async function main(vm: any) {\n  vm.bringUp();\n  vm.log("working");\n  return 42;\n}\n');
+  await program(page, 1).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  const console1 = program(page, 1).getByLabel('VM 1 console');
+  await expect(console1).toContainText('program returned 42', { timeout: 30_000 });
+  await expect(program(page, 1).locator('.state')).toHaveAttribute('data-state', 'finished');
+  // No Stop was pressed: the value came when the program returned, after its own line.
+  const lines = await console1.locator('div').allTextContents();
+  expect(lines.findIndex((l) => l.includes('working'))).toBeLessThan(lines.findIndex((l) => l.includes('program returned 42')));
+  // It still carries out the page's commands: its driver masks a vector when the panel asks.
+  await page.getByRole('tab', { name: 'Workbench' }).click();
+  const mask = page.getByRole('region', { name: 'VM 1', exact: true }).getByRole('checkbox', { name: 'VM 1 mask vector 0' });
+  await expect(mask).not.toBeChecked();
+  await mask.click();
+  await expect(mask).toBeChecked({ timeout: 30_000 });
+  expect(errors).toEqual([]);
+});
+
+test('console lines stay in order: a runtime error comes after the lines the program wrote before it', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await openPlayground(page);
+  await typeProgram(page, 2, 'export default async function main(vm: any) {\n  vm.log("first");\n  vm.log("second");\n  throw new Error("third");\n}\n');
+  await program(page, 2).getByRole('button', { name: /^(Run|Restart)$/ }).click();
+  const console2 = program(page, 2).getByLabel('VM 2 console');
+  await expect(console2).toContainText('Error: third', { timeout: 30_000 });
+  const lines = (await console2.locator('div').allTextContents()).filter((l) => /first|second|third/.test(l));
+  expect(lines).toEqual(['first', 'second', 'line 4: Error: third']);
+  expect(errors).toEqual([]);
+});
+
+test('on a laptop the editors hold 100 columns of code, with the topology and the timeline beside them', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await openPlayground(page);
+  await typeProgram(page, 1, `// ${'x'.repeat(97)}\nexport default async function main() {}\n`);
+  const scroller = program(page, 1).locator('.cm-scroller');
+  const { scrollWidth, clientWidth } = await scroller.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  const side = page.getByRole('complementary', { name: 'What the VMs do' });
+  await expect(side.locator('.topology svg')).toBeInViewport();
+  await expect(side.getByRole('region', { name: 'Protocol timeline' })).toBeInViewport();
+  expect(errors).toEqual([]);
+});
+
+test('the file import control reads "Import file", not a cut-off "No file chosen", and imports', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await openPlayground(page);
+  const input = page.locator('.playground input[type="file"]');
+  // The browser's own picker (its button and "No file chosen") is not what shows: the label is.
+  expect(await input.evaluate((el) => el.getBoundingClientRect().width)).toBeLessThanOrEqual(1);
+  await expect(page.locator('label.file')).toHaveText('Import file');
+  const session = { version: 1, setup: { vectors: 1, size: '4M' }, vms: [{ device: 'ivshmem-doorbell,chardev=srv,vectors=1', source: '// imported\nexport default async function main() {}\n' }] };
+  await input.setInputFiles({ name: 'session.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(session)) });
+  await expect(page.locator('main[data-status="loaded"]')).toBeVisible({ timeout: 60_000 });
+  await expect(program(page, 1)).toContainText('// imported');
+  expect(errors).toEqual([]);
+});

@@ -26,7 +26,7 @@ test('SDM master/slaves: the slaves boot with their payloads, IRQ arrows carry p
   // The timeline has a column per SDM device, and IRQs as arrows between master and slaves,
   // labelled with their payload.
   for (const label of ['SDM master', 'SDM slave 1', 'SDM slave 2', 'SDM slave 3']) {
-    await expect(page.locator('.sequence .lane text', { hasText: label })).toHaveCount(1, { timeout: 30_000 });
+    await expect(page.locator('.sequence .lanes text', { hasText: label })).toHaveCount(1, { timeout: 30_000 });
   }
   const toSlave = page.locator('.sequence g[data-kind="sdm-send"][data-from="0"]').filter({ hasText: 'IRQ [0xc0de,' });
   await expect(toSlave.first()).toBeVisible({ timeout: 60_000 });

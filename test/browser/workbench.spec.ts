@@ -3,7 +3,7 @@
 // server tell the others, a bad option string shows QEMU's error, a VM waiting in 'spin' shows what
 // its wait policy did. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
-import { openScenario, watchErrors } from './workbench-helpers.ts';
+import { openScenario, runs, watchErrors } from './workbench-helpers.ts';
 
 const panel = (page: Page, id: number) => page.getByRole('region', { name: `VM ${id}`, exact: true });
 const delivered = async (page: Page, id: number, vector = 0) =>
@@ -141,7 +141,7 @@ test('every scenario runs', async ({ page }) => {
   // The Linux scenarios boot kernels for minutes: test/browser/linux.spec.ts runs them.
   for (const id of ids.filter((option) => !option.startsWith('linux-'))) {
     await picker.selectOption(id);
-    await expect(page.locator('main[data-status="running"]')).toBeVisible({ timeout: 90_000 });
+    await runs(page, id, 90_000);
     await expect(page.getByRole('region', { name: 'About this scenario' })).not.toBeEmpty();
     // Something other than the server's handshake happens: doorbells, deliveries, pending bits.
     await expect.poll(() => page.locator('.sequence .ev:not(.server)').count(), { timeout: 60_000, message: id }).toBeGreaterThan(0);
@@ -159,6 +159,7 @@ const LAYOUTS = [
   ['laptop', { width: 1366, height: 900 }, 'light'],
   ['phone', { width: 390, height: 844 }, 'light'],
   ['laptop-dark', { width: 1366, height: 900 }, 'dark'],
+  ['phone-dark', { width: 390, height: 844 }, 'dark'],
 ] as const;
 for (const [name, viewport, colorScheme] of LAYOUTS) {
   test(`screenshots: ${name} layout, workbench and playground`, async ({ page }) => {
@@ -172,7 +173,8 @@ for (const [name, viewport, colorScheme] of LAYOUTS) {
     // Nothing wider than the viewport but the scrollable chart and hex dump.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png`, fullPage: viewport.width > 1000 });
+    // The laptop's first screen, as the README shows it (what a visitor sees without scrolling).
+    await page.screenshot({ path: `test-results/screenshots/${name}-workbench.png` });
     await page.getByRole('tab', { name: 'Playground' }).click();
     await expect(page.getByRole('region', { name: 'VM 1 program' }).locator('.cm-content')).toBeVisible();
     await page.screenshot({ path: `test-results/screenshots/${name}-playground.png` });

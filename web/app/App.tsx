@@ -2,9 +2,10 @@
 // figures, the shared memory and the server's log; the playground in a second tab. The page reads
 // everything from shared memory once per animation frame (Workbench.tick).
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { lazy, Suspense } from 'preact/compat';
 import { Workbench } from './workbench.ts';
 import { DEFAULT_SETUP, type Accel } from './workbench.ts';
-import type { Scenario } from '../scenarios/scenario.ts';
+import { paceFor, type Scenario } from '../scenarios/scenario.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { Topology } from '../components/Topology.tsx';
 import { VmPanel } from '../components/VmPanel.tsx';
@@ -15,13 +16,24 @@ import { Toolbar } from '../components/Toolbar.tsx';
 import { ScenarioPicker } from '../components/ScenarioPicker.tsx';
 import { ServerLog } from '../components/ServerLog.tsx';
 import { SequenceChart } from '../components/SequenceChart.tsx';
-import { Figures } from '../components/Figures.tsx';
 import { HexView } from '../components/HexView.tsx';
-import { Playground } from '../components/Playground.tsx';
+import { Figures, KeyFigure } from '../components/KeyFigure.tsx';
+
+// The editor (CodeMirror, sucrase) and the figures (uPlot) are most of the app's weight: each is
+// loaded when it is first shown, so the first screen loads only what it shows.
+const Playground = lazy(() => import('../components/Playground.tsx').then((m) => ({ default: m.Playground })));
+const loading = <p class="loading" role="status">Loading…</p>;
+const Tour = lazy(() => import('../tour/Tour.tsx').then((m) => ({ default: m.Tour })));
 import { STARTERS } from '../playground/starters.ts';
 import { decodeSession, sessionInFragment, type Session } from '../playground/session.ts';
 import { programSource } from '../playground/program-source.ts';
 import type { VmEntry } from './vm-entry.ts';
+import { TOUR } from '../tour/steps.ts';
+
+/** The tour's step in the address (?tour=<id>), without loading the tour's code. */
+function tourInUrl(search: string): string | undefined {
+  return new URLSearchParams(search).get('tour') ?? undefined;
+}
 
 type Tab = 'workbench' | 'playground';
 
@@ -67,6 +79,7 @@ export function App() {
   const starts = useRef(0);
   const [tab, setTab] = useState<Tab>('workbench');
   const [banner, setBanner] = useState<string | undefined>();
+  const [tour, setTour] = useState<string | undefined>(() => tourInUrl(location.search));
 
   const start = async (next: Scenario, accel: Accel = wb.setup.accel) => {
     const run = ++starts.current;
@@ -75,6 +88,7 @@ export function App() {
     try {
       await current.current?.stop?.(wb);
       current.current = next;
+      wb.pace.value = paceFor(next, wb.pace.value);
       await wb.reset({ ...DEFAULT_SETUP, ...next.setup, accel });
       await next.start(wb);
       if (run === starts.current) setStatus('running');
@@ -150,61 +164,88 @@ export function App() {
     setScenario(next);
     void start(next);
   };
-  const View = scenario.view;
   const openTab = (next: Tab) => {
     if (next === 'playground') for (const e of wb.vms.value) if (!e.source.value) showProgram(e);
     setTab(next);
   };
   const tabs = (
-    <div class="tabs" role="tablist" aria-label="View">
-      {(['workbench', 'playground'] as Tab[]).map((t) => (
-        <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => openTab(t)}>{t === 'workbench' ? 'Workbench' : 'Playground'}</button>
-      ))}
+    <div class="tab-row">
+      <div class="tabs" role="tablist" aria-label="View">
+        {(['workbench', 'playground'] as Tab[]).map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => openTab(t)}>{t === 'workbench' ? 'Workbench' : 'Playground'}</button>
+        ))}
+      </div>
+      <button type="button" class="tour-button" onClick={() => { setTab('workbench'); setTour(TOUR[0].id); }}>Take the tour: {TOUR.length} questions, answered</button>
     </div>
   );
+  const pickById = (id: string) => {
+    const next = SCENARIOS.find((s) => s.id === id);
+    if (next && next.id !== current.current?.id) pick(next);
+  };
   if (tab === 'playground') {
     return (
-      <main data-status={status} data-tab={tab}>
+      <main data-status={status} data-scenario={scenario.id} data-tab={tab}>
         {tabs}
         {banner ? <p class="banner" role="alert">{banner}</p> : null}
         {error ? <p class="error" role="alert">{error}</p> : null}
-        <p class="lede"><strong>The playground:</strong> each VM's guest program, in TypeScript or JavaScript. Edit one and press Run (Ctrl+Enter); type <code>vm.</code> for the guest API.</p>
-        <Playground wb={wb} session={session} onLoad={(s) => void load(s)} />
-        <AddVm wb={wb} withDriver={false} onAdded={(e) => { e.source.value = starterFor(e); }} />
+        <div class="playground-layout">
+          <div class="playground-main">
+            <p class="lede"><strong>The playground:</strong> each VM's guest program, in TypeScript or JavaScript. Edit one and press Run (Ctrl+Enter); type <code>vm.</code> for the guest API.</p>
+            <Suspense fallback={loading}><Playground wb={wb} session={session} onLoad={(s) => void load(s)} /></Suspense>
+            <AddVm wb={wb} withDriver={false} onAdded={(e) => { e.source.value = starterFor(e); }} />
+          </div>
+          {/* What the programs do, beside them: no switching tabs to see one's own doorbell. */}
+          <aside class="playground-side" aria-label="What the VMs do">
+            <Topology wb={wb} />
+            <SequenceChart key={`playground-${scenario.id}`} wb={wb} hidden={scenario.hiddenKinds} />
+          </aside>
+        </div>
       </main>
     );
   }
   return (
-    <main data-status={status} data-tab={tab}>
+    <main data-status={status} data-scenario={scenario.id} data-tab={tab}>
       {tabs}
       {banner ? <p class="banner" role="alert">{banner}</p> : null}
       <p class="lede">
         <strong>What you see:</strong> {scenario.hint}
       </p>
       {error ? <p class="error" role="alert">{error}</p> : null}
-      <div class="top">
-        <ScenarioPicker current={scenario} onPick={pick} />
-        <Topology wb={wb} />
+      {/* The first screen: the scenario, the picture and its key figure beside the live timeline. */}
+      <div class="stage">
+        <div class="stage-left">
+          <ScenarioPicker current={scenario} onPick={pick} />
+          <Toolbar wb={wb} scenario={scenario} onRestart={() => void start(scenario)} onAccel={(accel) => {
+            // Kept in the address, so a reload (or the link) starts with the same accelerator.
+            const url = new URL(location.href);
+            url.searchParams.set('accel', accel);
+            history.replaceState(null, '', url);
+            void start(scenario, accel);
+          }} />
+          <Topology wb={wb} />
+          <KeyFigure wb={wb} scenario={scenario} />
+        </div>
+        <div class="stage-right">
+          <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} height={400} />
+        </div>
       </div>
-      <Toolbar wb={wb} onRestart={() => void start(scenario)} onAccel={(accel) => {
-        // Kept in the address, so a reload (or the link) starts with the same accelerator.
-        const url = new URL(location.href);
-        url.searchParams.set('accel', accel);
-        history.replaceState(null, '', url);
-        void start(scenario, accel);
-      }} />
-      {View ? <View wb={wb} /> : null}
-      <section class="vms" aria-label="VMs">
-        {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
-          ? <SdmPanel key={entry.vm.key} wb={wb} entry={entry} />
-          : <VmPanel key={entry.vm.key} wb={wb} entry={entry} />))}
-      </section>
-      <AddVm wb={wb} />
-      <SdmRoom wb={wb} />
-      <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} />
+      {tour !== undefined ? (
+        <Suspense fallback={null}>
+          <Tour wb={wb} start={tour} scenario={scenario.id} status={status} onScenario={pickById} onClose={() => setTour(undefined)} />
+        </Suspense>
+      ) : null}
+      <div class="machines">
+        <section class="vms" aria-label="VMs">
+          {wb.vms.value.map((entry) => (entry.model === 'virtio-sdm'
+            ? <SdmPanel key={entry.vm.key} wb={wb} entry={entry} />
+            : <VmPanel key={entry.vm.key} wb={wb} entry={entry} />))}
+        </section>
+        <AddVm wb={wb} />
+        <SdmRoom wb={wb} />
+      </div>
       <div class="pair">
-        <Figures wb={wb} />
-        <HexView wb={wb} scenario={scenario} />
+        <Suspense fallback={loading}><Figures wb={wb} /></Suspense>
+        <HexView key={scenario.id} wb={wb} scenario={scenario} />
       </div>
       <ServerLog wb={wb} />
     </main>

@@ -21,6 +21,8 @@ export interface Place { from: ColumnKey; to?: ColumnKey; fanOut?: ColumnKey[] }
 const BROADCAST_2010 = 255;
 
 const ivshmemKey = (id: number): ColumnKey => `vm:${id}`;
+// ivshmem-plain has no ID (IVPosition reads 0, the page's client's ID): its VMs are named in order.
+const plainKey = (entry: VmEntry): ColumnKey => `plain:${entry.vm.key}`;
 const sdmKey = (group: number, id: number): ColumnKey => `sdm:${group}:${id}`;
 export const sdmLabel = (id: number): string => (id === 0 ? 'SDM master' : `SDM slave ${id}`);
 
@@ -29,6 +31,7 @@ export class Columns {
   private readonly clientId: number;
   private readonly byThread = new Map<number, VmEntry>();
   private readonly sdm = new Map<VmEntry, SdmState>();
+  private readonly plain = new Map<ColumnKey, string>();
   /** the live VMs' columns, in the order drawn: ivshmem VMs by ID, then each SDM group's master and slaves */
   readonly live: { key: ColumnKey; entry: VmEntry }[];
 
@@ -38,6 +41,7 @@ export class Columns {
     for (const entry of wb.vms.value) {
       this.byThread.set(entry.vm.thread, entry);
       if (entry.model === 'virtio-sdm') this.sdm.set(entry, readSdm(entry));
+      if (entry.model === 'ivshmem-plain') this.plain.set(plainKey(entry), `plain VM ${this.plain.size + 1}`);
     }
     this.live = wb.vms.value.map((entry) => ({ key: this.keyOf(entry), entry }))
       .sort((a, b) => Number(a.key.startsWith('sdm')) - Number(b.key.startsWith('sdm')) || order(a.key) - order(b.key));
@@ -50,12 +54,15 @@ export class Columns {
 
   keyOf(entry: VmEntry): ColumnKey {
     const sdm = this.sdm.get(entry);
+    if (entry.model === 'ivshmem-plain') return plainKey(entry);
     return sdm ? sdmKey(this.groupOf(entry), sdm.id) : ivshmemKey(entry.id);
   }
 
   label(key: ColumnKey): string {
     if (key === SERVER_KEY) return 'server';
     if (key === this.clientKey) return `client ${this.clientId}`;
+    const plain = this.plain.get(key);
+    if (plain) return plain;
     const [kind, , id] = key.split(':');
     return kind === 'sdm' ? sdmLabel(Number(id)) : `VM ${key.slice(3)}`;
   }

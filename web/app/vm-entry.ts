@@ -61,6 +61,8 @@ export class VmEntry {
   }
 
   say(text: string, error = false, line?: number): void {
+    // The program's own lines written before this (they arrive once per frame) come first.
+    this.pullLog();
     this.console.value = [...this.console.value, { text, error, line }].slice(-500);
   }
 

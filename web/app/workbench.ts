@@ -8,9 +8,8 @@ import runnerUrl from '../guest/runner.ts?program';
 import type { RunnerArg } from '../guest/runner.ts';
 import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
 import { VmEntry, type Program } from './vm-entry.ts';
-import { TraceLog, traceSource, type TraceSource } from './trace.ts';
+import { TraceLog, traceSource, type TraceEvent, type TraceSource } from './trace.ts';
 import { Columns } from './columns.ts';
-import { transpile } from '../playground/transpile.ts';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -25,13 +24,19 @@ export interface Setup {
    * Always passed explicitly, so the page does not follow Host.create's default.
    */
   accel: Accel;
+  /**
+   * An ivshmem-server 'srv' with its memory (also /dev/shm/ivshmem, the memdev 'hmb') and the page's
+   * own ivshmem-client; false for a scenario that has no use for them (virtio-sdm's).
+   */
+  server?: boolean;
 }
 
 export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'kvm' };
 export const SOCKET = '/tmp/ivshmem_socket';
 /** How long a program asked to stop may take before its VM is terminated. */
 export const STOP_GRACE_MS = 1500;
-const HISTORY = 20_000;
+/** How many events the timeline keeps (besides the trace's first thousand), until the page says otherwise. */
+export const TRACE_CAPACITY = 20_000;
 
 export class Workbench {
   host: Host | undefined;
@@ -42,13 +47,16 @@ export class Workbench {
   /** increments once per animation frame: components that show live state read it */
   readonly frame = signal(0);
   readonly paused = signal(false);
+  /** the trace event clicked in the timeline (the tour checks it) */
+  readonly selected = signal<TraceEvent | undefined>(undefined);
   /** how long scenario handlers hold an interrupt before passing it on (ms), so people can follow */
   readonly pace = signal(250);
-  /** the recorded trace, times in ms since the page opened (oldest forgotten past HISTORY); a new log at each reset */
-  trace = new TraceLog(HISTORY);
+  /** the recorded trace, times in ms since the page opened (past its capacity the oldest after its head are forgotten); a new log at each reset */
+  trace = new TraceLog(TRACE_CAPACITY);
   /** increments when events arrive (or the log is new): the timeline redraws then */
   readonly traceVersion = signal(0);
-  traceDropped = 0;
+  /** events the core could not record: a thread's ring was full before the page drained it */
+  traceLost = 0;
   private source: TraceSource | undefined;
   private generation = 0;
   private readonly urls = new Map<VmEntry, string>();
@@ -67,15 +75,18 @@ export class Workbench {
       throw new QemuError('the workbench was reset');
     }
     this.host = host;
-    this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });
-    // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
-    host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
-    this.client = host.connectClient('srv');
+    if (setup.server !== false) {
+      this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });
+      // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
+      host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
+      this.client = host.connectClient('srv');
+    }
     this.source = traceSource(host);
-    this.trace = new TraceLog(HISTORY);
+    this.trace = new TraceLog(this.trace.capacity);
     this.traceVersion.value++;
-    this.traceDropped = 0;
+    this.traceLost = 0;
     this.paused.value = false;
+    this.selected.value = undefined;
   }
 
   async shutdown(): Promise<void> {
@@ -88,6 +99,7 @@ export class Workbench {
     this.urls.clear();
     this.client?.close();
     this.client = undefined;
+    this.server = undefined;
     if (host) await host.shutdown();
   }
 
@@ -118,10 +130,12 @@ export class Workbench {
 
   /** Runs a program in the VM through the runner (after any program before it has stopped). */
   run(entry: VmEntry, program: Program): void {
-    let url: string;
     if (program.kind === 'url') {
-      url = new URL(program.url, location.href).href;
-    } else {
+      this.start(entry, program, new URL(program.url, location.href).href);
+      return;
+    }
+    // sucrase comes with the editor, when a program typed there first runs.
+    void import('../playground/transpile.ts').then(({ transpile }) => {
       const compiled = transpile(program.source);
       if (!compiled.ok) {
         entry.say(compiled.error, true, compiled.line);
@@ -135,16 +149,21 @@ export class Workbench {
       }
       const old = this.urls.get(entry);
       if (old) URL.revokeObjectURL(old);
-      url = URL.createObjectURL(new Blob([compiled.code], { type: 'text/javascript' }));
+      const url = URL.createObjectURL(new Blob([compiled.code], { type: 'text/javascript' }));
       this.urls.set(entry, url);
-    }
+      this.start(entry, program, url);
+    });
+  }
+
+  private start(entry: VmEntry, program: Program, url: string): void {
     const w = entry.control.words;
     Atomics.store(w, WORD_STOP, 0);
     Atomics.store(w, WORD_STATE, RunnerState.Starting);
     entry.running.value = program;
     const arg: RunnerArg = { control: entry.buffer, program: url, arg: program.arg };
-    entry.vm.run(new URL(runnerUrl, location.href).href, arg).then(
-      (value) => { if (value !== undefined) entry.say(`program returned ${JSON.stringify(value)}`); },
+    // A returned value is said by the runner as the program returns (vm.run resolves only once the
+    // page stops the runner); an error, here.
+    entry.vm.run(new URL(runnerUrl, location.href).href, arg).catch(
       (error: Error & { stack?: string }) => { if (!/terminated/.test(error.message)) entry.say(`${error.name ?? 'Error'}: ${error.message}`, true, errorLine(error, url)); },
     ).finally(() => { if (entry.running.value === program) entry.running.value = undefined; });
   }
@@ -203,7 +222,7 @@ export class Workbench {
       for (const e of fresh) e.time -= origin;
       const columns = new Columns(this);
       this.trace.append(fresh.map((event) => ({ event, place: columns.place(event) })));
-      this.traceDropped = (this.source?.dropped ?? 0) + this.trace.forgotten;
+      this.traceLost = this.source?.dropped ?? 0;
       this.traceVersion.value++;
     }
     this.frame.value++;
@@ -217,7 +236,7 @@ export class Workbench {
    * whole minute on a loaded machine (the stress run did).
    */
   untilWaiting(entries: VmEntry[], budgetMs = 60_000): Promise<void> {
-    const waiting = (e: VmEntry) => [RunnerState.Block, RunnerState.Poll, RunnerState.Spin, RunnerState.Paused].includes(e.state);
+    const waiting = (e: VmEntry) => [RunnerState.Block, RunnerState.Poll, RunnerState.Spin, RunnerState.Paused, RunnerState.Done].includes(e.state);
     const seen = new Set<VmEntry>();
     const deadline = performance.now() + budgetMs;
     return new Promise((resolve, reject) => {

@@ -36,13 +36,14 @@ function themedAxis(): uPlot.Axis {
   return { stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
 }
 
-export function Figures({ wb }: { wb: Workbench }) {
+/** `only`: one of the two (a scenario's key figure), else both. */
+export function Figures({ wb, only }: { wb: Workbench; only?: 'rates' | 'latency' }) {
   const rates = useRef<HTMLDivElement>(null);
   const histogram = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const state: RateState = { times: [], series: new Map(), last: new Map(), keys: '' };
     let hist: uPlot | undefined;
-    const width = () => Math.max(280, Math.min(620, (rates.current?.parentElement?.clientWidth ?? 640) - 20));
+    const width = () => Math.max(260, Math.min(620, ((rates.current ?? histogram.current)?.parentElement?.clientWidth ?? 640) - 20));
     let host = wb.host;
     const sample = () => {
       if (wb.host !== host) {
@@ -81,7 +82,9 @@ export function Figures({ wb }: { wb: Workbench }) {
       const entries = [...state.series.keys()];
       const keys = entries.map((e) => e.vm.key).join(',');
       const data = [state.times, ...entries.map((e) => state.series.get(e)!)] as uPlot.AlignedData;
-      if (keys !== state.keys || !state.plot) {
+      if (!rates.current) {
+        // only the histogram is shown
+      } else if (keys !== state.keys || !state.plot) {
         state.plot?.destroy();
         state.keys = keys;
         state.plot = new uPlot({
@@ -97,7 +100,9 @@ export function Figures({ wb }: { wb: Workbench }) {
       const counts = new Array(HISTOGRAM_BUCKETS).fill(0);
       for (const e of wb.vms.value) for (let b = 0; b < HISTOGRAM_BUCKETS; b++) counts[b] += Atomics.load(e.control.words, HISTOGRAM_AT + b);
       const buckets = counts.map((_, b) => b);
-      if (!hist) {
+      if (!histogram.current) {
+        // only the rates are shown
+      } else if (!hist) {
         hist = new uPlot({
           width: width(), height: 200, title: 'round-trip latency (trips per bucket)',
           legend: { live: false },
@@ -120,11 +125,11 @@ export function Figures({ wb }: { wb: Workbench }) {
     };
   }, []);
   return (
-    <section class="figures" aria-label="Figures">
-      <h2>Figures</h2>
+    <section class="figures" aria-label={only ? `Figure: ${only === 'latency' ? 'round-trip latency' : 'interrupts per second'}` : 'Figures'}>
+      {only ? null : <h2>Figures</h2>}
       <div class="figure-row">
-        <div ref={rates} class="chart" data-chart="rates" />
-        <div ref={histogram} class="chart" data-chart="latency" />
+        {only === 'latency' ? null : <div ref={rates} class="chart" data-chart="rates" />}
+        {only === 'rates' ? null : <div ref={histogram} class="chart" data-chart="latency" />}
       </div>
     </section>
   );

@@ -13,8 +13,9 @@ const GLOW_MS = 1500;
 
 export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario }) {
   wb.frame.value;
-  const [base, setBase] = useState(0);
-  const [jump, setJump] = useState('0x0');
+  const at = scenario.memoryAt ?? 0;
+  const [base, setBase] = useState(at - (at % COLS));
+  const [jump, setJump] = useState(`0x${at.toString(16)}`);
   const [editAt, setEditAt] = useState('0x0');
   const [editValue, setEditValue] = useState('ff');
   const [message, setMessage] = useState('');
@@ -53,7 +54,6 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
     setMessage('');
     Atomics.store(bytes, at, value);
   };
-  const decoded = scenario.decode?.(bytes) ?? [];
   return (
     <section class="hex" aria-label="Shared memory (BAR2)">
       <h2>Shared memory (BAR2), {formatSize(size)}</h2>
@@ -91,16 +91,7 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
             ))}
           </tbody>
         </table>
-        {decoded.length ? (
-          <div class="decoded" aria-label="Decoded">
-            {decoded.map((d) => (
-              <div key={d.offset}>
-                <h3>{d.title} <small>at 0x{d.offset.toString(16)}</small></h3>
-                <dl>{d.fields.map((f) => <><dt>{f.name}</dt><dd>{f.value}</dd></>)}</dl>
-              </div>
-            ))}
-          </div>
-        ) : null}
+        <DecodedView wb={wb} scenario={scenario} />
       </div>
     </section>
   );
@@ -108,4 +99,22 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
 
 function formatSize(bytes: number): string {
   return bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`;
+}
+
+/** What the scenario keeps in the shared memory, decoded (beside the bytes, or as a scenario's key figure). */
+export function DecodedView({ wb, scenario }: { wb: Workbench; scenario: Scenario }) {
+  wb.frame.value;
+  const bytes = wb.bytes;
+  const decoded = bytes ? scenario.decode?.(bytes) ?? [] : [];
+  if (!decoded.length) return null;
+  return (
+    <div class="decoded" aria-label="Decoded">
+      {decoded.map((d) => (
+        <div key={d.offset}>
+          <h3>{d.title} <small>at 0x{d.offset.toString(16)}</small></h3>
+          <dl>{d.fields.map((f) => <><dt>{f.name}</dt><dd>{f.value}</dd></>)}</dl>
+        </div>
+      ))}
+    </div>
+  );
 }

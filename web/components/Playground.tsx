@@ -6,6 +6,16 @@ import type { VmEntry } from '../app/vm-entry.ts';
 import { Editor } from './Editor.tsx';
 import { STARTERS } from '../playground/starters.ts';
 import { checkSession, encodeSession, SessionError, type Session } from '../playground/session.ts';
+import { RunnerState } from '../guest/control.ts';
+
+/** What the VM's program is doing, read every frame: a program that returned still serves the page. */
+function ProgramState({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
+  wb.frame.value;
+  const state = !entry.running.value ? 'stopped'
+    : entry.state === RunnerState.Done ? 'finished (still serving the page)'
+      : entry.state === RunnerState.Failed ? 'failed' : 'running';
+  return <span class="state" data-state={state.split(' ')[0]}>{state}</span>;
+}
 
 function VmProgram({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   const lines = entry.console.value;
@@ -24,7 +34,7 @@ function VmProgram({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
         <div class="buttons">
           <button type="button" onClick={() => void run()}>{running ? 'Restart' : 'Run'}</button>
           <button type="button" onClick={() => void wb.stop(entry)} disabled={!running}>Stop</button>
-          <span class="state">{running ? 'running' : 'stopped'}</span>
+          <ProgramState wb={wb} entry={entry} />
         </div>
       </header>
       <Editor label={`${name} program`} source={entry.source}
@@ -96,7 +106,8 @@ export function Playground({ wb, session, onLoad }: { wb: Workbench; session: ()
         <button type="button" onClick={() => vms.forEach((e) => { e.source.value = STARTERS.find((x) => x.id === starter)!.source; })}>Load it into every editor</button>
         <button type="button" onClick={() => void share()}>Share as link</button>
         <button type="button" onClick={exportFile}>Export file</button>
-        <label class="file">Import file <input type="file" accept="application/json,.json" onChange={(e) => void importFile(e.currentTarget.files?.[0])} /></label>
+        {/* A button's face, not the browser's file picker, whose "No file chosen" is cut short in a toolbar. */}
+        <label class="file button">Import file <input type="file" class="sr-only" accept="application/json,.json" onChange={(e) => void importFile(e.currentTarget.files?.[0])} /></label>
       </div>
       <p class="status" role="status">{message}</p>
       <div class="programs">

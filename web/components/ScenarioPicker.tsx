@@ -11,7 +11,13 @@ export function ScenarioPicker({ current, onPick }: { current: Scenario; onPick:
         </select>
       </label>
       <div class="explanation">
-        {current.explanation.map((p, i) => <p key={i}>{p}</p>)}
+        <p>{current.explanation[0]}</p>
+        {current.explanation.length > 1 ? (
+          <details>
+            <summary>More about this scenario</summary>
+            {current.explanation.slice(1).map((p, i) => <p key={i}>{p}</p>)}
+          </details>
+        ) : null}
       </div>
     </section>
   );

@@ -4,11 +4,15 @@ import { useState } from 'preact/hooks';
 import type { Workbench } from '../app/workbench.ts';
 import { SOCKET, type Accel } from '../app/workbench.ts';
 import { commandLines } from '../app/command-line.ts';
+import type { Scenario } from '../scenarios/scenario.ts';
+import { Columns } from '../app/columns.ts';
 
-export function Toolbar({ wb, onRestart, onAccel }: { wb: Workbench; onRestart: () => void; onAccel: (accel: Accel) => void }) {
+export function Toolbar({ wb, scenario, onRestart, onAccel }: { wb: Workbench; scenario: Scenario; onRestart: () => void; onAccel: (accel: Accel) => void }) {
   const [shown, setShown] = useState(false);
   const [copied, setCopied] = useState('');
-  const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => ({ text: e.device, layout: e.vm.device.layout })));
+  const columns = new Columns(wb);
+  const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => ({ name: columns.label(columns.keyOf(e)), device: e.device, layout: e.vm.device.layout })));
+  const pace = scenario.pace;
   const copy = async () => {
     setShown(true);
     try {
@@ -23,14 +27,13 @@ export function Toolbar({ wb, onRestart, onAccel }: { wb: Workbench; onRestart: 
       <button type="button" aria-pressed={wb.paused.value} onClick={() => wb.setPaused(!wb.paused.value)}>
         {wb.paused.value ? 'Resume all' : 'Pause all'}
       </button>
-      <label>hold each interrupt{' '}
-        <select aria-label="hold each interrupt" value={wb.pace.value} onChange={(e) => { wb.pace.value = Number(e.currentTarget.value); onRestart(); }}>
-          <option value={500}>500 ms</option>
-          <option value={250}>250 ms</option>
-          <option value={50}>50 ms</option>
-          <option value={0}>0 (full speed)</option>
-        </select>
-      </label>
+      {pace ? (
+        <label>{pace.label}{' '}
+          <select value={wb.pace.value} onChange={(e) => { wb.pace.value = Number(e.currentTarget.value); onRestart(); }}>
+            {pace.choices.map(([value, text]) => <option key={value} value={value}>{text}</option>)}
+          </select>
+        </label>
+      ) : null}
       <label title="What QEMU does with a doorbell that arrives before the guest has enabled MSI-X: kvm keeps it in the eventfd until the enable (irqfd), tcg drops it">accelerator{' '}
         <select aria-label="accelerator" value={wb.setup.accel} onChange={(e) => onAccel(e.currentTarget.value as Accel)}>
           <option value="tcg">tcg</option>

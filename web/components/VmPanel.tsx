@@ -5,6 +5,23 @@ import type { Workbench } from '../app/workbench.ts';
 import type { VmEntry } from '../app/vm-entry.ts';
 import { hex, readDevice } from '../app/device-state.ts';
 import { MODES, Op } from '../guest/control.ts';
+import { Columns } from '../app/columns.ts';
+import type { DeviceLayout } from '../../src/index.ts';
+
+const size = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
+const BAR_KIND: Record<string, string> = { registers: 'registers', msix: 'MSI-X table + PBA', memory: 'memory', 'virtio-mmio': 'virtio-mmio' };
+
+/** The device as lspci would show it: revision, BARs and sizes, capability or interrupt pin. */
+function pciSummary(layout: DeviceLayout): string {
+  const bars = layout.bars.map((b) => `BAR${b.index} ${BAR_KIND[b.kind]} ${size(b.size)}`).join(' · ');
+  const irq = layout.msix ? 'MSI-X capability at 0x40' : layout.intx ? `INTx pin ${'?ABCD'[layout.interruptPin]}` : 'no interrupts';
+  return `rev ${layout.revision} · ${bars} · ${irq}`;
+}
+
+/** A sysbus device as a board maps it: each MMIO region by QEMU's name, its size and address. */
+function sysbusSummary(layout: DeviceLayout): string {
+  return layout.bars.map((b) => `${b.name} ${size(b.size)} at 0x${b.address?.toString(16)}`).join(' · ');
+}
 
 const COMMAND_BITS: [number, string][] = [[0x1, 'IO'], [0x2, 'MEM'], [0x4, 'MASTER'], [0x400, 'INTxDis']];
 
@@ -21,7 +38,8 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   const target = peer !== undefined && (others.includes(peer) || (is2010 && peer === 255)) ? peer : others[0];
   // ivshmem-flat rings any vector the peer has an eventfd for, though its own line takes only vector 0
   const vectorMax = pulse ? (entry.vm.device.peers().find((p) => p.id === target)?.vectors ?? 1) - 1 : s.vectors.length - 1;
-  const name = `VM ${s.ivPosition}`;
+  const columns = new Columns(wb);
+  const name = columns.label(columns.keyOf(entry));
   const ring = () => {
     if (target === undefined) return;
     entry.send(is2010 ? { op: Op.Ring2010, a: target, b: vector } : { op: Op.Ring, a: target, b: vector });
@@ -37,7 +55,10 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
         {transport === 'pci' ? <>
           <dt>Command</dt>
           <dd>{hex(s.command, 4)} {COMMAND_BITS.map(([bit, label]) => <span key={label} class={s.command & bit ? 'bit on' : 'bit'}>{label}</span>)}</dd>
-        </> : null}
+          <dt>PCI</dt><dd class="pci">{pciSummary(entry.vm.device.layout)}</dd>
+        </> : <>
+          <dt>Regions</dt><dd class="pci">{sysbusSummary(entry.vm.device.layout)}</dd>
+        </>}
         <dt>IVPosition</dt><dd>{s.ivPosition}</dd>
         {pulse ? <><dt>IRQ</dt><dd>one line, pulsed by vector 0 only</dd></> : null}
         {s.intx ? <>

@@ -30,7 +30,8 @@ export const SPIN_AT = 48;
 export const CONTROL_WORDS = 64;
 export const CONTROL_BYTES = CONTROL_WORDS * 4;
 
-export enum Op { None, Ring, Mask, Unmask, Reset, IntrMask, Broadcast2010, Ring2010, FunctionMask, MsixEnable, BringUp }
+/** Doorbell: a raw value written to the Doorbell register (BAR0 + 12), as a driver that composes its own would. */
+export enum Op { None, Ring, Mask, Unmask, Reset, IntrMask, Broadcast2010, Ring2010, FunctionMask, MsixEnable, BringUp, Doorbell }
 export enum RunnerState { Starting, Running, Block, Poll, Spin, Paused, Done, Failed }
 
 export const MODES = ['', 'block', 'poll', 'spin'] as const;

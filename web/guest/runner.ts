@@ -44,8 +44,11 @@ class Runner {
     SPIN_COUNTS.forEach((name, i) => Atomics.store(this.c.words, SPIN_AT + i, stats[name] | 0));
   }
 
+  /** the program has returned: the runner only serves the page now, and says so whatever it waits for */
+  finished = false;
+
   set state(state: RunnerState) {
-    Atomics.store(this.c.words, WORD_STATE, state);
+    Atomics.store(this.c.words, WORD_STATE, this.finished ? RunnerState.Done : state);
   }
 
   get stopRequested(): boolean {
@@ -84,6 +87,7 @@ class Runner {
       case Op.Reset: dev.reset(); break;
       case Op.BringUp: vm.bringUp(); break;
       case Op.IntrMask: dev.bar(0).write(0, dev.model === 'ivshmem-2010' ? 2 : 4, a >>> 0); break;
+      case Op.Doorbell: dev.bar(0).write(12, 4, a >>> 0); break;
       case Op.Ring2010: dev.bar(0).write(4, 2, ((a & 0xff) << 8) | (b & 0xff)); break;
       case Op.FunctionMask: this.msixFlags(0x4000, a !== 0); break;
       case Op.MsixEnable: this.msixFlags(0x8000, a !== 0); break;
@@ -154,9 +158,14 @@ export default async function runner(vm: Guest, { control, program, arg }: Runne
     const module = await import(/* @vite-ignore */ program);
     if (typeof module.default !== 'function') throw new TypeError('the program has no default export (export default async function main(vm, arg) { ... })');
     const result = await module.default(guest, arg);
+    r.finished = true;
     r.state = RunnerState.Done;
+    // Said at once, on the program's own log channel (so after its last line): vm.run() resolves
+    // only once the runner ends, which is when the page stops it. A program that returned because
+    // it was asked to stop needs no such line.
+    if (!r.stopRequested) vm.log(`program returned ${result === undefined ? 'nothing' : JSON.stringify(result)}; the VM still carries out the page's commands`);
     // Keep answering the page (mask, ring, reset) after the program ends, until asked to stop.
-    while (!r.stopRequested) await guest.waitAsync({ timeoutMs: 1000 }).then((v) => { if (v >= 0) r.state = RunnerState.Done; });
+    while (!r.stopRequested) await guest.waitAsync({ timeoutMs: 1000 });
     return result;
   } catch (error) {
     r.state = RunnerState.Failed;

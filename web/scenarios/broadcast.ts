@@ -12,8 +12,9 @@ export const broadcastStorm: Scenario = {
     'IVLiveList (offset 8) has one bit per live guest: kill a VM and see its bit go.',
   ],
   setup: { vectors: 1 },
+  pace: { label: 'each VM broadcasts every', choices: [[2000, '2 s'], [1000, '1 s'], [200, '200 ms'], [40, '40 ms']] },
   async start(wb) {
-    const everyMs = Math.max(wb.pace.value * 4, 40);
+    const everyMs = wb.pace.value;
     await addVms(wb, `-ivshmem 4,unix:${SOCKET}`, program, Array(4).fill({ name: 'broadcast.ts', arg: { everyMs } }));
   },
 };

@@ -55,11 +55,12 @@ export const frameRelay: Scenario = {
   explanation: [
     'Looking Glass moves a GPU-passthrough guest\'s frames to the host through ivshmem: the guest writes each frame into the shared memory and signals; the client on the other side shows it. Here VM 1 is the guest that renders, VM 2 takes each frame and frees the buffer, and the page draws what VM 2 took.',
     'Two buffers: VM 1 renders frame N into buffer N mod 2 while the viewer still shows the other one, writes the header (see the decoded view under the hex dump) and rings VM 2; it reuses a buffer only once VM 2 has written "taken" and rung back. No frame is ever copied between the VMs: only a doorbell travels.',
-    'Set "hold each interrupt" to 0 for the full rate; the frame relay benchmark (npm run bench) measures 1080p.',
+    'Set "at most one frame every" to 0 for the full rate; the frame relay benchmark (npm run bench) measures 1080p.',
   ],
   setup: { vectors: 1, size: '2M' },
+  pace: { label: 'at most one frame every', choices: [[50, '50 ms'], [25, '25 ms'], [5, '5 ms'], [0, '0 (full speed)']] },
   async start(wb) {
-    const minFrameMs = wb.pace.value === 0 ? 0 : wb.pace.value / 10;
+    const minFrameMs = wb.pace.value;
     await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
       { name: 'producer.ts', arg: { role: 'producer', width: WIDTH, height: HEIGHT, minFrameMs } },
       { name: 'consumer.ts', arg: { role: 'consumer', width: WIDTH, height: HEIGHT } },

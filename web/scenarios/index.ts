@@ -9,7 +9,10 @@ import { peerDies } from './peer-dies.ts';
 import { frameRelay } from './frame-relay.tsx';
 import { ringStream } from './ring-stream.ts';
 import { sdmMasterSlaves } from './sdm.ts';
+import { threeWays } from './three-ways.ts';
+import { limits } from './limits.tsx';
+import { virtqueue } from './virtqueue.ts';
 import { flatMcus } from './flat-mcus.ts';
 import { linuxPair, linuxAndJs } from './linux.tsx';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves, flatMcus, linuxPair, linuxAndJs];
+export const SCENARIOS: Scenario[] = [tokenRing, threeWays, pingPong, broadcastStorm, maskedVector, peerDies, limits, frameRelay, ringStream, virtqueue, sdmMasterSlaves, flatMcus, linuxPair, linuxAndJs];

@@ -13,6 +13,7 @@ export const maskedVector: Scenario = {
     'See it: press "Pause all", untick VM 2\'s MSI-X "enable", ring VM 2 vector 0 from VM 1, then tick "enable" again. Under tcg, "dropped" goes up and nothing is delivered; under kvm, nothing is dropped and vector 0\'s count goes up at the enable.',
   ],
   setup: { vectors: 4 },
+  memoryAt: 0x80,
   async start(wb) {
     const [a, b] = await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=4', driver, [{ name: 'driver.ts' }, { name: 'driver.ts' }]);
     await wb.untilWaiting([a, b]);

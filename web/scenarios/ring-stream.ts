@@ -7,15 +7,18 @@ const CAPACITY = 4096;
 export const ringStream: Scenario = {
   id: 'ring-stream',
   title: 'Ring producer/consumer',
-  hint: 'A producer VM pushes bursts of messages through a ring in the shared memory; watch head and tail move in the hex view, and how few doorbells a burst costs.',
+  hint: 'A producer VM pushes bursts of messages through a ring in the shared memory; the hex view opens on it at 0x1000: watch head (+0x40) and tail (+0x80) move, and how few doorbells a burst costs.',
   explanation: [
     'The ring sits at 0x1000 of the shared memory: a header (magic "RING", capacity, head on its own cache line, tail on another) and a 4 KiB data area of length-prefixed messages. The producer writes messages and publishes head once per batch; the consumer reads them and publishes tail.',
     'Doorbells only when someone sleeps: before the consumer parks in vm.wait it writes its tail into data_event and looks once more; the producer rings it only when head passes that mark. A burst of a hundred messages costs one doorbell; a consumer that keeps up costs none. The same holds the other way when the ring is full.',
     'The peer is not trusted: change a byte of head or tail in the hex view and the side that reads it reports the ring broken instead of reading out of bounds.',
   ],
   setup: { vectors: 1 },
+  pace: { label: 'rest between bursts of 100 messages', choices: [[2000, '2 s'], [1000, '1 s'], [200, '200 ms'], [100, '100 ms']] },
+  memoryAt: AT,
+  figure: 'decoded',
   async start(wb) {
-    const restMs = Math.max(wb.pace.value * 4, 100);
+    const restMs = wb.pace.value;
     const arg = { at: AT, capacity: CAPACITY, burst: 100, restMs };
     await wb.untilWaiting(await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, [
       { name: 'producer.ts', arg: { ...arg, role: 'producer' } },

@@ -12,11 +12,12 @@ export const sdmMasterSlaves: Scenario = {
     'The slaves are spawned held back: their programs start only once their device receives an SDM_BOOT, whose two-word payload is handed to the slave (here a load address and an entry point). The master boots them one by one once all three have joined its group.',
     'Then the master sends each slave in turn an SDM_IRQ with a payload [command, sequence]: a mailbox message and an interrupt in one. The device puts it in the slave\'s hg_vq (its host-to-guest virtqueue); the slave answers through its gh_vq with [sequence + 1, its id]. A slave may signal only the master. No server, no doorbell registers: the signals go through each driver\'s virtqueues and the core, in the sender\'s own thread.',
   ],
-  setup: { vectors: 1 },
+  setup: { vectors: 1, server: false },
+  pace: { label: 'the master signals every', choices: [[1000, '1 s'], [500, '500 ms'], [100, '100 ms'], [40, '40 ms']] },
   // Each signal is also a push and a pop on both drivers' virtqueues: tick them in the timeline to see them.
   hiddenKinds: ['ring-push', 'ring-pop'],
   async start(wb) {
-    const everyMs = Math.max(wb.pace.value * 2, 40);
+    const everyMs = wb.pace.value;
     const arg = { slaves: SLAVES, everyMs };
     await addVms(wb, `virtio-sdm,id=sdm0,master=on,max_slaves=${SLAVES + 1}`, program, [{ name: 'master.ts', arg: { ...arg, role: 'master' } }]);
     const slaves = Array(SLAVES).fill({ name: 'slave.ts', arg: { ...arg, role: 'slave' } });

@@ -28,6 +28,7 @@ export const tokenRing: Scenario = {
     'Kill a VM: the server sends every other client "peer N is gone" and they close the ring around the gap. If the token died with it, the page\'s ivshmem-client puts a new one in. Set the hold to 0 to see how fast it really goes.',
   ],
   setup: { vectors: 1 },
+  pace: { label: 'each VM holds the token', choices: [[500, '500 ms'], [250, '250 ms'], [50, '50 ms'], [0, '0 (full speed)']] },
   async start(wb) {
     const holdMs = wb.pace.value;
     const vms = await addVms(wb, 'ivshmem-doorbell,chardev=srv,vectors=1', program, Array(3).fill({ name: 'token-ring.ts', arg: { holdMs } }));
