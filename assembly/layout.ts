@@ -12,6 +12,7 @@
 //   inbox-layout.ts        a VM's server inbox
 //   virtio-mmio-layout.ts  the virtio-mmio register window and the transport's state
 //   sdm-layout.ts          virtio-sdm: its config, signals, lanes, outbox, slave table, counters, RAM
+//   ivshmem-v2-layout.ts   ivshmem-v2: its registers, its vendor capability, its words in the block
 //   (ring-layout.ts, the rings' constants, is imported on its own: `import * as R`)
 //
 // The core's modules import the owner files, never this one: asc resolves an import of './x.ts'
@@ -26,3 +27,4 @@ export * from './peer-layout.ts';
 export * from './inbox-layout.ts';
 export * from './virtio-mmio-layout.ts';
 export * from './sdm-layout.ts';
+export * from './ivshmem-v2-layout.ts';

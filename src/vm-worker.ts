@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { instantiateCore, type CoreExports } from './core/core.ts';
 import type { Device, DeviceHost } from './device/device.ts';
-import type { ServerClient } from './device/server-client.ts';
+import type { DeviceClient } from './device/server-client.ts';
 import { models } from './models/index.ts';
 import { buildDevice, makeClient } from './realize/build.ts';
 import { InboxReader } from './server/inbox.ts';
@@ -20,7 +20,7 @@ let running: string | undefined;
  * The worker's half of realize (the host took the resources, src/vm/spawn.ts): the server
  * handshake from the inbox, in realize or after it as the model does it, then the build.
  */
-async function realize(init: VmInit, host: DeviceHost & { core: CoreExports }, inbox: InboxReader | undefined): Promise<{ device: Device; client?: ServerClient }> {
+async function realize(init: VmInit, host: DeviceHost & { core: CoreExports }, inbox: InboxReader | undefined): Promise<{ device: Device; client?: DeviceClient }> {
   const model = models.find(init.model)!;
   if (!inbox) return { device: buildDevice(host, model, init.spec, init.block, { memory: init.memoryPlace }) };
   const client = makeClient(host, model, init.spec, init.block, init.vectors);
@@ -47,7 +47,7 @@ const api: VmApi = {
     const core: CoreExports = await instantiateCore(init.memory, init.module);
     core.traceThread(init.thread);
     const inbox = init.server ? new InboxReader(init.memory, init.block) : undefined;
-    let client: ServerClient | undefined;
+    let client: DeviceClient | undefined;
     // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
     // before every register access and every wait, so a doorbell to a newcomer finds it.
     const pump = () => {

@@ -11,7 +11,7 @@ import type { DeviceLayout, MemoryPlace } from './layout.ts';
 import { readPeers } from './peer-table.ts';
 import { configSpace, makeBar, type Bar, type Region32, type RegionOwner } from './regions.ts';
 import { readSnapshot, type DeviceSnapshot } from './snapshot.ts';
-import type { ServerClient } from './server-client.ts';
+import type { DeviceClient } from './server-client.ts';
 
 /** Migration, as a model declares it (QEMU's vmstate): what save() writes and load() takes. */
 export interface Migration {
@@ -42,7 +42,7 @@ export interface DeviceInternals {
   readonly core: CoreExports;
   readonly memory: WebAssembly.Memory;
   readonly block: number;
-  readonly client: ServerClient | undefined;
+  readonly client: DeviceClient | undefined;
 }
 
 export class Device {
@@ -76,7 +76,7 @@ export class Device {
     readonly spec: { model: string; id?: string },
     block: number,
     layout: DeviceLayout,
-    client: ServerClient | undefined,
+    client: DeviceClient | undefined,
     ready: Promise<void>,
   ) {
     this.ready = ready;

@@ -19,7 +19,10 @@ export interface Region32 {
 export interface Bar extends Region32 {
   readonly index: number;
   readonly size: number;
-  /** the BAR that maps the shared memory: that memory, as the host sees it */
+  /**
+   * the BAR that maps the shared memory: that memory, as the host sees it; a copy of it when
+   * parts of it are read-only to this device (ivshmem-v2: writing into the copy lands nowhere)
+   */
   readonly bytes: Uint8Array | undefined;
 }
 
@@ -113,10 +116,10 @@ function registers(owner: RegionOwner, name: string, bar: BarLayout, before: () 
     owner.beforeRegisterAccess?.();
     before();
   };
-  if (bar.registerWidth === 2) {
+  if (bar.registerWidth) {
     return region(
       owner,
-      { name, size: bar.size, widths: [2], widthReason: 'the registers are 16-bit' },
+      { name, size: bar.size, widths: [bar.registerWidth], widthReason: `the registers are ${bar.registerWidth * 8}-bit` },
       (offset) => core.bar0Read(block, offset) >>> 0,
       (offset, _w, value) => core.bar0Write(block, offset, Number(value)),
       withInbox,
@@ -161,6 +164,8 @@ function memory(owner: RegionOwner, name: string, bar: BarLayout, before: () => 
       }
     },
     (offset, width, value) => {
+      const refused = bar.readOnly?.find((range) => offset < range.offset + range.size && range.offset < offset + width);
+      if (refused) throw new AccessError(`${name}: a ${width}-byte write at offset 0x${offset.toString(16)} is refused: ${refused.what} is read-only to this device`);
       const at = mapped() + offset;
       switch (width) {
         case 1: view.setUint8(at, Number(value)); break;
@@ -191,11 +196,13 @@ export function makeBar(owner: RegionOwner, bar: BarLayout): Bar {
     ...decoder,
     index: bar.index,
     size: bar.size,
+    // With read-only parts, a copy: a write into it lands nowhere, as one into a read-only mapping.
     get bytes() {
       owner.checkPlugged();
       const place = owner.mapped();
       if (bar.kind !== 'memory' || !place) return undefined;
-      return new Uint8Array(owner.memory.buffer, place.offset, bar.size);
+      const live = new Uint8Array(owner.memory.buffer, place.offset, bar.size);
+      return bar.readOnly?.length ? live.slice() : live;
     },
   };
 }

@@ -5,7 +5,7 @@
 import * as L from '../../assembly/layout.ts';
 import type { CoreExports } from '../core/core.ts';
 import type { Device } from '../device/device.ts';
-import * as driver from '../driver/pci-driver.ts';
+import * as driver from '../driver/index.ts';
 import { SpinPolicy, type SpinStats } from './wait-policy.ts';
 import { AccessError } from '../errors.ts';
 import type { DeviceModel, GuestOffer } from '../device/model.ts';

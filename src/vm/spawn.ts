@@ -79,7 +79,7 @@ export async function spawnVm(machine: HostMachine, models: ModelRegistry, optio
       program: options.program === undefined ? undefined : String(options.program),
     }, [channel.port2]))]);
     // The host's view of the device: the same block, decoded by the host's core.
-    const device = new Device(machine, model, spec, block, model.layout(spec, started.memory.size), undefined, Promise.resolve());
+    const device = new Device(machine, model, spec, block, model.layout(spec, started.memory.size, { view: new DataView(machine.memory.buffer), block }), undefined, Promise.resolve());
     device.mapMemory(started.memory);
     commit(machine, target, planned, device, tx);
     const vm = new Vm(device, machine.memory, {
