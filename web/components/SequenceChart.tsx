@@ -102,7 +102,8 @@ export function SequenceChart({ wb, hidden = [] }: { wb: Workbench; hidden?: Tra
   const liveKeys = columns.live.map((c) => c.key);
   const seen = shown.flatMap(({ place }) => [place!.from, ...(place!.to ? [place!.to] : []), ...(place!.fanOut ?? [])]);
   const ivshmem = columns.live.some((c) => c.entry.model !== 'virtio-sdm') || seen.includes(SERVER_KEY) || seen.includes(columns.clientKey);
-  const keys = [...new Set([...(ivshmem ? [SERVER_KEY, columns.clientKey] : []), ...liveKeys, ...seen])];
+  // no page client with an ivshmem2-server (ivshmem-v2 scenario): no column for it
+  const keys = [...new Set([...(ivshmem ? [SERVER_KEY, ...(wb.client ? [columns.clientKey] : [])] : []), ...liveKeys, ...seen])];
   const width = Math.max(360, keys.length * 110 + 60);
   const colX = (key: ColumnKey) => (keys.includes(key) ? 55 + keys.indexOf(key) * ((width - 170) / Math.max(1, keys.length - 1)) : NaN);
   const height = TOP + ROWS * ROW_H + 10;

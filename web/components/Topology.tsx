@@ -41,6 +41,8 @@ export function Topology({ wb }: { wb: Workbench }) {
   const CLIENT = { x: 130, y: 128 };
   const SERVER = { x: 130, y: 58 };
   xOf.set(columns.clientKey, CLIENT.x);
+  // a scenario with an ivshmem2-server (ivshmem-v2): that server, its memory, and no page client
+  const v2 = wb.server2;
   const now = performance.now();
   // One dot per destination: a 2010 broadcast fans out to every other VM.
   const flights = wb.trace.last(200).filter(({ event: e }) => now - e.time < FLIGHT_MS && (e.kind === 'doorbell' || e.kind === 'server' || e.kind === 'sdm-send'))
@@ -55,16 +57,18 @@ export function Topology({ wb }: { wb: Workbench }) {
         <text class="label" x="18" y="24">host: this page's main thread · -accel {wb.setup.accel}</text>
         <g class="server">
           <rect x={SERVER.x - 100} y={SERVER.y - 24} width="200" height="48" rx="8" />
-          <text x={SERVER.x} y={SERVER.y - 4} text-anchor="middle">ivshmem-server</text>
-          <text class="small" x={SERVER.x} y={SERVER.y + 14} text-anchor="middle">{wb.server?.peerIds.length ?? 0} clients · {wb.setup.vectors} vectors each</text>
+          <text x={SERVER.x} y={SERVER.y - 4} text-anchor="middle">{v2 ? 'ivshmem2-server' : 'ivshmem-server'}</text>
+          <text class="small" x={SERVER.x} y={SERVER.y + 14} text-anchor="middle">{(v2 ?? wb.server)?.peerIds.length ?? 0} clients · {v2?.vectors ?? wb.setup.vectors} vectors each</text>
         </g>
-        <g class="client">
-          <rect x={CLIENT.x - 100} y={CLIENT.y - 18} width="200" height="36" rx="8" />
-          <text x={CLIENT.x} y={CLIENT.y + 5} text-anchor="middle">ivshmem-client (page), ID {clientId}</text>
-        </g>
+        {wb.client ? (
+          <g class="client">
+            <rect x={CLIENT.x - 100} y={CLIENT.y - 18} width="200" height="36" rx="8" />
+            <text x={CLIENT.x} y={CLIENT.y + 5} text-anchor="middle">ivshmem-client (page), ID {clientId}</text>
+          </g>
+        ) : null}
         <g class="shm">
           <rect x="300" y="36" width={W - 330} height="54" rx="8" />
-          <text x={300 + (W - 330) / 2} y="60" text-anchor="middle">shared memory: {wb.setup.size} (/dev/shm/ivshmem)</text>
+          <text x={300 + (W - 330) / 2} y="60" text-anchor="middle">shared memory: {v2 ? `${v2.size >> 10}K (${v2.file.path})` : `${wb.setup.size} (/dev/shm/ivshmem)`}</text>
           <text class="small" x={300 + (W - 330) / 2} y="78" text-anchor="middle">every VM's BAR2 maps these bytes</text>
         </g>
         {vms.map((e, i) => {

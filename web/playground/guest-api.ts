@@ -23,9 +23,10 @@ export const GUEST_API: Record<string, ApiDoc[]> = {
     { label: 'bar', type: 'method', detail: '(index: number): Bar', info: 'BAR0 registers (IntrMask 0, IntrStatus 4, IVPosition 8, Doorbell 12), BAR1 MSI-X table and PBA, BAR2 the shared memory. read(offset, size), write(offset, size, value); BAR2 also has .bytes.' },
     { label: 'memoryBar', type: 'property', detail: 'Bar', info: 'The BAR that maps the shared memory: BAR2 (BAR1 on the 2010 device). .bytes is a Uint8Array over it.' },
     { label: 'interrupts', type: 'property', detail: 'InterruptView', info: 'delivered(v), pending(v), masked(v), lost, dropped, take().' },
-    { label: 'model', type: 'property', detail: 'string', info: "'ivshmem-doorbell', 'ivshmem-plain', 'ivshmem' or 'ivshmem-2010'." },
+    { label: 'model', type: 'property', detail: 'string', info: "'ivshmem-doorbell', 'ivshmem-plain', 'ivshmem', 'ivshmem-2010', 'virtio-sdm' or 'ivshmem-v2'." },
     { label: 'vectors', type: 'property', detail: 'number', info: 'How many MSI-X vectors the device has.' },
     { label: 'peers', type: 'method', detail: '(): { id, vectors }[]', info: 'The peer table from the server.' },
+    { label: 'v2', type: 'property', detail: 'IvshmemV2View | undefined', info: 'ivshmem-v2 only: state, interruptControl, oneShot, maxPeers, protocol, sections, peerState(id), rw and output (live bytes it may write), input(id) (a copy of a peer\'s output section).' },
   ],
   driver: [
     { label: 'enableDevice', type: 'method', detail: '(dev): void', info: 'Sets Memory Space, I/O Space and Bus Master in the Command register.' },
@@ -35,6 +36,7 @@ export const GUEST_API: Record<string, ApiDoc[]> = {
     { label: 'unmaskVector', type: 'method', detail: '(dev, vector): void', info: 'Clears the mask bit: a pending message is delivered at once.' },
     { label: 'msixPending', type: 'method', detail: '(dev, vector): boolean', info: 'The vector\'s PBA bit, read through BAR1.' },
     { label: 'ring', type: 'method', detail: '(dev, peer, vector): void', info: 'Writes the Doorbell register.' },
+    { label: 'v2', type: 'property', detail: 'ivshmem-v2 driver steps', info: 'probe(dev) (the sections from the vendor capability), enableInterrupts(dev, { oneShot }), setState, peerState(dev, probe, id), setInterrupts, setOneShot, NetHandshake (ivshmem-net\'s RESET, INIT, READY, RUN), NET_STATE.' },
   ],
 };
 

@@ -9,5 +9,6 @@ import { peerDies } from './peer-dies.ts';
 import { frameRelay } from './frame-relay.tsx';
 import { ringStream } from './ring-stream.ts';
 import { sdmMasterSlaves } from './sdm.ts';
+import { jailhouseCells } from './jailhouse-cells.ts';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves];
+export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves, jailhouseCells];
