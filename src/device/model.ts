@@ -151,6 +151,8 @@ export interface DeviceModel<S extends SpecBase = SpecBase, P extends DevicePlan
   host?(device: Device, view: DataView): Record<string, unknown>;
   /** What it adds to the guest API. */
   guest?(guest: GuestContext, core: CoreExports, memory: WebAssembly.Memory): GuestOffer;
+  /** What a driver's probe does beyond enabling the function and MSI-X (`vm.bringUp()`): ivshmem-v2's Interrupt Control. */
+  bringUp?(device: Device): void;
   /** host.spawn options of its own */
   readonly spawnOptions?: readonly SpawnOption[];
 }

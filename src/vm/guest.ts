@@ -50,6 +50,7 @@ export class Guest {
   private readonly core: CoreExports;
   private readonly post: (line: string) => void;
   private readonly offer: GuestOffer | undefined;
+  private readonly model: DeviceModel;
 
   /** @internal the VM's worker makes its guest (src/vm-worker.ts) */
   constructor(device: Device, model: DeviceModel, core: CoreExports, memory: WebAssembly.Memory, pump: () => void, post: (line: string) => void) {
@@ -62,6 +63,7 @@ export class Guest {
     this.words = new Int32Array(memory.buffer, block, L.LINE * 3 / 4);
     // the one-call doorbell is the 32-bit Doorbell register at 0x0c of a register BAR0
     this.fastRing = device.layout.bars.some((bar) => bar.index === 0 && bar.kind === 'registers' && bar.registerWidth === undefined);
+    this.model = model;
     this.offer = model.guest?.(this, core, memory);
     for (const [key, value] of Object.entries(this.offer?.members ?? {})) Object.defineProperty(this, key, { value, enumerable: true });
   }
@@ -168,7 +170,10 @@ export class Guest {
     }
   }
 
-  /** enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does. */
+  /**
+   * enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does, and
+   * what the model adds (ivshmem-v2: Interrupt Control on).
+   */
   bringUp(): void {
     driver.enableDevice(this.device);
     if (this.device.layout.msix) {
@@ -179,6 +184,7 @@ export class Guest {
       const width = this.device.layout.bars[0].registerWidth ?? 4;
       this.device.bar(0).write(0, width, width === 2 ? 0xffff : 0xffffffff);
     }
+    this.model.bringUp?.(this.device);
   }
 
   /**

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { AccessError, QemuError, driver, type Device, type Host } from '../../src/index.ts';
 import { barSize, type CaseGroup } from './case.ts';
+import { until } from './helpers.ts';
 
 /** BAR0 registers of the spec (all 32-bit). */
 export const V2 = { ID: 0x00, MAX_PEERS: 0x04, INT_CTRL: 0x08, DOORBELL: 0x0c, STATE: 0x10 } as const;
@@ -350,6 +351,22 @@ export const ivshmemV2: CaseGroup = {
           expect([cells[0].device.v2!.peerState(0), cells[0].device.v2!.peerState(1)], 'the state table').to.deep.equal([3, 3]);
         } finally {
           await Promise.all(cells.map((cell) => cell.terminate()));
+        }
+      },
+    },
+    {
+      name: 'vm.bringUp() brings an ivshmem-v2 up as its drivers do: Interrupt Control on too, so a doorbell reaches the guest',
+      async run(env) {
+        const host = await env.host();
+        const [ringer] = v2Devices(host, 1);
+        const vm = await host.spawn({ device: 'ivshmem-v2,chardev=srv2', program: env.program('bring-up-wait'), arg: { timeoutMs: 60_000 } });
+        try {
+          await until(() => vm.log.includes('ready'), 'the guest bringing its device up', 60_000);
+          expect(vm.device.v2!.interruptControl).to.equal(1);
+          ring(ringer, vm.device, 1);
+          expect(await vm.result, 'the vector the guest took').to.equal(1);
+        } finally {
+          await vm.terminate();
         }
       },
     },

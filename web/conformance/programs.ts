@@ -14,11 +14,12 @@ import waitOnce from '../../test/programs/wait-once.mjs?program';
 import sdmMaster from '../../test/programs/sdm-master.ts?program';
 import sdmSlave from '../../test/programs/sdm-slave.ts?program';
 import v2Net from '../../test/programs/v2-net.ts?program';
+import bringUpWait from '../../test/programs/bring-up-wait.ts?program';
 
 const programs: Record<string, string> = {
   pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails, 'intx-ping-pong': intxPingPong, newcomer,
   'ring-stream': ringStream, 'ring-virtqueue': ringVirtqueue, 'ring-hostile': ringHostile, 'wait-once': waitOnce,
-  'sdm-master': sdmMaster, 'sdm-slave': sdmSlave, 'v2-net': v2Net,
+  'sdm-master': sdmMaster, 'sdm-slave': sdmSlave, 'v2-net': v2Net, 'bring-up-wait': bringUpWait,
 };
 
 export function programUrl(name: string): string {

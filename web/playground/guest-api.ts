@@ -9,7 +9,7 @@ export const GUEST_API: Record<string, ApiDoc[]> = {
     { label: 'id', type: 'property', detail: 'number', info: 'IVPosition: this VM\'s peer ID, given by the server (0 without a server).' },
     { label: 'device', type: 'property', detail: 'Device', info: 'The VM\'s ivshmem device: config space, bar(n), memoryBar, interrupts.' },
     { label: 'driver', type: 'property', detail: 'driver steps', info: 'The usual driver steps: enableDevice, enableMsix, maskVector, unmaskVector, msixPending, ring.' },
-    { label: 'bringUp', type: 'method', detail: '(): void', info: 'Command = IO|MEM|MASTER, MSI-X on and every vector unmasked (doorbell devices), or IntrMask all ones (legacy INTx, 2010).' },
+    { label: 'bringUp', type: 'method', detail: '(): void', info: 'Command = IO|MEM|MASTER, MSI-X on and every vector unmasked (doorbell devices), or IntrMask all ones (legacy INTx, 2010); ivshmem-v2: Interrupt Control on too.' },
     { label: 'ring', type: 'method', detail: '(peer: number, vector = 0): void', info: 'Writes (peer << 16) | vector to the Doorbell register (BAR0 + 12).' },
     { label: 'wait', type: 'method', detail: "({ mode?: 'block'|'poll'|'spin', timeoutMs? }): number", info: 'Blocks until an interrupt: returns its vector, -1 on timeout, -2 when the VM is asked to stop. block parks at once, poll never parks, spin (default) spins for an adaptive budget then parks.' },
     { label: 'waitAsync', type: 'method', detail: '({ timeoutMs? }): Promise<number>', info: 'Like wait(), keeping the worker\'s event loop free (timers and promises keep running).' },

@@ -82,4 +82,7 @@ export const ivshmemV2: DeviceModel<V2Spec> = {
   }),
 
   host: (device, view) => ({ v2: new IvshmemV2View(device, view) }),
+
+  // a v2 driver's probe also turns the device's interrupts on (ivshmem-net, uio_ivshmem)
+  bringUp: (device) => device.bar(0).write(L.V2_REG_INT_CTRL, 4, L.V2_INT_ENABLE),
 };
