@@ -11,7 +11,7 @@
 import { TRACE_DELIVER } from './trace-layout';
 import {
   DEV_IRR, DEV_IRQ_SEQ, DEV_IRQ_WAITERS, DEV_DELIVERED, DEV_FEATURES, DEV_INTX_LEVEL, DEV_CONFIG,
-  FEATURE_MSIX, DEV_STOP, WAIT_STOPPED, WAIT_TIMEOUT,
+  FEATURE_MSIX, FEATURE_PULSE, DEV_STOP, WAIT_STOPPED, WAIT_TIMEOUT,
 } from './device-layout';
 import { PCI_COMMAND, PCI_COMMAND_INTX_DISABLE } from './pci-layout';
 import { now } from './clock';
@@ -50,9 +50,10 @@ export function intxAsserted(dev: u32): bool {
   return (<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE) == 0;
 }
 
-// Takes one interrupt, the lowest vector first: returns the vector, or -1 when none is pending.
+// Takes one interrupt, the lowest vector first: returns the vector, or -1 when none is pending. A
+// pulsed line's pending pulse is vector 0 of the IRR.
 export function takeInterrupt(dev: u32, vectors: u32): i32 {
-  if ((atomic.load<i32>(dev + DEV_FEATURES) & FEATURE_MSIX) == 0) {
+  if ((atomic.load<i32>(dev + DEV_FEATURES) & (FEATURE_MSIX | FEATURE_PULSE)) == 0) {
     return intxAsserted(dev) ? 0 : -1;
   }
   const words = (vectors + 31) >> 5;

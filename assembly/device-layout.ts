@@ -35,11 +35,15 @@ export const MODEL_DOORBELL = 2;
 export const MODEL_LEGACY = 3;
 export const MODEL_2010 = 4;
 export const MODEL_SDM = 5;
-export const MODEL_V2 = 6;
+export const MODEL_FLAT = 6;
+export const MODEL_V2 = 7;
 
 // Device feature bits (DEV_FEATURES).
 export const FEATURE_MSIX = 1;
 export const FEATURE_INTX = 2;
+// One output IRQ line pulsed per event (a sysbus device's qemu_irq_pulse): the interrupt controller
+// latches each pulse as pending until the CPU takes it, so pulses before that coalesce.
+export const FEATURE_PULSE = 32;
 // Opt-in extensions (x- properties); a device without them is byte-for-byte QEMU's.
 export const FEATURE_X_POLL = 4;
 export const FEATURE_X_PEERS = 8;

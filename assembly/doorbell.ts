@@ -3,15 +3,16 @@
 // table, and signal the eventfd, which lands directly in the destination's interrupt logic.
 // Writes to absent peers or vectors change nothing.
 import {
-  DEV_PEER_COUNT, DEV_VM_ID, DEV_INBOX, DEV_CONFIG, GUEST_RING_DONE, GUEST_RING_INBOX,
-  GUEST_RING_NOT_DECODED, GUEST_RING_WOKE,
+  DEV_PEER_COUNT, DEV_VM_ID, DEV_INBOX, DEV_CONFIG, DEV_MODEL, MODEL_FLAT, GUEST_RING_DONE,
+  GUEST_RING_INBOX, GUEST_RING_NOT_DECODED, GUEST_RING_WOKE,
 } from './device-layout';
 import { BROADCAST_2010, PCI_COMMAND, PCI_COMMAND_MEMORY } from './pci-layout';
 import { PEER_NB_EVENTFDS } from './peer-layout';
 import { INBOX_WRITE, INBOX_READ } from './inbox-layout';
 import { takeWokeParked } from './cpu';
-import { findPeer, peerSlot, peerIdAt, peerEntry } from './peers';
+import { findPeer, peerSlot, peerIdAt, peerEntry, signalPeer } from './peers';
 import { eventfdSignal } from './eventfd';
+import { flatGuestRing } from './ivshmem-flat';
 import { traceDoorbell, traceDoorbellDone } from './trace';
 
 // Destination in bits 16..31, vector in the bits `vectorBits` keeps: QEMU's ivshmem decodes
@@ -19,8 +20,7 @@ import { traceDoorbell, traceDoorbellDone } from './trace';
 export function ringDoorbell(dev: u32, value: u32, vectorBits: u32 = 0xff): void {
   const vector = value & vectorBits;
   traceDoorbell(dev, value >>> 16, vector, value);
-  const entry = findPeer(dev, value >>> 16);
-  if (entry != 0 && vector < <u32>load<i32>(entry + PEER_NB_EVENTFDS)) eventfdSignal(peerSlot(entry, vector), 1);
+  signalPeer(dev, value >>> 16, vector);
   traceDoorbellDone();
 }
 
@@ -55,6 +55,7 @@ function signalFirstVector(entry: u32, payload: u32): void {
 export function guestRing(dev: u32, value: u32): i32 {
   const inbox = dev + DEV_INBOX;
   if (atomic.load<i32>(inbox + INBOX_WRITE) != atomic.load<i32>(inbox + INBOX_READ)) return GUEST_RING_INBOX;
+  if (load<i32>(dev + DEV_MODEL) == MODEL_FLAT) return flatGuestRing(dev, value);
   if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MEMORY) == 0) return GUEST_RING_NOT_DECODED;
   takeWokeParked();
   ringDoorbell(dev, value);

@@ -24,7 +24,7 @@
 //   memory end --------------------------------------------- +
 import { TRACE_DIR, TRACE_THREADS_MAX } from './trace-layout.ts';
 
-// Bumped whenever an offset anywhere in the map changes: a worker refuses memory of another version.
+// A worker refuses memory laid out with another version, so a changed offset anywhere bumps it.
 export const LAYOUT_VERSION = 3;
 export const MAGIC = 0x57535649; // "IVSW" little-endian
 

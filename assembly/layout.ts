@@ -12,6 +12,7 @@
 //   inbox-layout.ts        a VM's server inbox
 //   virtio-mmio-layout.ts  the virtio-mmio register window and the transport's state
 //   sdm-layout.ts          virtio-sdm: its config, signals, lanes, outbox, slave table, counters, RAM
+//   ivshmem-flat-layout.ts ivshmem-flat's register window
 //   ivshmem-v2-layout.ts   ivshmem-v2: its registers, its vendor capability, its words in the block
 //   (ring-layout.ts, the rings' constants, is imported on its own: `import * as R`)
 //
@@ -27,4 +28,5 @@ export * from './peer-layout.ts';
 export * from './inbox-layout.ts';
 export * from './virtio-mmio-layout.ts';
 export * from './sdm-layout.ts';
+export * from './ivshmem-flat-layout.ts';
 export * from './ivshmem-v2-layout.ts';

@@ -5,7 +5,7 @@
 // DEV_PEER_CAPACITY peers of DEV_PEER_STRIDE bytes each.
 import { DEV_PEER_TABLE, DEV_PEER_CAPACITY, DEV_PEER_STRIDE, DEV_PEER_COUNT } from './device-layout';
 import { PEER_ID, PEER_NB_EVENTFDS, PEER_SLOTS } from './peer-layout';
-import { eventfdRef, eventfdUnref } from './eventfd';
+import { eventfdRef, eventfdUnref, eventfdSignal } from './eventfd';
 
 export function peerEntry(dev: u32, index: u32): u32 {
   return <u32>load<i32>(dev + DEV_PEER_TABLE) + index * <u32>load<i32>(dev + DEV_PEER_STRIDE);
@@ -28,6 +28,13 @@ export function peerEventfdCount(dev: u32, id: u32): i32 {
 
 export function peerSlot(entry: u32, vector: u32): u32 {
   return <u32>load<i32>(entry + PEER_SLOTS + (vector << 2));
+}
+
+// What every Doorbell decoding ends in: the peer's eventfd for that vector is signalled, if this
+// device knows the peer and holds an eventfd of it for the vector; otherwise nothing happens.
+export function signalPeer(dev: u32, id: u32, vector: u32): void {
+  const entry = findPeer(dev, id);
+  if (entry != 0 && vector < <u32>load<i32>(entry + PEER_NB_EVENTFDS)) eventfdSignal(peerSlot(entry, vector), 1);
 }
 
 // Appends the next vector's eventfd for peer id. Returns the vector, or -1 when the table has

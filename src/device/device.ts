@@ -133,13 +133,14 @@ export class Device {
     const bar = this.bars.get(index);
     if (!bar) {
       if (!Number.isInteger(index)) throw new AccessError(`${this.name}: a BAR index is an integer 0 to 5, not ${show(index)}`);
-      const present = [...this.bars.keys()].map((i) => `BAR${i}`).join(', ');
-      throw new AccessError(`${this.name} has no BAR${index} (it has ${present})`);
+      // a sysbus device's regions go by their names in QEMU
+      const present = this.layout.bars.map((b) => (b.name ? `bar(${b.index}) ${b.name}` : `BAR${b.index}`)).join(', ');
+      throw new AccessError(`${this.name} has no ${this.layout.transport === 'sysbus' ? `bar(${index})` : `BAR${index}`} (it has ${present})`);
     }
     return bar;
   }
 
-  /** The BAR that maps the shared memory: BAR2, or BAR1 on the 2010 device. */
+  /** The BAR that maps the shared memory: BAR2, or BAR1 on the 2010 device (ivshmem-flat: its region 1). */
   get memoryBar(): Bar {
     this.checkPlugged();
     if (this.layout.memoryBar === undefined) throw new AccessError(`${this.name} has no BAR that maps shared memory`);

@@ -1,7 +1,7 @@
 // What a device looks like to a guest, as its model declares it (src/models/*): a PCI function
-// with config space and BARs, or a virtio-mmio register window; which BAR is which kind, its
-// interrupts, and the extension bits it was realized with. Generic code builds the regions and the
-// config space from this; only models decide it.
+// with config space and BARs, a virtio-mmio register window, or a sysbus device's MMIO regions;
+// which region is which kind, its interrupts, and the extension bits it was realized with. Generic
+// code builds the regions and the config space from this; only models decide it.
 import * as L from '../../assembly/layout.ts';
 
 /** How a BAR is decoded: a register file, the MSI-X table and PBA, memory, or a virtio-mmio window. */
@@ -19,6 +19,10 @@ export interface BarLayout {
    * QEMU's memory core cuts it
    */
   registerWidth?: 2 | 4;
+  /** a sysbus device's region: its name in QEMU ("ivshmem-mmio"), said in messages for BARn */
+  name?: string;
+  /** a sysbus device's region: where the board maps it on the guest's bus */
+  address?: bigint;
   /**
    * parts of a memory BAR this device may read but not write (ivshmem-v2's state table and the
    * other peers' output sections): a write there is refused, and `bytes` is a copy
@@ -51,14 +55,23 @@ export interface PciIdentity {
 }
 
 export interface DeviceLayout {
-  /** 'pci': a PCI function (config space, BARs need Memory Space Enable); 'virtio-mmio': a window only */
-  transport: 'pci' | 'virtio-mmio';
+  /**
+   * 'pci': a PCI function (config space, BARs need Memory Space Enable); 'virtio-mmio': a window
+   * only; 'sysbus': MMIO regions a board maps (bar(n) is sysbus MMIO region n), always decoded
+   */
+  transport: 'pci' | 'virtio-mmio' | 'sysbus';
   revision: number;
   interruptPin: number;
   msix: boolean;
   intx: boolean;
   /** interrupt vectors (1 for a device without MSI-X) */
   vectors: number;
+  /** one IRQ output pulsed per event (a sysbus device), rather than MSI-X or INTx */
+  pulse?: boolean;
+  /** a sysbus device: the interrupt controller input its IRQ line is wired to (a QOM path) */
+  irq?: string;
+  /** the vectors its Doorbell decodes: 256 unless said (QEMU's ivshmem takes `value & 0xff`) */
+  doorbellVectors?: number;
   bars: BarLayout[];
   /** MSI-X: where the PBA starts in BAR1 */
   pbaOffset: number;
@@ -96,7 +109,7 @@ export function msixBar(vectors: number): { size: number; pbaOffset: number } {
 
 /** The feature word of the device block: interrupts from the layout, plus its extensions. */
 export function featureBits(layout: DeviceLayout): number {
-  return (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0) | layout.extensions;
+  return (layout.msix ? L.FEATURE_MSIX : 0) | (layout.intx ? L.FEATURE_INTX : 0) | (layout.pulse ? L.FEATURE_PULSE : 0) | layout.extensions;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { MemoryBackend, SharedFile } from '../memory/backend.ts';
 import type { Placement, Topology } from '../pci/topology.ts';
 import type { ServerEndpoint } from '../server/server.ts';
 import type { SdmSocketOptions } from '../chardev/sdm-socket.ts';
-import type { ClientDevice, DeviceClient } from './server-client.ts';
+import type { ClientDevice, DeviceClient, ServerDialect } from './server-client.ts';
 
 /** What every model's spec has: its model name and its id=. The rest is the model's own. */
 export interface SpecBase {
@@ -53,7 +53,7 @@ export interface ResolveContext {
  * these resources in a transaction. A plan that resolved is realized unless a resource runs out.
  */
 export interface DevicePlan {
-  /** interrupt vectors: the block's vector count, and the eventfds per peer in its peer table */
+  /** the block's vector count, and the eventfds per peer its peer table holds */
   vectors: number;
   /** a PCI function's slot (a virtio-mmio device has none) */
   placement?: Placement;
@@ -83,6 +83,8 @@ export interface ServerRules<S extends SpecBase> {
   checkMemory?(spec: S, size: number): void;
   /** after the handshake (QEMU checks master=on only then) */
   checkId?(spec: S, id: number): void;
+  /** how it reads the server's messages, where that differs from QEMU's ivshmem (ivshmem-flat) */
+  readonly dialect?: ServerDialect;
   /** the device's side of another protocol than ivshmem-server's (version 0, ServerClient) */
   client?(device: ClientDevice, spec: S): DeviceClient;
 }
@@ -142,9 +144,9 @@ export interface DeviceModel<S extends SpecBase = SpecBase, P extends DevicePlan
   readonly server?: ServerRules<S>;
   /**
    * Its registers, BARs and interrupts, for memory of `memorySize` bytes, and for what its server
-   * told it (read from its block, on the host as in its VM).
+   * told it (read from its block, on the host as in its VM: the pipeline always passes it).
    */
-  layout(spec: S, memorySize: number, block: BlockView): DeviceLayout;
+  layout(spec: S, memorySize: number, block?: BlockView): DeviceLayout;
   /** Its migration (QEMU's vmstate): what save() and load() do. */
   readonly migration: Migration;
   /** What it adds to the host's Device (`device.<key>`), read from its block. */

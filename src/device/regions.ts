@@ -65,9 +65,9 @@ function region(
 
 /** PCI configuration space: 1, 2 or 4-byte accesses, aligned. */
 export function configSpace(owner: RegionOwner): Region32 {
-  if (owner.layout.transport === 'virtio-mmio') {
+  if (owner.layout.transport !== 'pci') {
     const refuse = (): never => {
-      throw new AccessError(`${owner.name} is a virtio-mmio device: it has no PCI configuration space (its registers are bar(0))`);
+      throw new AccessError(`${owner.name} is a ${owner.layout.transport} device: it has no PCI configuration space (its registers are bar(0))`);
     };
     return { read: refuse as Region32['read'], write: refuse };
   }
@@ -80,10 +80,11 @@ export function configSpace(owner: RegionOwner): Region32 {
   );
 }
 
-// A PCI BAR is decoded only while Memory Space Enable is set; a virtio-mmio window always is.
+// A PCI BAR is decoded only while Memory Space Enable is set; a virtio-mmio window or a sysbus
+// region always is.
 function decoded(owner: RegionOwner, bar: BarLayout): void {
   owner.checkPlugged();
-  if (owner.layout.transport === 'virtio-mmio') return;
+  if (owner.layout.transport !== 'pci') return;
   const command = owner.core.configRead(owner.block, L.PCI_COMMAND, 2);
   if ((command & L.PCI_COMMAND_MEMORY) === 0) {
     throw new AccessError(`${owner.name} BAR${bar.index} is not decoded: Memory Space Enable (bit 1 of the Command register) is clear`);
@@ -179,7 +180,7 @@ function memory(owner: RegionOwner, name: string, bar: BarLayout, before: () => 
 
 /** One BAR of the device, decoded by its kind. */
 export function makeBar(owner: RegionOwner, bar: BarLayout): Bar {
-  const name = `${owner.name} BAR${bar.index}`;
+  const name = `${owner.name} ${bar.name ?? `BAR${bar.index}`}`;
   const before = () => decoded(owner, bar);
   let decoder: Region32;
   switch (bar.kind) {

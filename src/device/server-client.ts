@@ -3,7 +3,8 @@
 // anything, eventfds put in the peer table, the device's own ones bound once its block is built,
 // errors after setup reported as QEMU's error_report does. What the messages look like is the
 // protocol's: ServerClient below is ivshmem-server's (version 0, QEMU's ivshmem_recv_setup and
-// process_msg); ivshmem-v2's (version 2) is its model's (src/models/ivshmem-v2/client.ts).
+// process_msg), read the way each device reads it (its ServerDialect: ivshmem-flat's differs);
+// ivshmem-v2's (version 2) is its model's (src/models/ivshmem-v2/client.ts).
 import { QemuError } from '../errors.ts';
 import { EVENTFD_SLOTS, PAGE } from '../../assembly/layout.ts';
 import { PROTOCOL_VERSION, SHM_MESSAGE, type Handle, type MessageSink, type ServerMessage } from '../server/protocol.ts';
@@ -11,6 +12,45 @@ import type { CoreExports } from '../core/core.ts';
 import type { MemoryPlace } from './layout.ts';
 
 const MAX_PEERS = 65535n;
+
+/**
+ * How a device reads its server's messages, where QEMU's devices differ. Each hook throws a
+ * QemuError for a message the device refuses: in realize that fails it, afterwards it is reported.
+ */
+export interface ServerDialect {
+  /** step 0, the protocol version */
+  version(value: bigint, fd: Handle | undefined): void;
+  /** step 1: the device's own ID */
+  id(value: bigint, fd: Handle | undefined): number;
+  /**
+   * A device that takes the memory as the very next message checks it here (the memory handle is
+   * then mapped); without this hook peers' messages are taken until the memory comes.
+   */
+  memory?(value: bigint, fd: Handle | undefined): void;
+  /** after the ID: the peer a message names, or 'memory' for the shared memory message */
+  peer(value: bigint): number | 'memory';
+  /** a peer's eventfds beyond the device's vectors: refused with QEMU's error, or closed without a word */
+  extraEventfds: 'refuse' | 'close';
+  /** whether an event on the device's own vector interrupts it (every vector, unless said) */
+  interrupts?(vector: number): boolean;
+}
+
+/** QEMU's ivshmem (2.6 and later, and the legacy device): ivshmem_recv_setup and process_msg. */
+export const IVSHMEM_DIALECT: ServerDialect = {
+  version(value, fd) {
+    if (value !== PROTOCOL_VERSION) throw new QemuError(`server sent version ${value}, expecting 0`);
+    if (fd) throw new QemuError('server sent invalid version message');
+  },
+  id(value, fd) {
+    if (fd || value < 0n || value > MAX_PEERS) throw new QemuError('server sent invalid ID message');
+    return Number(value);
+  },
+  peer(value) {
+    if (value < -1n || value > MAX_PEERS) throw new QemuError(`server sent invalid message ${value}`);
+    return value === SHM_MESSAGE ? 'memory' : Number(value);
+  },
+  extraEventfds: 'refuse',
+};
 
 /** What the client reaches of its device. */
 export interface ClientDevice {
@@ -27,6 +67,8 @@ export interface ClientDevice {
   eventfdIsLive(slot: number): boolean;
   ownSlot(id: number, vector: number): number;
   peerIds(): number[];
+  /** how it reads version 0 messages (IVSHMEM_DIALECT unless the model says otherwise) */
+  dialect?: ServerDialect;
 }
 
 /** What the realize pipeline needs of a device's client, whatever its protocol. */
@@ -212,15 +254,20 @@ export abstract class ProtocolClient implements DeviceClient {
     this.onMemory?.(this.sharedMemory);
   }
 
-  /** `peer`'s next vector: into the peer table, and bound to the device if it is its own. */
-  protected addEventfd(peer: number, slot: number): void {
+  /**
+   * `peer`'s next vector: into the peer table, and bound to the device if it is its own and
+   * interrupts it. One beyond the device's vectors is refused with QEMU's error, or closed.
+   */
+  protected addEventfd(peer: number, slot: number, rules: Pick<ServerDialect, 'extraEventfds' | 'interrupts'> = IVSHMEM_DIALECT): void {
     const { core, block, vectors } = this.device;
     if (core.peerEventfdCount(block, peer) >= vectors) {
+      // closed: the device takes no reference on it, as QEMU's close() gives its fd back
+      if (rules.extraEventfds === 'close') return;
       throw new QemuError(`Too many eventfd received, device has ${vectors} vectors`);
     }
     const vector = core.peerAddEventfd(block, peer, slot);
     if (vector < 0) throw new QemuError(`peer table full: cannot track peer ${peer}`);
-    if (peer !== this.ownId) return;
+    if (peer !== this.ownId || rules.interrupts?.(vector) === false) return;
     if (this.ownBound) core.eventfdBind(slot, block, vector);
     else this.ownSlots.push({ slot, vector });
   }
@@ -240,25 +287,37 @@ function checkValue(message: ServerMessage): bigint {
   return value;
 }
 
-/** ivshmem-server's protocol, version 0: QEMU's ivshmem_recv_setup and process_msg. */
+/**
+ * ivshmem-server's protocol, version 0: QEMU's ivshmem_recv_setup and process_msg, as the
+ * device's dialect reads them.
+ */
 export class ServerClient extends ProtocolClient {
   private phase: 'version' | 'id' | 'memory' = 'version';
+  private readonly dialect: ServerDialect;
+
+  constructor(device: ClientDevice) {
+    super(device);
+    this.dialect = device.dialect ?? IVSHMEM_DIALECT;
+  }
 
   protected setupStep(message: ServerMessage): boolean {
     const value = checkValue(message);
     const fd = this.checkHandle(message, `${value}`);
     if (this.phase === 'version') {
-      if (value !== PROTOCOL_VERSION) throw new QemuError(`server sent version ${value}, expecting 0`);
-      if (fd) throw new QemuError('server sent invalid version message');
+      this.dialect.version(value, fd);
       this.phase = 'id';
       return false;
     }
     if (this.phase === 'id') {
-      if (fd || value < 0n || value > MAX_PEERS) throw new QemuError('server sent invalid ID message');
-      this.ownId = Number(value);
+      this.ownId = this.dialect.id(value, fd);
       if (this.device.publishIdAtOnce) this.device.idRegister.set(this.ownId);
       this.phase = 'memory';
       return false;
+    }
+    if (this.dialect.memory) {
+      this.dialect.memory(value, fd);
+      this.takeMemory(fd);
+      return true;
     }
     this.process(message);
     return value === SHM_MESSAGE;
@@ -267,21 +326,24 @@ export class ServerClient extends ProtocolClient {
   protected process(message: ServerMessage): void {
     const value = checkValue(message);
     const fd = this.checkHandle(message, `${value}`);
-    if (value < -1n || value > MAX_PEERS) throw new QemuError(`server sent invalid message ${value}`);
-    if (value === SHM_MESSAGE) {
-      if (!fd) throw new QemuError("server didn't provide fd with shared memory message");
-      if (this.sharedMemory) throw new QemuError('server sent unexpected shared memory message');
-      if (fd.kind !== 'memory') throw new QemuError(`server sent an invalid shared memory handle with message ${SHM_MESSAGE}`);
-      this.mapMemory(fd);
+    const peer = this.dialect.peer(value);
+    if (peer === 'memory') {
+      this.takeMemory(fd);
       return;
     }
-    const peer = Number(value);
     if (fd) {
       if (fd.kind !== 'eventfd') throw new QemuError(`server sent an invalid eventfd handle with message ${peer}`);
-      this.addEventfd(peer, fd.slot);
+      this.addEventfd(peer, fd.slot, this.dialect);
     } else {
       this.disconnect(peer);
     }
+  }
+
+  private takeMemory(fd: Handle | undefined): void {
+    if (!fd) throw new QemuError("server didn't provide fd with shared memory message");
+    if (this.sharedMemory) throw new QemuError('server sent unexpected shared memory message');
+    if (fd.kind !== 'memory') throw new QemuError(`server sent an invalid shared memory handle with message ${SHM_MESSAGE}`);
+    this.mapMemory(fd);
   }
 
   // QEMU grows its peer table to every ID it is told about before this check, so the only

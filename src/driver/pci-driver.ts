@@ -3,6 +3,7 @@
 // accesses, so they work on a host-side device and on a VM's device alike.
 import * as L from '../../assembly/layout.ts';
 import type { Region32, Bar } from '../device/device.ts';
+import type { DeviceLayout } from '../device/layout.ts';
 import { AccessError, checkInteger } from '../errors.ts';
 
 export interface PciFunction {
@@ -79,11 +80,12 @@ export function bringUpDoorbell(dev: PciFunction): void {
 
 /**
  * Rings `vector` of peer `peer` through the Doorbell register: the peer in bits 16..31, the vector
- * in bits 0..15, of which QEMU decodes the low 8. Anything that does not fit is refused rather
- * than truncated into another peer's doorbell.
+ * in bits 0..15, of which QEMU's ivshmem decodes the low 8 (ivshmem-flat all 16: the device's
+ * layout says). Anything that does not fit is refused rather than truncated into another peer's
+ * doorbell.
  */
-export function ring(dev: PciFunction, peer: number, vector: number): void {
+export function ring(dev: PciFunction & { readonly layout?: DeviceLayout }, peer: number, vector: number): void {
   checkInteger('ring: the peer ID', peer, 0, 0xffff, AccessError);
-  checkInteger('ring: the vector', vector, 0, 0xff, AccessError);
+  checkInteger('ring: the vector', vector, 0, (dev.layout?.doorbellVectors ?? 256) - 1, AccessError);
   dev.bar(0).write(L.REG_DOORBELL, 4, ((peer << 16) | vector) >>> 0);
 }

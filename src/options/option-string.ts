@@ -69,6 +69,13 @@ export function parseUint32(name: string, value: string): number {
   return Number(n);
 }
 
+/** A uint64 qdev property, as QEMU parses it (qemu_strtou64, base 0; a leading '-' wraps round). */
+export function parseUint64(name: string, value: string): bigint {
+  const n = strtou64(value);
+  if (n === undefined) throw new QemuError(`Parameter '${name}' expects integer`);
+  return n;
+}
+
 // strtoull(value, &end, 0) that must consume all of value and not overflow.
 function strtou64(value: string): bigint | undefined {
   const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(value);

@@ -48,6 +48,7 @@ export function makeClient(host: DeviceHost, model: AnyModel, spec: SpecBase, bl
     },
     checkMemory: (size: number) => rules.checkMemory?.(spec, size),
     eventfdIsLive: (slot: number) => eventfdIsLive(host.memory, slot),
+    dialect: rules.dialect,
   };
   return rules.client?.(device, spec) ?? new ServerClient(device);
 }

@@ -3,23 +3,12 @@
 // while its guest is parked in a blocking wait (QEMU's main loop handles the socket while the
 // vCPU runs; here the VM drains its inbox before every doorbell and every wait).
 //
-//   DEV_INBOX +0   write index (u32, free running; the host advances it)
-//             +4   read index  (u32, free running; the VM advances it)
-//             +8   hung up: the server went away (the host sets it)
-//             +12  released index (u32, free running; the VM advances it once its device is
-//                  done with the messages before it: their eventfd references may go)
-//             +64  entry[INBOX_ENTRIES], 24 bytes each:
-//                    +0  value  int64 little-endian
-//                    +8  handle kind: 0 none, 1 memory, 2 eventfd; for a piece of a version 2
-//                        message also bit 16, its bytes (1 to 8) in bits 8..15, and bit 17 when
-//                        the message goes on in the next entry
-//                    +12 memory offset | eventfd slot
-//                    +16 memory size
-//                    +20 1 if the entry holds a reference on its eventfd slot
+// Its layout is drawn in assembly/inbox-layout.ts.
 //
 // A version 2 message (src/server/ivshmem2-protocol.ts) takes as many entries as it has 8-byte
 // pieces, its handle and reference on the first; the host publishes them together, so the VM
 // only ever sees whole messages.
+//
 // One producer (the host thread), one consumer (the VM's worker). When the ring is full the host
 // keeps the rest in order and writes them as the VM makes room, so nothing is lost.
 //

@@ -47,6 +47,7 @@ export class Guest {
   private readonly seq: Int32Array;
   private readonly words: Int32Array;
   private readonly fastRing: boolean;
+  private readonly vectorMax: number;
   private readonly core: CoreExports;
   private readonly post: (line: string) => void;
   private readonly offer: GuestOffer | undefined;
@@ -64,6 +65,7 @@ export class Guest {
     // the one-call doorbell is the 32-bit Doorbell register at 0x0c of a register BAR0
     this.fastRing = device.layout.bars.some((bar) => bar.index === 0 && bar.kind === 'registers' && bar.registerWidth === undefined);
     this.model = model;
+    this.vectorMax = (device.layout.doorbellVectors ?? 256) - 1;
     this.offer = model.guest?.(this, core, memory);
     for (const [key, value] of Object.entries(this.offer?.members ?? {})) Object.defineProperty(this, key, { value, enumerable: true });
   }
@@ -172,9 +174,11 @@ export class Guest {
 
   /**
    * enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does, and
-   * what the model adds (ivshmem-v2: Interrupt Control on).
+   * what the model adds (ivshmem-v2: Interrupt Control on); a sysbus device's registers are always
+   * decoded and its IRQ line is the interrupt controller's to enable, so there it does nothing.
    */
   bringUp(): void {
+    if (this.device.layout.transport === 'sysbus') return;
     driver.enableDevice(this.device);
     if (this.device.layout.msix) {
       driver.enableMsix(this.device);
@@ -190,11 +194,12 @@ export class Guest {
   /**
    * Rings `vector` of `peer` through the 32-bit Doorbell (all but the 2010 device): one call into
    * the core, which makes the register path's checks itself; when one fails (server messages to
-   * take first, BAR0 not decoded, a peer or vector out of range) the full path handles it.
+   * take first, BAR0 not decoded, a peer or vector out of range) the full path handles it. The
+   * vector is 0..255 (QEMU's ivshmem decodes 8 bits), 0..65535 on ivshmem-flat and ivshmem-v2.
    */
   ring(peer: number, vector = 0): void {
     // typeof first: `>>>` throws a raw TypeError on a bigint; anything odd goes to driver.ring's checks
-    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= 0xff) {
+    if (this.fastRing && typeof peer === 'number' && typeof vector === 'number' && peer >>> 0 === peer && peer <= 0xffff && vector >>> 0 === vector && vector <= this.vectorMax) {
       const done = this.core.guestRing(this.device.internals.block, ((peer << 16) | vector) >>> 0);
       if (done === L.GUEST_RING_DONE) return this.policy.rang(false);
       if (done === L.GUEST_RING_WOKE) return this.policy.rang(true);

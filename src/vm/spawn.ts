@@ -11,7 +11,8 @@ import { Transaction } from '../device/transaction.ts';
 import { QemuError } from '../errors.ts';
 import type { HostMachine } from '../machine/machine.ts';
 import type { AnyModel, ModelRegistry } from '../device/model.ts';
-import { Topology, type Machine as MachineType } from '../pci/topology.ts';
+import { Topology, type Machine as MachineType, type Placement } from '../pci/topology.ts';
+import type { DeviceLayout } from '../device/layout.ts';
 import { acquire } from '../realize/acquire.ts';
 import { peerTableOf } from '../realize/build.ts';
 import { commit } from '../realize/realize.ts';
@@ -22,6 +23,12 @@ import { Vm, type SpawnOptions } from './vm.ts';
 import { startWorkerThread } from './worker-thread.ts';
 
 const OPTIONS = ['device', 'program', 'arg', 'machine'];
+
+/** Where a device with no PCI slot sits: a sysbus device where the board maps its registers. */
+function busPlace(layout: DeviceLayout): Placement {
+  const at = layout.bars[0]?.address;
+  return { bus: layout.transport, address: at === undefined ? '' : `0x${at.toString(16)}` };
+}
 
 /** Options a model declared for itself are only for that model (virtio-sdm's boot: 'sdm'). */
 function checkModelOptions(models: ModelRegistry, model: AnyModel, options: SpawnOptions): Record<string, unknown> {
@@ -85,7 +92,7 @@ export async function spawnVm(machine: HostMachine, models: ModelRegistry, optio
     const vm = new Vm(device, machine.memory, {
       thread,
       machine: machineType,
-      placement: plan.placement ?? { bus: 'virtio-mmio', address: '' },
+      placement: plan.placement ?? busPlace(device.layout),
       traceThread,
       api,
       lines,

@@ -105,7 +105,11 @@ export class Vm {
     return this.link.machine;
   }
 
-  /** Where its device sits on the VM's PCI bus, as `info pci` would say: bus and slot.function. */
+  /**
+   * Where its device sits on the VM's PCI bus, as `info pci` would say: bus and slot.function; for
+   * a device with no PCI function its bus ('virtio-mmio', or 'sysbus' and where the board maps its
+   * registers: ivshmem-flat's x-bus-address-iomem).
+   */
   get address(): { bus: string; address: string } {
     return { ...this.link.placement };
   }

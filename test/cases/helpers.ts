@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { driver, layout as L, type Host } from '../../src/index.ts';
+import { driver, layout as L, type Host, type MessageSink } from '../../src/index.ts';
+import { machineOf } from '../../src/host.ts';
 
 export { driver };
 
@@ -41,4 +42,30 @@ export function sameHolding(host: Host, before: ReturnType<Host['resources']>): 
   const now = host.resources();
   expect({ ...now, freeBytes: 0, spareBlocks: 0 }).to.deep.equal({ ...before, freeBytes: 0, spareBlocks: 0 });
   expect(now.freeBytes + now.spareBlocks * L.DEVICE_BLOCK_SIZE, 'free memory').to.equal(before.freeBytes + before.spareBlocks * L.DEVICE_BLOCK_SIZE);
+}
+
+/**
+ * A chardev to a scripted server: it sends `script` on connect, and records the connection's sink
+ * (to send more later) and the hang-up.
+ */
+export function scripted(host: Host, id: string, script: (sink: MessageSink) => void) {
+  const state = { closed: false, connects: 0, sink: undefined as MessageSink | undefined };
+  host.addChardev({
+    id,
+    socket: `/tmp/${id}`,
+    isRunning: true,
+    nextId: () => undefined,
+    connect(sink) {
+      state.connects++;
+      state.sink = sink;
+      script(sink);
+      return { id: 0, close: () => { state.closed = true; } };
+    },
+  });
+  return state;
+}
+
+/** A live eventfd slot, as a server would hand one out. */
+export function liveSlot(host: Host): number {
+  return machineOf(host).allocateEventfd();
 }

@@ -2,7 +2,7 @@
 // the server stopping; and the device checking every message of a server that misbehaves.
 import { expect } from 'chai';
 import { QemuError, type Host, type MessageSink, type ServerMessage } from '../../src/index.ts';
-import { driver } from './helpers.ts';
+import { driver, liveSlot, scripted } from './helpers.ts';
 import type { CaseGroup } from './case.ts';
 import { machineOf } from '../../src/host.ts';
 
@@ -18,23 +18,6 @@ function recorder() {
 
 const ev = (value: number) => ({ value: BigInt(value), kind: 'eventfd' });
 
-/** A chardev to a scripted server: it sends `script` on connect and records the hang-up. */
-function scripted(host: Host, id: string, script: (sink: MessageSink) => void) {
-  const state = { closed: false, connects: 0 };
-  host.addChardev({
-    id,
-    socket: `/tmp/${id}`,
-    isRunning: true,
-    nextId: () => undefined,
-    connect(sink) {
-      state.connects++;
-      script(sink);
-      return { id: 0, close: () => { state.closed = true; } };
-    },
-  });
-  return state;
-}
-
 /** Version, ID, then `before` (still part of the synchronous setup), then the memory. */
 function legitimateStart(host: Host, sink: MessageSink, id = 0, before: () => void = () => {}) {
   const region = machineOf(host).allocate(1 << 20, 'test');
@@ -42,10 +25,6 @@ function legitimateStart(host: Host, sink: MessageSink, id = 0, before: () => vo
   sink.receive({ value: BigInt(id) });
   before();
   sink.receive({ value: -1n, handle: { kind: 'memory', offset: region.offset, size: 1 << 20, path: '/dev/shm/test' } });
-}
-
-function liveSlot(host: Host): number {
-  return machineOf(host).allocateEventfd();
 }
 
 async function expectRefused(env: Parameters<CaseGroup['cases'][0]['run']>[0], script: (host: Host, sink: MessageSink) => void, message: string | RegExp) {

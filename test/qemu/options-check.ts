@@ -1,12 +1,13 @@
-// -device strings given to a real QEMU 7.2 and to host.realize(): the first error each reports
+// -device strings given to a real QEMU and to host.realize(): the first error each reports
 // (or "ok"). Both start from the same world: memory backends m1 (1M, in use by a device with id
 // "taken") and odd (3M), and a server on chardev srv; "peer first: " strings meet a server that
 // already has a client.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Host } from '../../src/index.ts';
-import { QEMU, Qtest } from './qtest.ts';
+import { Qtest } from './qtest.ts';
+import type { Release } from './install.ts';
 import { PyServer } from './py-server.ts';
 
 export const DEVICE_STRINGS = [
@@ -51,11 +52,12 @@ export const DEVICE_STRINGS = [
   'ivshmem-plain,memdev=nope,master=xyz',
   'peer first: ivshmem-doorbell,chardev=srv,master=on',
   'peer first: ivshmem-doorbell,chardev=srv,master=on,vectors=0',
+  'ivshmem-flat,chardev=srv,shmem-size=1048576',
 ];
 
 const PEER_FIRST = 'peer first: ';
 
-async function qemuAnswer(text: string, socket: string): Promise<string> {
+async function qemuAnswer(release: Release, text: string, socket: string): Promise<string> {
   const args = [
     '-object', 'memory-backend-ram,id=m1,size=1M,share=on',
     '-object', 'memory-backend-ram,id=odd,size=3M,share=on',
@@ -64,12 +66,14 @@ async function qemuAnswer(text: string, socket: string): Promise<string> {
     '-device', text,
   ];
   try {
-    const vm = await Qtest.start(args);
+    const vm = await Qtest.start(release, args);
     await vm.quit();
     return 'ok';
   } catch (error) {
-    const line = (error as Error).message.split('\n').find((l) => l.includes(`${QEMU}:`)) ?? (error as Error).message;
-    return line.slice(line.indexOf(`${QEMU}:`)).replace(`${QEMU}: -device ${text}: `, '').replace(`${QEMU}: `, '').trim();
+    // QEMU prefixes its errors with its program name and the option it refuses
+    const prefix = `${basename(release.binary)}:`;
+    const line = (error as Error).message.split('\n').find((l) => l.includes(prefix)) ?? (error as Error).message;
+    return line.slice(line.indexOf(prefix)).replace(`${prefix} -device ${text}: `, '').replace(`${prefix} `, '').trim();
   }
 }
 
@@ -90,8 +94,8 @@ async function projectAnswer(text: string, peerFirst: boolean): Promise<string> 
   }
 }
 
-/** Every string's answer from QEMU and from the project. */
-export async function compareOptions(): Promise<{ text: string; qemu: string; project: string }[]> {
+/** Every string's answer from this QEMU and from the project. */
+export async function compareOptions(release: Release): Promise<{ text: string; qemu: string; project: string }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ivshmem-options-'));
   const results = [];
   try {
@@ -102,7 +106,7 @@ export async function compareOptions(): Promise<{ text: string; qemu: string; pr
       const socket = join(dir, 'srv.sock');
       const server = await PyServer.start(socket, { size: 1 << 20, vectors: 1 });
       if (peerFirst) await server.join();
-      const qemu = await qemuAnswer(text, socket);
+      const qemu = await qemuAnswer(release, text, socket);
       await server.quit();
       rmSync(socket, { force: true });
       results.push({ text: line, qemu, project: await projectAnswer(text, peerFirst) });

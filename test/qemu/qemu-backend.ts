@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Qtest } from './qtest.ts';
+import type { Release } from './install.ts';
 import { PyServer } from './py-server.ts';
 import { BAR_BASE, MSI_DATA, hexValue, msiAddress, type Backend, type Scenario, type Step } from './scenario.ts';
 
@@ -12,12 +13,16 @@ const SLOT = 4;
 const DEVFN = SLOT << 3;
 
 export class QemuBackend implements Backend {
-  readonly name = 'QEMU';
+  readonly name: string;
   private vms: Qtest[] = [];
   private ids: number[] = [];
   private server: PyServer | undefined;
   private clients: number[] = [];
   private dir = '';
+
+  constructor(private readonly release: Release) {
+    this.name = `QEMU ${release.name}`;
+  }
 
   async start(scenario: Scenario): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'ivshmem-qemu-'));
@@ -35,7 +40,7 @@ export class QemuBackend implements Backend {
         props += ',chardev=c';
       }
       args.push('-device', `${props},addr=${SLOT}`);
-      const vm = await Qtest.start(args);
+      const vm = await Qtest.start(this.release, args);
       this.vms.push(vm);
       // IVPosition, read the way the scenario's steps will see it later (BAR0 mapped for a moment)
       await this.withBar0(vm, async (base) => { this.ids[i] = Number(await vm.memRead(base + 8, 4)); });

@@ -4,8 +4,7 @@
 // command gets one reply line, "OK [value]" or "FAIL reason".
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-
-export const QEMU = process.env.QEMU ?? 'qemu-system-x86_64';
+import type { Release } from './install.ts';
 
 export class QtestError extends Error {}
 
@@ -15,9 +14,9 @@ export class Qtest {
   private exited: string | undefined;
   private readonly child: ChildProcessWithoutNullStreams;
 
-  private constructor(args: string[]) {
-    const all = ['-machine', 'pc', '-S', '-qtest', 'stdio', '-qtest-log', '/dev/null', '-display', 'none', '-nodefaults', ...args];
-    this.child = spawn(QEMU, all, { stdio: 'pipe' });
+  private constructor(release: Release, args: string[]) {
+    const all = [...release.args, '-machine', 'pc', '-S', '-qtest', 'stdio', '-qtest-log', '/dev/null', '-display', 'none', '-nodefaults', ...args];
+    this.child = spawn(release.binary, all, { stdio: 'pipe' });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       if (line.startsWith('IRQ ')) return;
       this.replies.shift()?.(line);
@@ -33,9 +32,9 @@ export class Qtest {
     });
   }
 
-  /** Starts QEMU with these extra arguments; fails with QEMU's own message if it refuses them. */
-  static async start(args: string[]): Promise<Qtest> {
-    const q = new Qtest(args);
+  /** Starts this QEMU with these extra arguments; fails with QEMU's own message if it refuses them. */
+  static async start(release: Release, args: string[]): Promise<Qtest> {
+    const q = new Qtest(release, args);
     await q.command('endianness').catch((error: Error) => {
       throw new QtestError(error.message);
     });

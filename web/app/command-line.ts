@@ -1,7 +1,10 @@
 // "Copy as QEMU command line": the workbench's setup as the ivshmem-server and QEMU commands that
-// build it on a real host, one QEMU process per VM (each with its own -chardev to the server).
+// build it on a real host, one QEMU process per VM (each with its own -chardev to the server). A
+// sysbus device (ivshmem-flat) gets the board wiring its layout says: the machine, and the
+// series' x- properties for where its regions sit and which interrupt input its line drives.
 // ivshmem-v2 and its ivshmem2-server come from Jan Kiszka's QEMU RFC, which was never merged: the
 // lines say so, and use the RFC's name for the device (ivshmem).
+import type { DeviceLayout } from '../../src/index.ts';
 import type { Setup } from './workbench.ts';
 
 const isV2 = (device: string) => /^ivshmem-v2(,|$)/.test(device);
@@ -18,8 +21,31 @@ function server2Lines(setup: Setup): string[] {
   ];
 }
 
-export function commandLines(setup: Setup, socket: string, devices: string[]): string {
-  const v1 = devices.length === 0 || devices.some((device) => !isV2(device));
+/** The boards the ivshmem-flat series allowed it on, by the interrupt controller's QOM path. */
+const BOARDS: [RegExp, string][] = [[/^\/machine\/armv7m\//, 'mps2-an385'], [/^\/machine\/soc\/v7m\//, 'lm3s6965evb']];
+
+function sysbus(device: string, layout: DeviceLayout, i: number, socket: string): string[] {
+  const [regs, memory] = layout.bars;
+  const board = BOARDS.find(([path]) => path.test(layout.irq ?? ''))?.[1] ?? 'lm3s6965evb';
+  const has = (name: string) => new RegExp(`(^|,)${name}=`).test(device);
+  const wiring = [
+    has('x-irq-qompath') ? '' : `,x-irq-qompath='${layout.irq}'`,
+    has('x-bus-address-iomem') ? '' : `,x-bus-address-iomem=0x${regs.address?.toString(16)}`,
+    has('x-bus-address-shmem') ? '' : `,x-bus-address-shmem=0x${memory.address?.toString(16)}`,
+  ].join('');
+  return [
+    `# MCU ${i + 1}: QEMU 10.0 has ivshmem-flat but refuses it on the command line (not user-creatable, no`,
+    '# board wires it); this board wiring needs the series\' unmerged part (v3: x-bus-address-*, x-irq-qompath)',
+    [`qemu-system-arm -machine ${board} -cpu cortex-m3 -nographic -net none`,
+      `  -chardev socket,path=${socket},id=srv`,
+      `  -device ${device}${wiring}`,
+      `  -kernel zephyr${i}.elf`].join(' \\\n'),
+    '',
+  ];
+}
+
+export function commandLines(setup: Setup, socket: string, devices: { text: string; layout: DeviceLayout }[]): string {
+  const v1 = devices.length === 0 || devices.some(({ text }) => !isV2(text));
   const lines = [
     ...(v1 ? [
       '# the server: owns the shared memory (/dev/shm/ivshmem) and one eventfd per vector per client',
@@ -28,7 +54,11 @@ export function commandLines(setup: Setup, socket: string, devices: string[]): s
     ] : []),
     ...server2Lines(setup),
   ];
-  devices.forEach((device, i) => {
+  devices.forEach(({ text: device, layout }, i) => {
+    if (layout.transport === 'sysbus') {
+      lines.push(...sysbus(device, layout, i, socket));
+      return;
+    }
     const args = [`qemu-system-x86_64 -machine pc -accel ${setup.accel} -m 1G`, `  -drive file=guest${i}.qcow2,if=virtio`];
     if (isV2(device) && setup.server2) {
       const chardev = /(^|,)chardev=([^,]+)/.exec(device)?.[2];

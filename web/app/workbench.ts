@@ -60,7 +60,10 @@ export class Workbench {
   private generation = 0;
   private readonly urls = new Map<VmEntry, string>();
 
-  /** Starts over: a new host, server and client with this setup, no VMs. */
+  /**
+   * Starts over: a new host, server and client with this setup, no VMs. Rejects if another reset
+   * overtook it, so that whoever awaited it does not go on to start a scenario on the newer host.
+   */
   async reset(setup: Setup = DEFAULT_SETUP): Promise<void> {
     const generation = ++this.generation;
     await this.shutdown();
@@ -68,7 +71,7 @@ export class Workbench {
     const host = await Host.create({ memory: '128M', accel: setup.accel });
     if (generation !== this.generation) {
       await host.shutdown();
-      return;
+      throw new QemuError('the workbench was reset');
     }
     this.host = host;
     this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });

@@ -12,6 +12,8 @@ export const MODEL_TEMPLATES: Record<string, (vectors: number) => string> = {
   'ivshmem (legacy, INTx)': () => 'ivshmem,chardev=srv,msi=off',
   'ivshmem-plain': () => 'ivshmem-plain,memdev=hmb',
   'ivshmem-2010': () => `-ivshmem 4,unix:${SOCKET}`,
+  // its shmem-size (4 MiB unless said) must be the server's size
+  'ivshmem-flat': () => 'ivshmem-flat,chardev=srv',
 };
 
 /** `withDriver`: start the VM running the usual driver (the workbench); else nothing (the playground). */

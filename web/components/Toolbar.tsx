@@ -8,7 +8,7 @@ import { commandLines } from '../app/command-line.ts';
 export function Toolbar({ wb, onRestart, onAccel }: { wb: Workbench; onRestart: () => void; onAccel: (accel: Accel) => void }) {
   const [shown, setShown] = useState(false);
   const [copied, setCopied] = useState('');
-  const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => e.device));
+  const text = commandLines(wb.setup, SOCKET, wb.vms.value.map((e) => ({ text: e.device, layout: e.vm.device.layout })));
   const copy = async () => {
     setShown(true);
     try {

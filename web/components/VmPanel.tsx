@@ -15,9 +15,12 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
   if (!wb.host || entry.ended.value) return null;
   const s = readDevice(entry);
   const is2010 = s.model === 'ivshmem-2010';
+  const { transport, pulse } = entry.vm.device.layout;
   // VMs first, the page's own client last.
   const others = s.peers.filter((p) => p !== s.ivPosition).sort((a, b) => Number(a === wb.client?.id) - Number(b === wb.client?.id) || a - b);
   const target = peer !== undefined && (others.includes(peer) || (is2010 && peer === 255)) ? peer : others[0];
+  // ivshmem-flat rings any vector the peer has an eventfd for, though its own line takes only vector 0
+  const vectorMax = pulse ? (entry.vm.device.peers().find((p) => p.id === target)?.vectors ?? 1) - 1 : s.vectors.length - 1;
   const name = `VM ${s.ivPosition}`;
   const ring = () => {
     if (target === undefined) return;
@@ -31,9 +34,12 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
         {entry.busy ? <span class="busy" title="commands wait for the guest's next wait">command queued…</span> : null}
       </header>
       <dl class="regs">
-        <dt>Command</dt>
-        <dd>{hex(s.command, 4)} {COMMAND_BITS.map(([bit, label]) => <span key={label} class={s.command & bit ? 'bit on' : 'bit'}>{label}</span>)}</dd>
+        {transport === 'pci' ? <>
+          <dt>Command</dt>
+          <dd>{hex(s.command, 4)} {COMMAND_BITS.map(([bit, label]) => <span key={label} class={s.command & bit ? 'bit on' : 'bit'}>{label}</span>)}</dd>
+        </> : null}
         <dt>IVPosition</dt><dd>{s.ivPosition}</dd>
+        {pulse ? <><dt>IRQ</dt><dd>one line, pulsed by vector 0 only</dd></> : null}
         {s.intx ? <>
           <dt>IntrMask</dt><dd>{hex(s.intrMask, is2010 ? 4 : 8)}</dd>
           <dt>IntrStatus</dt><dd class={s.intrStatus ? 'hot' : ''}>{hex(s.intrStatus, is2010 ? 4 : 8)}</dd>
@@ -74,7 +80,7 @@ export function VmPanel({ wb, entry }: { wb: Workbench; entry: VmEntry }) {
           </select>
         </label>
         <label>{is2010 ? 'value' : 'vector'}{' '}
-          <input type="number" min="0" max={is2010 ? 255 : Math.max(0, s.vectors.length - 1)} value={vector} aria-label={`${name} ring which vector`}
+          <input type="number" min="0" max={is2010 ? 255 : Math.max(0, vectorMax)} value={vector} aria-label={`${name} ring which vector`}
             onInput={(e) => setVector(Number(e.currentTarget.value))} />
         </label>
         <button type="button" onClick={ring} disabled={target === undefined || s.model === 'ivshmem-plain'}>Ring</button>

@@ -9,6 +9,7 @@ import { peerDies } from './peer-dies.ts';
 import { frameRelay } from './frame-relay.tsx';
 import { ringStream } from './ring-stream.ts';
 import { sdmMasterSlaves } from './sdm.ts';
+import { flatMcus } from './flat-mcus.ts';
 import { jailhouseCells } from './jailhouse-cells.ts';
 
-export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves, jailhouseCells];
+export const SCENARIOS: Scenario[] = [tokenRing, pingPong, broadcastStorm, maskedVector, peerDies, frameRelay, ringStream, sdmMasterSlaves, flatMcus, jailhouseCells];

@@ -71,7 +71,10 @@ export const ivshmemV2: DeviceModel<V2Spec> = {
     client: (device) => new V2Client(device),
   },
 
-  layout: (_spec, memorySize, block) => v2Layout(memorySize, block),
+  layout: (_spec, memorySize, block) => {
+    if (!block) throw new Error('ivshmem-v2 is laid out from what its server told it: its device block');
+    return v2Layout(memorySize, block);
+  },
 
   // The RFC's vmstate: the PCI function, MSI-X, State and Interrupt Control, and from a master the
   // memory (state table, R/W section, output sections); a peer cannot migrate.

@@ -91,6 +91,8 @@ export function v2Layout(memorySize: number, block: BlockView): DeviceLayout {
     msix: true,
     intx: false,
     vectors: init.vectors,
+    // the specification's 16-bit vector (the RFC decodes 8)
+    doorbellVectors: 1 << 16,
     bars: [
       { index: 0, kind: 'registers', size: L.V2_BAR0_SIZE, type: 0, registerWidth: 4 },
       { index: 1, kind: 'msix', size: msix.size, type: 0 },
