@@ -46,9 +46,9 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-test('the tarball holds the built library, its types, the core and the VM worker; no tests, app or benchmarks', () => {
+test('the tarball holds the built library, its types, the core, the VM worker and the licence; no tests, app or benchmarks', () => {
   expect(packed).toEqual(expect.arrayContaining([
-    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/build/ivshmem.wasm', 'dist/src/vm-worker.js', 'bin/ivshmem-wasm.mjs',
+    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/build/ivshmem.wasm', 'dist/src/vm-worker.js', 'bin/ivshmem-wasm.mjs', 'LICENSE', 'README.md',
   ]));
   expect(packed.filter((path) => /^(test|web|bench)\//.test(path))).toEqual([]);
 });
