@@ -7,7 +7,8 @@
 //           it holds, the bytes of one entry (peer-layout.ts); its key (Device.key, never reused)
 //   +64     register line, written by the device's own thread: IVPosition, IntrMask, IntrStatus
 //           (ringers OR into it), the INTx level (whoever moves the line), notifiers: ringers
-//           acting on the block right now
+//           acting on the block right now; after them, ivshmem-v2's registers
+//           (ivshmem-v2-layout.ts)
 //   +128    interrupt line (hot): sequence word the guest parks on, parked waiters, messages lost
 //           to a disabled bus master, events dropped with MSI-X disabled, stop (set by the host)
 //   +192    IRR: one bit per vector, set on delivery, taken by the guest CPU (256 bytes)
@@ -35,6 +36,7 @@ export const MODEL_LEGACY = 3;
 export const MODEL_2010 = 4;
 export const MODEL_SDM = 5;
 export const MODEL_FLAT = 6;
+export const MODEL_V2 = 7;
 
 // Device feature bits (DEV_FEATURES).
 export const FEATURE_MSIX = 1;

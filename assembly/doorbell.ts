@@ -29,9 +29,10 @@ export function ringPeer(dev: u32, id: u32, vector: u32): void {
   if (!takeWokeParked()) rangUnparked = true;
 }
 
-// Destination in bits 16..31, vector in bits 0..7: QEMU decodes `val & 0xff`, not 16 bits.
-export function ringDoorbell(dev: u32, value: u32): void {
-  const vector = value & 0xff;
+// Destination in bits 16..31, vector in the bits `vectorBits` keeps: QEMU's ivshmem decodes
+// `val & 0xff`, not the 16 bits its spec gives; ivshmem-v2 decodes 16.
+export function ringDoorbell(dev: u32, value: u32, vectorBits: u32 = 0xff): void {
+  const vector = value & vectorBits;
   traceDoorbell(dev, value >>> 16, vector, value);
   ringPeer(dev, value >>> 16, vector);
   traceDoorbellDone();

@@ -11,7 +11,9 @@
 //                  done with the messages before it: their eventfd references may go)
 //             +64  entry[INBOX_ENTRIES], INBOX_ENTRY_SIZE (24) bytes each:
 //                    +0  value  int64 little-endian
-//                    +8  handle kind: 0 none, 1 memory, 2 eventfd
+//                    +8  handle kind: 0 none, 1 memory, 2 eventfd; for a piece of a version 2
+//                        message also bit 16, its bytes (1 to 8) in bits 8..15, and bit 17 when
+//                        the message goes on in the next entry
 //                    +12 memory offset | eventfd slot
 //                    +16 memory size
 //                    +20 1 if the entry holds a reference on its eventfd slot

@@ -14,6 +14,7 @@
 //   virtio-mmio-layout.ts  the virtio-mmio register window and the transport's state
 //   sdm-layout.ts          virtio-sdm: its config, signals, lanes, outbox, slave table, counters, RAM
 //   ivshmem-flat-layout.ts ivshmem-flat's register window
+//   ivshmem-v2-layout.ts   ivshmem-v2: its registers, its vendor capability, its words in the block
 //   (ring-layout.ts, the rings' constants, is imported on its own: `import * as R`)
 //
 // The core's modules import the owner files, never this one: asc resolves an import of './x.ts'
@@ -30,3 +31,4 @@ export * from './access-layout.ts';
 export * from './virtio-mmio-layout.ts';
 export * from './sdm-layout.ts';
 export * from './ivshmem-flat-layout.ts';
+export * from './ivshmem-v2-layout.ts';

@@ -47,7 +47,8 @@ export function isPending(dev: u32, vector: u32): bool {
   return (atomic.load<i32>(pbaWord(dev, vector)) & (1 << (vector & 31))) != 0;
 }
 
-function send(dev: u32, vector: u32): void {
+// A message as the device sends it, a DMA write: lost while Bus Master is off.
+export function sendMessage(dev: u32, vector: u32): void {
   if ((<i32>atomic.load<u16>(dev + DEV_CONFIG + PCI_COMMAND) & PCI_COMMAND_MASTER) == 0) {
     atomic.add<i32>(dev + DEV_IRQ_LOST, 1);
     traceDevice(TRACE_LOST, dev, vector);
@@ -64,13 +65,13 @@ function claimPending(dev: u32, vector: u32): void {
   const bit = 1 << (vector & 31);
   const word = pbaWord(dev, vector);
   if ((atomic.load<i32>(word) & bit) == 0) return;
-  if ((atomic.and<i32>(word, ~bit) & bit) != 0) send(dev, vector);
+  if ((atomic.and<i32>(word, ~bit) & bit) != 0) sendMessage(dev, vector);
 }
 
 export function msixNotify(dev: u32, vector: u32): void {
   if (vector >= <u32>atomic.load<i32>(dev + DEV_VECTORS)) return;
   if (!vectorMasked(dev, vector)) {
-    send(dev, vector);
+    sendMessage(dev, vector);
     return;
   }
   atomic.or<i32>(pbaWord(dev, vector), 1 << (vector & 31));

@@ -9,14 +9,16 @@ import { HEADER_ACCEL, ACCEL_KVM } from './header-layout';
 import { TRACE_DELIVER, TRACE_DROPPED_EVENT } from './trace-layout';
 import {
   DEV_FEATURES, DEV_MODEL, DEV_INTRSTATUS, DEV_IRQ_DROPPED, FEATURE_MSIX, FEATURE_X_POLL,
-  FEATURE_PULSE, MODEL_2010,
+  FEATURE_PULSE, MODEL_2010, MODEL_V2,
 } from './device-layout';
 import { msixEnabled, msixNotify } from './msix';
 import { updateIntx } from './intx';
 import { raiseVector } from './cpu';
 import { traceDevice } from './trace';
+import { v2Notify } from './ivshmem-v2-irq';
 
 export function vectorNotify(dev: u32, vector: u32, value: u32): void {
+  if (atomic.load<i32>(dev + DEV_MODEL) == MODEL_V2) return v2Notify(dev, vector);
   const features = atomic.load<i32>(dev + DEV_FEATURES);
   // A pulsed line (ivshmem-flat): the event is one pulse of the device's only IRQ.
   if ((features & FEATURE_PULSE) != 0) {

@@ -4,7 +4,7 @@
 // reads 0), a write is decoded at its offset rounded down to the dword (`addr &= 0xfc`).
 import {
   DEV_INTRMASK, DEV_INTRSTATUS, DEV_VM_ID, DEV_MODEL, DEV_FEATURES, DEV_PEER_COUNT, FEATURE_INTX,
-  MODEL_2010, MODEL_FLAT, FEATURE_X_PEERS, FEATURE_X_NAME, NAME_SIZE, DEV_NAME,
+  MODEL_2010, MODEL_FLAT, MODEL_V2, FEATURE_X_PEERS, FEATURE_X_NAME, NAME_SIZE, DEV_NAME,
 } from './device-layout';
 import {
   REG_INTRMASK, REG_INTRSTATUS, REG_IVPOSITION, REG_DOORBELL, REG2010_INTRMASK, REG2010_INTRSTATUS,
@@ -15,6 +15,7 @@ import { updateIntx } from './intx';
 import { ringDoorbell, ringDoorbell2010 } from './doorbell';
 import { peerIdAt } from './peers';
 import { flatRead, flatWrite } from './ivshmem-flat';
+import { v2Read, v2Write } from './ivshmem-v2';
 
 function usesIntx(dev: u32): bool {
   return (atomic.load<i32>(dev + DEV_FEATURES) & FEATURE_INTX) != 0;
@@ -100,16 +101,19 @@ function write16(dev: u32, offset: u32, value: u32): void {
   else if (offset == REG2010_DOORBELL) ringDoorbell2010(dev, value & 0xffff);
 }
 
-// The register BAR of every model, or ivshmem-flat's register window (assembly/ivshmem-flat.ts).
+// The register BAR of every model, or ivshmem-flat's register window (assembly/ivshmem-flat.ts), or
+// ivshmem-v2's registers (assembly/ivshmem-v2.ts).
 export function bar0Read(dev: u32, offset: u32): u32 {
   const model = load<i32>(dev + DEV_MODEL);
   if (model == MODEL_FLAT) return flatRead(dev, offset);
+  if (model == MODEL_V2) return v2Read(dev, offset);
   return model == MODEL_2010 ? read16(dev, offset) : read32(dev, offset);
 }
 
 export function bar0Write(dev: u32, offset: u32, value: u32): void {
   const model = load<i32>(dev + DEV_MODEL);
   if (model == MODEL_FLAT) flatWrite(dev, offset, value);
+  else if (model == MODEL_V2) v2Write(dev, offset, value);
   else if (model == MODEL_2010) write16(dev, offset, value);
   else write32(dev, offset & 0xfc, value);
 }

@@ -7,7 +7,7 @@
 import { TRACE_RESET } from './trace-layout';
 import {
   DEV_CONFIG, DEV_WMASK, DEV_W1CMASK, DEV_INTRMASK, DEV_INTRSTATUS, DEV_FEATURES, FEATURE_MSIX,
-  FEATURE_INTX, DEV_MODEL, MODEL_SDM,
+  FEATURE_INTX, DEV_MODEL, MODEL_SDM, MODEL_V2,
 } from './device-layout';
 import { PCI_CONFIG_HEADER_SIZE, MSIX_FLAGS } from './pci-layout';
 import { configByteUpdate } from './pci-config';
@@ -15,6 +15,7 @@ import { msixReset } from './msix';
 import { updateIntx } from './intx';
 import { traceDevice } from './trace';
 import { virtioMmioReset } from './virtio-mmio';
+import { v2Reset } from './ivshmem-v2';
 
 function clearWritable(dev: u32, offset: u32): void {
   const clear = <u32>load<u8>(dev + DEV_WMASK + offset) | <u32>load<u8>(dev + DEV_W1CMASK + offset);
@@ -39,4 +40,5 @@ export function deviceReset(dev: u32): void {
   atomic.store<i32>(dev + DEV_INTRMASK, 0);
   if ((features & FEATURE_MSIX) != 0) msixReset(dev);
   if ((features & FEATURE_INTX) != 0) updateIntx(dev);
+  if (load<i32>(dev + DEV_MODEL) == MODEL_V2) v2Reset(dev);
 }

@@ -62,3 +62,5 @@ export const TRACE_SERVER_ID = 2;
 export const TRACE_SERVER_SHM = 3;
 export const TRACE_SERVER_EVENTFD = 4;
 export const TRACE_SERVER_GONE = 5;
+// ivshmem2-server's INIT (protocol version 2): the newcomer's ID and everything else at once.
+export const TRACE_SERVER_INIT = 6;

@@ -16,6 +16,8 @@ import type { BusDevice, Machine } from './pci/topology.ts';
 import { realizeOnHost } from './realize/realize.ts';
 import type { RingContext } from './ring/ring-core.ts';
 import { Server, type ServerOptions, type ServerEndpoint } from './server/server.ts';
+import { ServerBase } from './server/server-base.ts';
+import { Ivshmem2Server, type Ivshmem2ServerOptions } from './server/ivshmem2-server.ts';
 import { IvshmemClient } from './server/ivshmem-client.ts';
 import type { Tracer } from './trace/tracer.ts';
 import { spawnVm } from './vm/spawn.ts';
@@ -177,10 +179,23 @@ export class Host {
 
   /** Starts an ivshmem-server; its id is the chardev id devices connect with. */
   addServer(options: ServerOptions): Server {
-    checkOptions('addServer', options);
+    return this.#start('addServer', options, () => new Server(this.#machine, options));
+  }
+
+  /**
+   * Starts an ivshmem2-server (protocol version 2, Jan Kiszka's RFC) for ivshmem-v2 devices: its
+   * id is the chardev id they connect with, and it decides their maximum of peers, vectors,
+   * output section size and protocol type.
+   */
+  addServer2(options: Ivshmem2ServerOptions): Ivshmem2Server {
+    return this.#start('addServer2', options, () => new Ivshmem2Server(this.#machine, options));
+  }
+
+  #start<S extends ServerBase>(call: string, options: { id: string; socket?: string }, make: () => S): S {
+    checkOptions(call, options);
     if (options.socket !== undefined) checkString('the socket path', options.socket);
     this.#machine.checkChardev(options.id, options.socket ?? '/tmp/ivshmem_socket');
-    const server = new Server(this.#machine, options);
+    const server = make();
     server.onSend = (to, message) => this.#machine.trace.server(to, message);
     this.#machine.servers.set(server.id, server);
     return server;
@@ -194,6 +209,8 @@ export class Host {
     checkString('connectClient: the chardev', chardev);
     const server = this.#machine.findServer(chardev);
     if (!server) throw new QemuError(`Failed to connect to '${chardev}': No such file or directory`);
+    // the RFC that brought the ivshmem2-server has no client for it
+    if ((server.version ?? 0) !== 0) throw new QemuError(`'${chardev}' speaks protocol version ${server.version}: ivshmem-client speaks version 0 only`);
     const client = new IvshmemClient(this.#machine.core, this.#machine.memory);
     client.attach(server);
     return client;
@@ -224,7 +241,7 @@ export class Host {
 
   /**
    * `-device ivshmem-plain,...`, `ivshmem-doorbell,...`, `ivshmem,...`, `-ivshmem <size>,[unix:]name`,
-   * `virtio-sdm,...` (every model in src/models/); also `pcie-root-port`, `pcie-pci-bridge` and
+   * `virtio-sdm,...`, `ivshmem-v2,...` (every model in src/models/); also `pcie-root-port`, `pcie-pci-bridge` and
    * `pci-bridge`, whose ids are buses for `bus=`.
    */
   realize(text: `${'pcie-root-port' | 'pcie-pci-bridge' | 'pci-bridge'},${string}`): BusDevice;
@@ -278,7 +295,7 @@ export class Host {
   async shutdown(): Promise<void> {
     await Promise.all(this.vms.map((vm) => vm.terminate()));
     for (const device of this.devices) device.unrealize();
-    for (const server of this.#machine.servers.values()) if (server instanceof Server) server.stop();
+    for (const server of this.#machine.servers.values()) if (server instanceof ServerBase) server.stop();
   }
 
   /** Counts what the host holds, from its own tables and the shared memory; changes nothing. */

@@ -5,13 +5,15 @@ export { Device, type Bar, type Region32, type InterruptView } from './device/de
 export type { DeviceLayout, BarLayout, BarKind, MemoryPlace } from './device/layout.ts';
 export type { DeviceSnapshot, VectorSnapshot } from './device/snapshot.ts';
 export { Server, type ServerOptions, type ServerLogEntry, type ServerConnection, type ServerEndpoint } from './server/server.ts';
+export { ServerBase, type SharedServerOptions } from './server/server-base.ts';
+export { Ivshmem2Server, type Ivshmem2ServerOptions } from './server/ivshmem2-server.ts';
 export { MemoryBackend } from './memory/backend.ts';
 export { BusDevice, type Machine } from './pci/topology.ts';
 export { QemuError, AccessError } from './errors.ts';
 export type { ServerMessage, Handle, MessageSink } from './server/protocol.ts';
 export { IvshmemClient, type Notification } from './server/ivshmem-client.ts';
 export * as layout from '../assembly/layout.ts';
-export * as driver from './driver/pci-driver.ts';
+export * as driver from './driver/index.ts';
 export { Vm, type SpawnOptions, type VmCounters } from './vm/vm.ts';
 export type { VmInspection } from './vm/protocol.ts';
 export { LinuxVm, type WaitForOptions } from './linux/linux-vm.ts';
@@ -33,5 +35,8 @@ export type { GuestSdm, NextOptions } from './models/virtio-sdm/guest-sdm.ts';
 export type { SdmView, SdmCounters } from './models/virtio-sdm/view.ts';
 export type { SdmSocketChannel, ChannelState } from './models/virtio-sdm/socket-channel.ts';
 export type { SdmSocketOptions } from './chardev/sdm-socket.ts';
-// What models add to Device, Guest and SpawnOptions (device.sdm, vm.sdm, boot: 'sdm').
+export type { IvshmemV2View } from './models/ivshmem-v2/view.ts';
+export type { Section, Sections } from './models/ivshmem-v2/layout.ts';
+// What models add to Device, Guest and SpawnOptions (device.sdm, vm.sdm, boot: 'sdm', device.v2).
 import './models/virtio-sdm/public-api.ts';
+import './models/ivshmem-v2/public-api.ts';

@@ -12,7 +12,7 @@ import { readPeers } from './peer-table.ts';
 import { RegionOwner, type Bar, type Region32 } from './region.ts';
 import { configSpace, makeBar } from './regions.ts';
 import { readSnapshot, type DeviceSnapshot } from './snapshot.ts';
-import type { ServerClient } from './server-client.ts';
+import type { DeviceClient } from './server-client.ts';
 
 /** Migration, as a model declares it (QEMU's vmstate): what save() writes and load() takes. */
 export interface Migration {
@@ -43,7 +43,7 @@ export interface DeviceInternals {
   readonly core: CoreExports;
   readonly memory: WebAssembly.Memory;
   readonly block: number;
-  readonly client: ServerClient | undefined;
+  readonly client: DeviceClient | undefined;
 }
 
 export class Device {
@@ -75,7 +75,7 @@ export class Device {
     readonly spec: { model: string; id?: string },
     block: number,
     layout: DeviceLayout,
-    client: ServerClient | undefined,
+    client: DeviceClient | undefined,
     ready: Promise<void>,
   ) {
     this.ready = ready;

@@ -15,7 +15,11 @@ export interface InterruptView {
   readonly intx: boolean;
   /** MSI-X messages lost because Bus Master Enable was clear */
   readonly lost: number;
-  /** events dropped because MSI-X was not enabled (QEMU drops them too) */
+  /**
+   * events dropped because MSI-X was not enabled (QEMU drops them too); ivshmem-v2, which has no
+   * pending state, also drops them while its interrupts are off (Interrupt Control) or the vector
+   * is masked
+   */
   readonly dropped: number;
   /** take the next interrupt as the CPU would: the vector, or -1 */
   take(): number;

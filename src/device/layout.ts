@@ -14,14 +14,44 @@ export interface BarLayout {
   /** the BAR's low type bits: 0 (32-bit memory), 0xc (64-bit prefetchable), 0x8 (32-bit prefetchable) */
   type: number;
   /**
-   * a register file of fixed-width registers taken only at that width (the 2010 device's 16-bit
-   * registers); otherwise registers are MMIO, any access cut as QEMU's memory core cuts it
+   * a register file of fixed-width registers taken only at that width, aligned (the 2010 device's
+   * 16-bit registers, ivshmem-v2's 32-bit ones); otherwise registers are MMIO, any access cut as
+   * QEMU's memory core cuts it
    */
-  registerWidth?: 2;
+  registerWidth?: 2 | 4;
   /** a sysbus device's region: its name in QEMU ("ivshmem-mmio"), said in messages for BARn */
   name?: string;
   /** a sysbus device's region: where the board maps it on the guest's bus */
   address?: bigint;
+  /**
+   * parts of a memory BAR this device may read but not write (ivshmem-v2's state table and the
+   * other peers' output sections): a write there is refused, and `bytes` is a copy
+   */
+  readOnly?: ReadOnlyRange[];
+}
+
+/** A read-only part of a memory BAR, and why, as a refused write says it. */
+export interface ReadOnlyRange {
+  offset: number;
+  size: number;
+  what: string;
+}
+
+/** A PCI capability beyond MSI-X, added after it as pci_add_capability adds one (at the list's head). */
+export interface PciCapability {
+  offset: number;
+  /** its bytes from the ID on (the next pointer is filled in when it is linked) */
+  bytes: Uint8Array;
+  /** the bits software may write, per byte (0 elsewhere: a capability is read-only) */
+  writable: Uint8Array;
+}
+
+/** What a PCI function says it is, in its config space header. */
+export interface PciIdentity {
+  vendor: number;
+  device: number;
+  /** base class, sub-class and programming interface: 0xBBSSPP */
+  classCode: number;
 }
 
 export interface DeviceLayout {
@@ -51,7 +81,13 @@ export interface DeviceLayout {
   extensions: number;
   /** x-name: the name its guest reads in BAR0 */
   name?: string;
+  /** vendor, device and class, if not ivshmem's 1af4:1110, class 0500 */
+  identity?: PciIdentity;
+  /** capabilities after MSI-X */
+  capabilities?: PciCapability[];
 }
+
+const IVSHMEM: PciIdentity = { vendor: 0x1af4, device: 0x1110, classCode: 0x050000 };
 
 /** Where a device's shared memory is: an offset in the shared WebAssembly.Memory, and its size. */
 export interface MemoryPlace {
@@ -78,16 +114,19 @@ export function featureBits(layout: DeviceLayout): number {
 
 /**
  * Writes a PCI function's config space, its write mask and its write-1-to-clear mask into the
- * device block, as pci_qdev_realize, pci_register_bar and msix_init leave them. The identity
- * (vendor 1af4, device 1110, class 0500, subsystem 1af4:1100) is every ivshmem's.
+ * device block, as pci_qdev_realize, pci_register_bar, msix_init and pci_add_capability leave
+ * them. The identity is every ivshmem's (vendor 1af4, device 1110, class 0500) unless the layout
+ * says otherwise; the subsystem is QEMU's default for every device, 1af4:1100.
  */
 export function writeConfigSpace(view: DataView, block: number, layout: DeviceLayout): void {
   const cfg = (offset: number) => block + L.DEV_CONFIG + offset;
   const wmask = (offset: number) => block + L.DEV_WMASK + offset;
-  view.setUint16(cfg(L.PCI_VENDOR_ID), 0x1af4, true);
-  view.setUint16(cfg(L.PCI_DEVICE_ID), 0x1110, true);
+  const identity = layout.identity ?? IVSHMEM;
+  view.setUint16(cfg(L.PCI_VENDOR_ID), identity.vendor, true);
+  view.setUint16(cfg(L.PCI_DEVICE_ID), identity.device, true);
   view.setUint8(cfg(L.PCI_REVISION_ID), layout.revision);
-  view.setUint8(cfg(L.PCI_CLASS_PROG + 2), 0x05);
+  view.setUint8(cfg(L.PCI_CLASS_PROG), identity.classCode & 0xff);
+  view.setUint16(cfg(L.PCI_CLASS_PROG + 1), identity.classCode >>> 8, true);
   view.setUint16(cfg(L.PCI_SUBSYSTEM_VENDOR_ID), 0x1af4, true);
   view.setUint16(cfg(L.PCI_SUBSYSTEM_ID), 0x1100, true);
   view.setUint8(cfg(L.PCI_INTERRUPT_PIN), layout.interruptPin);
@@ -116,5 +155,12 @@ export function writeConfigSpace(view: DataView, block: number, layout: DeviceLa
     view.setUint32(cfg(L.MSIX_TABLE), 1, true);
     view.setUint32(cfg(L.MSIX_PBA), layout.pbaOffset | 1, true);
     view.setUint16(wmask(L.MSIX_FLAGS), L.MSIX_FLAGS_ENABLE | L.MSIX_FLAGS_MASKALL, true);
+  }
+  for (const cap of layout.capabilities ?? []) {
+    cap.bytes.forEach((byte, i) => view.setUint8(cfg(cap.offset + i), byte));
+    cap.writable.forEach((bits, i) => view.setUint8(wmask(cap.offset + i), bits));
+    view.setUint8(cfg(cap.offset + 1), view.getUint8(cfg(L.PCI_CAPABILITY_LIST)));
+    view.setUint8(cfg(L.PCI_CAPABILITY_LIST), cap.offset);
+    view.setUint16(cfg(L.PCI_STATUS), L.PCI_STATUS_CAP_LIST, true);
   }
 }

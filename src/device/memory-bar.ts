@@ -9,16 +9,22 @@ import { BarRegion, type RegionOwner, U32, aligned, narrowValue, wideValue } fro
 /** The BAR that maps the shared memory: any width up to 8, at any offset. */
 export class MemoryBar extends BarRegion {
   private readonly view: DataView;
+  /** the parts this device may not write (ivshmem-v2: the state table, the other peers' output sections) */
+  private readonly readOnly: BarLayout['readOnly'];
 
   constructor(owner: RegionOwner, bar: BarLayout) {
     super(owner, bar, { widths: [1, 2, 4, 8], widthReason: 'memory takes 1, 2, 4 or 8-byte accesses', aligned: false });
     this.view = new DataView(owner.memory.buffer);
+    this.readOnly = bar.readOnly?.length ? bar.readOnly : undefined;
   }
 
   override get bytes(): Uint8Array | undefined {
     this.owner.checkPlugged();
     const place = this.owner.place;
-    return place ? new Uint8Array(this.owner.memory.buffer, place.offset, this.size) : undefined;
+    if (!place) return undefined;
+    const live = new Uint8Array(this.owner.memory.buffer, place.offset, this.size);
+    // With read-only parts, a copy: a write into it lands nowhere, as one into a read-only mapping.
+    return this.readOnly ? live.slice() : live;
   }
 
   /** mapped and decoded (the core checks Memory Space Enable): where `offset` is in the memory, or -1 */
@@ -42,11 +48,18 @@ export class MemoryBar extends BarRegion {
     if (size === 4 || size === 2 || size === 1 ? narrowValue(value, size) : size === 8 && wideValue(value)) {
       const at = this.at(offset, size);
       if (at >= 0) {
+        if (this.readOnly) this.refuseReadOnly(offset, size);
         this.store(at, size, value);
         return;
       }
     }
     this.fullWrite(offset, size, value);
+  }
+
+  // Refused as a write into a read-only mapping would be, before anything is written.
+  private refuseReadOnly(offset: number, width: number): void {
+    const refused = this.readOnly!.find((range) => offset < range.offset + range.size && range.offset < offset + width);
+    if (refused) throw new AccessError(`${this.rules.name}: a ${width}-byte write at offset 0x${offset.toString(16)} is refused: ${refused.what} is read-only to this device`);
   }
 
   private load(at: number, width: number): number | bigint {
@@ -84,6 +97,7 @@ export class MemoryBar extends BarRegion {
   }
 
   protected encode(offset: number, width: Width, value: number | bigint): void {
+    if (this.readOnly) this.refuseReadOnly(offset, width);
     this.store(this.mappedAt() + offset, width, value);
   }
 }

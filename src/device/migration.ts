@@ -26,6 +26,7 @@ function checkedMask(device: Device): Uint8Array {
   cmask[L.PCI_HEADER_TYPE] = 0xff;
   cmask[L.PCI_CAPABILITY_LIST] = 0xff;
   if (device.layout.msix) cmask.fill(0xff, L.MSIX_CAP, L.MSIX_CAP + L.PCI_CAP_MSIX_SIZEOF);
+  for (const cap of device.layout.capabilities ?? []) cmask.fill(0xff, cap.offset, cap.offset + cap.bytes.length);
   return cmask;
 }
 

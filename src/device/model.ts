@@ -11,7 +11,7 @@ import type { MemoryBackend, SharedFile } from '../memory/backend.ts';
 import type { Placement, Topology } from '../pci/topology.ts';
 import type { ServerEndpoint } from '../server/server.ts';
 import type { SdmSocketOptions } from '../chardev/sdm-socket.ts';
-import type { ServerDialect } from './server-client.ts';
+import type { ClientDevice, DeviceClient, ServerDialect } from './server-client.ts';
 
 /** What every model's spec has: its model name and its id=. The rest is the model's own. */
 export interface SpecBase {
@@ -85,6 +85,14 @@ export interface ServerRules<S extends SpecBase> {
   checkId?(spec: S, id: number): void;
   /** how it reads the server's messages, where that differs from QEMU's ivshmem (ivshmem-flat) */
   readonly dialect?: ServerDialect;
+  /** the device's side of another protocol than ivshmem-server's (version 0, ServerClient) */
+  client?(device: ClientDevice, spec: S): DeviceClient;
+}
+
+/** A device block as its layout reads it: what the server told the device is kept there. */
+export interface BlockView {
+  view: DataView;
+  block: number;
 }
 
 /** A guest program's view of its VM, as a model's guest offer sees it. */
@@ -134,14 +142,19 @@ export interface DeviceModel<S extends SpecBase = SpecBase, P extends DevicePlan
   ownMemory?(block: number): MemoryPlace;
   /** Its server protocol, for a model that has a chardev to an ivshmem-server. */
   readonly server?: ServerRules<S>;
-  /** Its registers, BARs and interrupts, for memory of `memorySize` bytes. */
-  layout(spec: S, memorySize: number): DeviceLayout;
+  /**
+   * Its registers, BARs and interrupts, for memory of `memorySize` bytes, and for what its server
+   * told it (read from its block, on the host as in its VM: the pipeline always passes it).
+   */
+  layout(spec: S, memorySize: number, block?: BlockView): DeviceLayout;
   /** Its migration (QEMU's vmstate): what save() and load() do. */
   readonly migration: Migration;
   /** What it adds to the host's Device (`device.<key>`), read from its block. */
   host?(device: Device, view: DataView): Record<string, unknown>;
   /** What it adds to the guest API. */
   guest?(guest: GuestContext, core: CoreExports, memory: WebAssembly.Memory): GuestOffer;
+  /** What a driver's probe does beyond enabling the function and MSI-X (`vm.bringUp()`): ivshmem-v2's Interrupt Control. */
+  bringUp?(device: Device): void;
   /** host.spawn options of its own */
   readonly spawnOptions?: readonly SpawnOption[];
 }

@@ -6,7 +6,7 @@
 // bigint an 8-byte read returns. When the core refuses (nothing done), and for anything else, the
 // full path: every check (src/device/access.ts) with its AccessError, which changes nothing, then
 // the access cut into the pieces QEMU's memory core would hand the device. Each kind of region
-// (config-space.ts, mmio-bar.ts, registers16-bar.ts, memory-bar.ts) has both; regions.ts builds a
+// (config-space.ts, mmio-bar.ts, register-file-bar.ts, memory-bar.ts) has both; regions.ts builds a
 // device's from its layout.
 import * as L from '../../assembly/layout.ts';
 import type { CoreExports } from '../core/core.ts';
@@ -24,7 +24,10 @@ export interface Region32 {
 export interface Bar extends Region32 {
   readonly index: number;
   readonly size: number;
-  /** the BAR that maps the shared memory: that memory, as the host sees it */
+  /**
+   * the BAR that maps the shared memory: that memory, as the host sees it; a copy of it when
+   * parts of it are read-only to this device (ivshmem-v2: writing into the copy lands nowhere)
+   */
   readonly bytes: Uint8Array | undefined;
 }
 

@@ -10,7 +10,7 @@ import type { BarLayout } from './layout.ts';
 import { MemoryBar } from './memory-bar.ts';
 import { MmioBar } from './mmio-bar.ts';
 import type { Bar, Region32, RegionOwner } from './region.ts';
-import { Registers16Bar } from './registers16-bar.ts';
+import { RegisterFileBar } from './register-file-bar.ts';
 import { VIRTIO_MMIO_OPS } from './virtio-mmio.ts';
 
 /** PCI configuration space, or (a virtio-mmio or sysbus device has none) a region that says so. */
@@ -26,7 +26,7 @@ export function configSpace(owner: RegionOwner): Region32 {
 export function makeBar(owner: RegionOwner, bar: BarLayout): Bar {
   switch (bar.kind) {
     case 'registers':
-      if (bar.registerWidth === 2) return new Registers16Bar(owner, bar);
+      if (bar.registerWidth) return new RegisterFileBar(owner, { ...bar, registerWidth: bar.registerWidth });
       return new MmioBar(owner, bar, IVSHMEM_MMIO, { first: L.ACCESS_BAR0, firstEnd: bar.size }, true);
     case 'msix': {
       const { vectors, pbaOffset } = owner.layout;

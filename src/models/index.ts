@@ -8,8 +8,9 @@ import { ivshmem } from './ivshmem/index.ts';
 import { ivshmem2010 } from './ivshmem-2010/index.ts';
 import { virtioSdm } from './virtio-sdm/index.ts';
 import { ivshmemFlat } from './ivshmem-flat/index.ts';
+import { ivshmemV2 } from './ivshmem-v2/index.ts';
 
-export const MODELS: readonly AnyModel[] = [ivshmemPlain, ivshmemDoorbell, ivshmem, ivshmem2010, virtioSdm, ivshmemFlat];
+export const MODELS: readonly AnyModel[] = [ivshmemPlain, ivshmemDoorbell, ivshmem, ivshmem2010, virtioSdm, ivshmemFlat, ivshmemV2];
 
 export const models: ModelRegistry = {
   all: MODELS,

@@ -8,17 +8,17 @@ import { eventfdIsLive } from '../core/eventfds.ts';
 import { Device, type DeviceHost } from '../device/device.ts';
 import { featureBits, writeConfigSpace, type MemoryPlace } from '../device/layout.ts';
 import { readPeers } from '../device/peer-table.ts';
-import { ServerClient } from '../device/server-client.ts';
+import { ServerClient, type DeviceClient } from '../device/server-client.ts';
 import type { AnyModel, SpecBase } from '../device/model.ts';
 
 /** Where the device's memory comes from: a place known now, or its server's handshake. */
-export type MemorySource = { memory: MemoryPlace | undefined } | { client: ServerClient; ready: Promise<void> };
+export type MemorySource = { memory: MemoryPlace | undefined } | { client: DeviceClient; ready: Promise<void> };
 
 export function buildDevice(host: DeviceHost, model: AnyModel, spec: SpecBase, block: number, source: MemorySource): Device {
   const view = new DataView(host.memory.buffer);
   const client = 'client' in source ? source.client : undefined;
   const memory = 'memory' in source ? source.memory : client!.sharedMemory;
-  const layout = model.layout(spec, memory?.size ?? 0);
+  const layout = model.layout(spec, memory?.size ?? 0, { view, block });
   view.setInt32(block + L.DEV_FEATURES, featureBits(layout), true);
   for (let i = 0; i < L.NAME_SIZE; i++) view.setUint8(block + L.DEV_NAME + i, layout.name?.charCodeAt(i) || 0);
   if (layout.transport === 'pci') writeConfigSpace(view, block, layout);
@@ -32,23 +32,25 @@ export function buildDevice(host: DeviceHost, model: AnyModel, spec: SpecBase, b
   return device;
 }
 
-/** The device's side of the ivshmem-server protocol, wired to its block. */
-export function makeClient(host: DeviceHost, model: AnyModel, spec: SpecBase, block: number, vectors: number): ServerClient {
+/** The device's side of its server's protocol (ivshmem-server's, or the model's own), wired to its block. */
+export function makeClient(host: DeviceHost, model: AnyModel, spec: SpecBase, block: number, vectors: number): DeviceClient {
   const view = new DataView(host.memory.buffer);
   const rules = model.server!;
-  return new ServerClient({
+  const device = {
     ...peerTableOf(host, block),
+    memory: host.memory,
     vectors,
     memoryBytes: host.memory.buffer.byteLength,
     publishIdAtOnce: rules.inRealize,
     idRegister: {
       get: () => view.getInt32(block + L.DEV_VM_ID, true),
-      set: (id) => view.setInt32(block + L.DEV_VM_ID, id, true),
+      set: (id: number) => view.setInt32(block + L.DEV_VM_ID, id, true),
     },
-    checkMemory: (size) => rules.checkMemory?.(spec, size),
-    eventfdIsLive: (slot) => eventfdIsLive(host.memory, slot),
+    checkMemory: (size: number) => rules.checkMemory?.(spec, size),
+    eventfdIsLive: (slot: number) => eventfdIsLive(host.memory, slot),
     dialect: rules.dialect,
-  });
+  };
+  return rules.client?.(device, spec) ?? new ServerClient(device);
 }
 
 /** How to walk a device block's peer table. */

@@ -6,7 +6,7 @@ import type { Device } from '../device/device.ts';
 import type { ModelRegistry } from '../device/model.ts';
 import { Transaction } from '../device/transaction.ts';
 import type { HostMachine, MachineContext } from '../machine/machine.ts';
-import type { ServerClient } from '../device/server-client.ts';
+import type { DeviceClient } from '../device/server-client.ts';
 import { acquire } from './acquire.ts';
 import { buildDevice, makeClient } from './build.ts';
 import { planDevice, type Planned } from './plan.ts';
@@ -16,7 +16,7 @@ export function realizeOnHost(machine: HostMachine, models: ModelRegistry, text:
   const { model, spec, plan } = planned;
   const tx = new Transaction();
   try {
-    let client: ServerClient | undefined;
+    let client: DeviceClient | undefined;
     const acquired = acquire(machine, planned, tx, {
       chardevEnd: (block) => (client = makeClient(machine, model, spec, block, plan.vectors)),
     });

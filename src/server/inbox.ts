@@ -5,6 +5,10 @@
 //
 // Its layout is drawn in assembly/inbox-layout.ts.
 //
+// A version 2 message (src/server/ivshmem2-protocol.ts) takes as many entries as it has 8-byte
+// pieces, its handle and reference on the first; the host publishes them together, so the VM
+// only ever sees whole messages.
+//
 // One producer (the host thread), one consumer (the VM's worker). When the ring is full the host
 // keeps the rest in order and writes them as the VM makes room, so nothing is lost.
 //
@@ -15,11 +19,19 @@
 // done (one store); the host drops the references, also for a VM killed at any instruction.
 import * as L from '../../assembly/layout.ts';
 import { eventfdRefIfLive, eventfdUnrefSlot } from '../core/eventfds.ts';
-import type { MessageSink, ServerMessage } from './protocol.ts';
+import { frameMessage } from './ivshmem2-protocol.ts';
+import type { Handle, MessageSink, ServerMessage } from './protocol.ts';
 
 const KIND_NONE = 0;
 const KIND_MEMORY = 1;
 const KIND_EVENTFD = 2;
+const PIECE = 1 << 16;
+const MORE = 1 << 17;
+
+/** How many entries a message takes: one, or one per 8 bytes of a version 2 message. */
+function entriesOf(message: ServerMessage): number {
+  return message.bytes ? Math.max(1, Math.ceil(message.bytes.length / 8)) : 1;
+}
 
 function words(memory: WebAssembly.Memory, block: number): Int32Array {
   return new Int32Array(memory.buffer, block + L.DEV_INBOX, L.INBOX_ENTRIES_AT / 4);
@@ -85,15 +97,26 @@ export class InboxWriter implements MessageSink {
     const view = this.view;
     this.dropReferences(Atomics.load(this.head, L.INBOX_RELEASED / 4));
     let write = Atomics.load(this.head, L.INBOX_WRITE / 4);
-    while (this.backlog.length > 0 && write - this.dropped < L.INBOX_ENTRIES) {
-      const { message: { value, handle }, ref } = this.backlog.shift()!;
-      const at = entryAt(this.block, write);
-      view.setBigInt64(at, value, true);
-      view.setInt32(at + 8, handle ? (handle.kind === 'memory' ? KIND_MEMORY : KIND_EVENTFD) : KIND_NONE, true);
-      view.setInt32(at + 12, handle ? (handle.kind === 'memory' ? handle.offset : handle.slot) : 0, true);
-      view.setInt32(at + 16, handle?.kind === 'memory' ? handle.size : 0, true);
-      view.setInt32(at + 20, ref !== undefined ? 1 : 0, true);
-      write = (write + 1) | 0;
+    while (this.backlog.length > 0 && write - this.dropped + entriesOf(this.backlog[0].message) <= L.INBOX_ENTRIES) {
+      const { message: { value, handle, bytes }, ref } = this.backlog.shift()!;
+      const entries = entriesOf({ value, bytes });
+      for (let i = 0; i < entries; i++) {
+        const at = entryAt(this.block, write + i);
+        const first = i === 0;
+        let kind = first && handle ? (handle.kind === 'memory' ? KIND_MEMORY : KIND_EVENTFD) : KIND_NONE;
+        if (bytes) {
+          const piece = bytes.subarray(i * 8, i * 8 + 8);
+          for (let b = 0; b < 8; b++) view.setUint8(at + b, piece[b] ?? 0);
+          kind |= PIECE | (piece.length << 8) | (i < entries - 1 ? MORE : 0);
+        } else {
+          view.setBigInt64(at, value, true);
+        }
+        view.setInt32(at + 8, kind, true);
+        view.setInt32(at + 12, first && handle ? (handle.kind === 'memory' ? handle.offset : handle.slot) : 0, true);
+        view.setInt32(at + 16, first && handle?.kind === 'memory' ? handle.size : 0, true);
+        view.setInt32(at + 20, first && ref !== undefined ? 1 : 0, true);
+      }
+      write = (write + entries) | 0;
       Atomics.store(this.head, L.INBOX_WRITE / 4, write);
     }
     Atomics.notify(this.head, L.INBOX_WRITE / 4);
@@ -132,17 +155,27 @@ export class InboxReader {
     let read = Atomics.load(this.head, L.INBOX_READ / 4);
     const write = Atomics.load(this.head, L.INBOX_WRITE / 4);
     let count = 0;
+    let pieces: { bytes: number[]; handle: Handle | undefined } | undefined;
     while (read !== write) {
       const at = entryAt(this.block, read);
       const value = view.getBigInt64(at, true);
-      const kind = view.getInt32(at + 8, true);
+      const word = view.getInt32(at + 8, true);
+      const kind = word & 0xff;
       const a = view.getInt32(at + 12, true);
-      const message: ServerMessage = kind === KIND_MEMORY
-        ? { value, handle: { kind: 'memory', offset: a, size: view.getInt32(at + 16, true), path: '' } }
-        : kind === KIND_EVENTFD ? { value, handle: { kind: 'eventfd', slot: a } } : { value };
+      const handle: Handle | undefined = kind === KIND_MEMORY
+        ? { kind: 'memory', offset: a, size: view.getInt32(at + 16, true), path: '' }
+        : kind === KIND_EVENTFD ? { kind: 'eventfd', slot: a } : undefined;
       read = (read + 1) | 0;
       Atomics.store(this.head, L.INBOX_READ / 4, read);
-      sink.receive(message);
+      if (word & PIECE) {
+        pieces ??= { bytes: [], handle };
+        for (let b = 0; b < ((word >> 8) & 0xff); b++) pieces.bytes.push(view.getUint8(at + b));
+        if (word & MORE) continue;
+        sink.receive(frameMessage(Uint8Array.from(pieces.bytes), pieces.handle));
+        pieces = undefined;
+      } else {
+        sink.receive(handle ? { value, handle } : { value });
+      }
       count++;
     }
     if (!this.holding) this.release();

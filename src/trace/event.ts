@@ -37,7 +37,8 @@ export interface TraceEvent {
   vector: number;
   value: number;
   /**
-   * for server messages: 'version 0', 'ID 3', 'shm 1M', 'eventfd 2/1' (peer 2, vector 1), 'peer 2 gone';
+   * for server messages: 'version 0', 'ID 3', 'shm 1M', 'eventfd 2/1' (peer 2, vector 1), 'peer 2 gone',
+   * and an ivshmem2-server's 'INIT, ID 3';
    * for sdm-* events: 'SDM_IRQ' or 'SDM_BOOT', or the reject reason
    */
   text?: string;
@@ -73,6 +74,7 @@ function serverText(sub: number, peer: number, vector: number, value: number): s
     case L.TRACE_SERVER_SHM: return `shm ${formatSize(value >>> 0)}`;
     case L.TRACE_SERVER_EVENTFD: return `eventfd ${peer}/${vector}`;
     case L.TRACE_SERVER_GONE: return `peer ${peer} gone`;
+    case L.TRACE_SERVER_INIT: return `INIT, ID ${value}`;
     default: return `message ${value}`;
   }
 }

@@ -7,6 +7,7 @@ import type { CoreExports } from '../core/core.ts';
 import { QemuError } from '../errors.ts';
 import type { Region } from '../memory/region-allocator.ts';
 import type { ServerMessage } from '../server/protocol.ts';
+import { MSG_EVENT_FD, MSG_INIT, MSG_PEER_GONE, messageHeader } from '../server/ivshmem2-protocol.ts';
 import { decodeEvent, type TraceEvent } from './event.ts';
 
 export interface TraceHost {
@@ -93,6 +94,14 @@ export class Tracer {
     const value = Number(BigInt.asIntN(32, message.value));
     const emit = (sub: number, peer: number, vector: number, v: number) =>
       this.host.core.traceEmit(L.TRACE_SERVER | (sub << 8), to, peer, vector, v);
+    const header = message.bytes && messageHeader(message.bytes);
+    if (header) {
+      // an ivshmem2-server's message says what it is
+      const word = (at: number) => (header.view.byteLength >= at + 4 ? header.view.getUint32(at, true) : -1);
+      if (header.type === MSG_INIT) return emit(L.TRACE_SERVER_INIT, -1, -1, word(16));
+      if (header.type === MSG_EVENT_FD) return emit(L.TRACE_SERVER_EVENTFD, word(8), word(12), word(8));
+      if (header.type === MSG_PEER_GONE) return emit(L.TRACE_SERVER_GONE, word(8), -1, word(8));
+    }
     const handle = message.handle;
     if (handle?.kind === 'memory') return emit(L.TRACE_SERVER_SHM, -1, -1, handle.size);
     if (handle?.kind === 'eventfd') {

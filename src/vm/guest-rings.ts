@@ -65,9 +65,8 @@ export class GuestRings {
 
   constructor(readonly vm: Guest) {
     const memory = vm.device.sharedMemory;
-    const bytes = vm.device.memoryBar.bytes;
-    if (!memory || !bytes) throw new QemuError(`${vm.device.name} has no shared memory (yet) for rings`);
-    this.context = { core: vm.device.internals.core, buffer: bytes.buffer };
+    if (!memory || !vm.device.memoryBar.bytes) throw new QemuError(`${vm.device.name} has no shared memory (yet) for rings`);
+    this.context = { core: vm.device.internals.core, buffer: vm.device.internals.memory.buffer };
     this.region = memory;
   }
 

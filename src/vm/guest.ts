@@ -5,7 +5,7 @@
 import * as L from '../../assembly/layout.ts';
 import type { CoreExports } from '../core/core.ts';
 import type { Device } from '../device/device.ts';
-import * as driver from '../driver/pci-driver.ts';
+import * as driver from '../driver/index.ts';
 import { SpinPolicy, type SpinStats } from './wait-policy.ts';
 import { AccessError } from '../errors.ts';
 import type { DeviceModel, GuestOffer } from '../device/model.ts';
@@ -53,6 +53,7 @@ export class Guest {
   private readonly core: CoreExports;
   private readonly post: (line: string) => void;
   private readonly offer: GuestOffer | undefined;
+  private readonly model: DeviceModel;
 
   /** @internal the VM's worker makes its guest (src/vm-worker.ts) */
   constructor(device: Device, model: DeviceModel, core: CoreExports, memory: WebAssembly.Memory, pump: () => void, post: (line: string) => void) {
@@ -63,6 +64,7 @@ export class Guest {
     const { block } = device.internals;
     this.seq = new Int32Array(memory.buffer, block + L.DEV_IRQ_SEQ, 2);
     this.words = new Int32Array(memory.buffer, block, L.LINE * 3 / 4);
+    this.model = model;
     this.offer = model.guest?.(this, core, memory);
     for (const [key, value] of Object.entries(this.offer?.members ?? {})) Object.defineProperty(this, key, { value, enumerable: true });
   }
@@ -173,9 +175,9 @@ export class Guest {
   }
 
   /**
-   * enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does; a
-   * sysbus device's registers are always decoded and its IRQ line is the interrupt controller's to
-   * enable, so there it does nothing.
+   * enable + MSI-X on + every vector unmasked (doorbell devices), as a driver's probe does, and
+   * what the model adds (ivshmem-v2: Interrupt Control on); a sysbus device's registers are always
+   * decoded and its IRQ line is the interrupt controller's to enable, so there it does nothing.
    */
   bringUp(): void {
     if (this.device.layout.transport === 'sysbus') return;
@@ -188,12 +190,13 @@ export class Guest {
       const width = this.device.layout.bars[0].registerWidth ?? 4;
       this.device.bar(0).write(0, width, width === 2 ? 0xffff : 0xffffffff);
     }
+    this.model.bringUp?.(this.device);
   }
 
   /**
    * Rings `vector` of `peer` through the 32-bit Doorbell (all but the 2010 device): the register
    * write a driver makes, (peer << 16) | vector at 0x0c of BAR0, after driver.ring's checks. The
-   * vector is 0..255 (QEMU's ivshmem decodes 8 bits), 0..65535 on ivshmem-flat.
+   * vector is 0..255 (QEMU's ivshmem decodes 8 bits), 0..65535 on ivshmem-flat and ivshmem-v2.
    */
   ring(peer: number, vector = 0): void {
     driver.ring(this.device, peer, vector);

@@ -114,7 +114,7 @@ export async function spawnInWorker<T extends { terminate(): Promise<void> }>(
     };
     const started: VmStarted = await Promise.race([exited, api.start(Comlink.transfer(init, [channel.port2, ...(kind.transfer ?? [])]))]);
     // The host's view of the device: the same block, decoded by the host's core.
-    const device = new Device(machine, model, spec, block, model.layout(spec, started.memory.size), undefined, Promise.resolve());
+    const device = new Device(machine, model, spec, block, model.layout(spec, started.memory.size, { view: new DataView(machine.memory.buffer), block }), undefined, Promise.resolve());
     device.mapMemory(started.memory);
     commit(machine, target, planned, device, tx);
     const vm = kind.make(device, {

@@ -6,7 +6,7 @@
 import { instantiateCore, type CoreExports } from '../core/core.ts';
 import type { Device, DeviceHost } from '../device/device.ts';
 import type { AnyModel, ModelRegistry } from '../device/model.ts';
-import type { ServerClient } from '../device/server-client.ts';
+import type { DeviceClient } from '../device/server-client.ts';
 import { buildDevice, makeClient } from '../realize/build.ts';
 import { InboxReader } from '../server/inbox.ts';
 import * as L from '../../assembly/layout.ts';
@@ -20,7 +20,7 @@ export interface WorkerDevice {
   pump: () => void;
 }
 
-async function realize(init: VmInit, model: AnyModel, host: DeviceHost & { core: CoreExports }, inbox: InboxReader | undefined): Promise<{ device: Device; client?: ServerClient }> {
+async function realize(init: VmInit, model: AnyModel, host: DeviceHost & { core: CoreExports }, inbox: InboxReader | undefined): Promise<{ device: Device; client?: DeviceClient }> {
   if (!inbox) return { device: buildDevice(host, model, init.spec, init.block, { memory: init.memoryPlace }) };
   const client = makeClient(host, model, init.spec, init.block, init.vectors);
   const setup = client.setupAsync();
@@ -45,7 +45,7 @@ export async function startWorkerDevice(init: VmInit, models: ModelRegistry): Pr
   const core: CoreExports = await instantiateCore(init.memory, init.module);
   core.traceThread(init.thread);
   const inbox = init.server ? new InboxReader(init.memory, init.block) : undefined;
-  let client: ServerClient | undefined;
+  let client: DeviceClient | undefined;
   // QEMU handles its server socket while the vCPU runs; here the VM takes what has arrived
   // before every register access and every wait, so a doorbell to a newcomer finds it.
   const pump = () => {

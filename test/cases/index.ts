@@ -13,5 +13,7 @@ import { ivshmemClient } from './ivshmem-client.ts';
 import { extensions } from './extensions.ts';
 import { rings } from './rings.ts';
 import { ivshmemFlat } from './ivshmem-flat.ts';
+import { ivshmemV2 } from './ivshmem-v2.ts';
+import { ivshmem2Server } from './ivshmem2-server.ts';
 
-export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers, rings, ivshmemFlat];
+export const allGroups: CaseGroup[] = [qemuIvshmemTest, configSpace, registers, interrupts, serverProtocol, legacy, model2010, options, migration, ivshmemClient, extensions, vmWorkers, rings, ivshmemFlat, ivshmemV2, ivshmem2Server];

@@ -36,6 +36,36 @@ describe('exactly once under concurrency', () => {
     }, 30_000);
   }
 
+  // Jailhouse takes a spinlock around the one-shot check and clear; here the ringer's atomic AND
+  // on Interrupt Control is the claim (assembly/ivshmem-v2-irq.ts).
+  test('ivshmem-v2 one-shot mode: of two peers ringing at once, exactly one delivers per re-arm', async () => {
+    const host = await Host.create({ memory: '32M' });
+    host.addServer2({ id: 'srv2', size: '64K', maxPeers: 3 });
+    const target = host.realize('ivshmem-v2,chardev=srv2');
+    driver.v2.probe(target);
+    driver.v2.enableInterrupts(target, { oneShot: true });
+    driver.v2.setInterrupts(target, false);
+    const ringers = [0, 1].map(() => host.spawn({ device: 'ivshmem-v2,chardev=srv2', program: program('v2-ringer'), arg: { peer: target.ivPosition } }));
+    const vms = await Promise.all(ringers);
+    await until(() => target.interrupts.dropped > 1000, 'both ringers ringing', 60_000);
+    const rounds = 4000;
+    for (let i = 1; i <= rounds; i++) {
+      driver.v2.setInterrupts(target, true);
+      // the claimer clears the bit first and delivers after: wait for both
+      const deadline = performance.now() + 30_000;
+      while (target.bar(0).read(0x08, 4) !== 0 || target.interrupts.delivered(0) < i) {
+        if (performance.now() > deadline) {
+          throw new Error(`round ${i}: Interrupt Control reads ${target.bar(0).read(0x08, 4)} after ${target.interrupts.delivered(0)} deliveries (an enable lost, or claimed without a delivery)`);
+        }
+      }
+    }
+    for (const vm of vms) vm.stop();
+    const rang = (await Promise.all(vms.map((vm) => vm.result)) as number[]).reduce((a, b) => a + b, 0);
+    expect(target.interrupts.delivered(0), 'one delivery per re-arm').toBe(rounds);
+    expect(target.interrupts.delivered(0) + target.interrupts.dropped, 'every ring delivered or dropped').toBe(rang);
+    await host.shutdown();
+  }, 120_000);
+
   test('a guest unmasking while a peer rings: every ring is delivered or pending, nothing stays stuck', async () => {
     const host = await Host.create({ memory: '32M' });
     host.addServer({ id: 'srv', size: '1M', vectors: 1 });

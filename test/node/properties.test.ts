@@ -2,7 +2,7 @@
 // its invariants and nothing outside its own state changes.
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { Host, QemuError, AccessError, driver, type MessageSink, type ServerMessage } from '../../src/index.ts';
+import { Host, QemuError, AccessError, driver, type Device, type MessageSink, type ServerMessage } from '../../src/index.ts';
 import { RegionAllocator } from '../../src/memory/region-allocator.ts';
 import { parseSize } from '../../src/options/size.ts';
 import {
@@ -11,6 +11,21 @@ import {
 import { machineOf } from '../../src/host.ts';
 
 const host = await Host.create({ memory: '64M' });
+
+interface Access { dev: number; bar: number; offset: number; width: number; value: number | bigint; write: boolean }
+
+/** Each access made as a guest would make it: it works, or it is refused with an AccessError. */
+function perform(devices: Device[], accesses: Access[]): void {
+  for (const a of accesses) {
+    const bar = devices[a.dev].bar(a.bar);
+    try {
+      if (a.write) bar.write(a.offset, a.width, a.value);
+      else bar.read(a.offset, a.width);
+    } catch (error) {
+      expect(error).toBeInstanceOf(AccessError);
+    }
+  }
+}
 host.addServer({ id: 'srv', size: '1M', vectors: 4 });
 
 describe('PCI config space', () => {
@@ -38,6 +53,46 @@ describe('PCI config space', () => {
   }, 600_000);
 });
 
+describe('ivshmem-v2', () => {
+  // Two cells of four possible peers: whatever either does through its BARs, only AccessErrors are
+  // thrown, the absent peers' output sections stay untouched (nobody may write them), and the state
+  // table only ever holds what each device's State register says.
+  test('random BAR traffic: only AccessErrors, no write into another peer\'s output section, the state table only through State', () => {
+    host.addServer2({ id: 'v2', socket: '/tmp/v2', shm: 'v2', size: '64K', outputSectionSize: '8K', maxPeers: 4, vectors: 2 });
+    const devices = [0, 1].map(() => host.realize('ivshmem-v2,chardev=v2'));
+    for (const d of devices) {
+      driver.v2.probe(d);
+      driver.v2.enableInterrupts(d);
+    }
+    const { stateTable, outputs } = devices[0].v2!.sections;
+    const server = machineOf(host).servers.get('v2') as unknown as { bytes: Uint8Array };
+    const absent = outputs.slice(2).map((o) => server.bytes.slice(o.offset, o.offset + o.size));
+    const access = fc.record({
+      dev: fc.integer({ min: 0, max: 1 }),
+      bar: fc.constantFrom(0, 1, 2),
+      // the registers and every section's edges, often; anywhere, too
+      offset: fc.oneof(
+        fc.constantFrom(0, 4, 8, 0x0c, 0x10, 0x14),
+        fc.constantFrom(0, stateTable.size, ...outputs.map((o) => o.offset)).chain((edge) => fc.integer({ min: edge - 8, max: edge + 8 })),
+        fc.integer({ min: -8, max: 0x10010 }),
+      ),
+      width: fc.constantFrom(1, 2, 3, 4, 4, 4, 8),
+      value: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer(), fc.bigInt({ min: -1n, max: 1n << 65n })),
+      write: fc.boolean(),
+    });
+    fc.assert(fc.property(fc.array(access, { maxLength: 60 }), (accesses) => {
+      perform(devices, accesses);
+      outputs.slice(2).forEach((o, i) => expect(Buffer.compare(Buffer.from(server.bytes.slice(o.offset, o.offset + o.size)), Buffer.from(absent[i])), `peer ${i + 2}'s output section`).toBe(0));
+      const table = new DataView(server.bytes.buffer, server.bytes.byteOffset + stateTable.offset, stateTable.size);
+      devices.forEach((d, id) => expect(table.getUint32(id * 4, true), `state table entry ${id}`).toBe(d.v2!.state));
+      for (let at = 8; at < stateTable.size; at += 4) expect(table.getUint32(at, true), `state table word ${at}`).toBe(0);
+    }), { numRuns: 150 });
+    for (const d of devices) d.unrealize();
+    // 150 runs of up to 60 accesses, each followed by a scan of the absent peers' output sections
+    // and the state table: seconds when idle, a minute or more at a load of 20 on two cores.
+  }, 600_000);
+});
+
 describe('doorbells and registers', () => {
   test('random BAR0 and BAR1 traffic never writes outside the devices and never throws but AccessError', () => {
     host.addObject('memory-backend-ram,id=guard,size=64K');
@@ -55,15 +110,7 @@ describe('doorbells and registers', () => {
     });
     fc.assert(fc.property(fc.array(access, { maxLength: 60 }), (accesses) => {
       const delivered = devices.map((d) => [0, 1, 2, 3].map((v) => d.interrupts.delivered(v)));
-      for (const a of accesses) {
-        const bar = devices[a.dev].bar(a.bar);
-        try {
-          if (a.write) bar.write(a.offset, a.width, a.value);
-          else bar.read(a.offset, a.width);
-        } catch (error) {
-          expect(error).toBeInstanceOf(AccessError);
-        }
-      }
+      perform(devices, accesses);
       devices.forEach((d, i) => [0, 1, 2, 3].forEach((v) => expect(d.interrupts.delivered(v)).toBeGreaterThanOrEqual(delivered[i][v])));
       expect(guard.bar(2).bytes!.every((b) => b === 0x5a)).toBe(true);
     }), { numRuns: 150 });

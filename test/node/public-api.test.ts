@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const INTERNAL_TYPES = [
   'CoreExports', 'HostMachine', 'MachineContext', 'ServerHost', 'BackendHost', 'TraceHost', 'DeviceHost', 'DeviceKind',
   'DeviceInternals', 'DeviceModel', 'DevicePlan', 'ResolveContext', 'AcquireContext', 'GuestContext', 'GuestOffer',
-  'Transaction', 'Lease', 'ServerClient', 'ClientDevice', 'VmLink', 'VmInit', 'VmApi', 'RegionOwner', 'Topology',
+  'Transaction', 'Lease', 'ServerClient', 'ProtocolClient', 'DeviceClient', 'ClientDevice', 'BlockView', 'VmLink', 'VmInit', 'VmApi', 'RegionOwner', 'Topology',
   'InboxWriter', 'InboxReader', 'DeviceBlocks', 'RegionAllocator', 'EventfdSlots', 'WorkerThread', 'Planned', 'Acquired',
 ];
 
@@ -88,7 +88,7 @@ test('no public signature reaches an internal type', () => {
 
 test('Host keeps the user\'s verbs, and nothing of the machine behind them', () => {
   expect(members('Host')).toEqual([
-    'accel', 'addChardev', 'addObject', 'addSdmSocket', 'addServer', 'connectClient', 'deleteObject', 'devices', 'machine',
+    'accel', 'addChardev', 'addObject', 'addSdmSocket', 'addServer', 'addServer2', 'connectClient', 'deleteObject', 'devices', 'machine',
     'maxPeers', 'prepareVm', 'realize', 'resources', 'ringContext', 'shutdown', 'spawn', 'trace', 'unplug', 'vms',
   ]);
 });
@@ -96,7 +96,7 @@ test('Host keeps the user\'s verbs, and nothing of the machine behind them', () 
 test('Device is the device API: registers, interrupts, memory, migration, identity; no block, core or spec', () => {
   expect(members('Device')).toEqual([
     'bar', 'config', 'id', 'interrupts', 'ivPosition', 'key', 'layout', 'load', 'memoryBar', 'model', 'name', 'peers',
-    'plugged', 'ready', 'reset', 'save', 'sdm', 'sharedMemory', 'snapshot', 'unrealize', 'vectors',
+    'plugged', 'ready', 'reset', 'save', 'sdm', 'sharedMemory', 'snapshot', 'unrealize', 'v2', 'vectors',
   ]);
 });
 

@@ -13,3 +13,15 @@ test('the short example and the ivshmem-client example run as written', async ()
   expect(client.output[0]).toMatch(/^our_id = 2\n/);
   expect(a.interrupts.delivered(1), "the example's doorbell, then the client's 'int 0 1'").toBe(2);
 });
+
+test('the ivshmem-v2 example runs as written', async () => {
+  const [source] = codeBlocksAfter('## ivshmem-v2: Jailhouse', 1);
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  const host = await ivshmem.Host.create({ memory: '32M' });
+  const run = new AsyncFunction('host', 'driver', `${source}\nreturn { cell, found };`);
+  const { cell, found } = await run(host, ivshmem.driver);
+  expect(found.output(1)).toEqual({ offset: 0x10000 - 0x4000, size: 0x4000 });
+  expect(cell.v2.state).toBe(1);
+  expect(cell.v2.output.length).toBe(0x4000);
+  await host.shutdown();
+});

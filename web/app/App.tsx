@@ -110,7 +110,8 @@ export function App() {
       const from = SCENARIOS.find((x) => x.id === session.scenario);
       current.current = undefined;
       if (from) setScenario(from);
-      await wb.reset({ ...session.setup, accel: session.setup.accel ?? DEFAULT_SETUP.accel });
+      // a session saves the ivshmem-server's setup; a scenario's own server (ivshmem2) comes with it
+      await wb.reset({ ...from?.setup, ...session.setup, accel: session.setup.accel ?? DEFAULT_SETUP.accel });
       for (const vm of session.vms) {
         const entry = await wb.addVm(vm.device);
         entry.source.value = vm.source;

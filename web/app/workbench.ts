@@ -3,7 +3,7 @@
 // recorded trace. Everything the components show is read from shared memory once per animation
 // frame (tick); nothing here ever waits for a worker.
 import { signal } from '@preact/signals';
-import { Host, QemuError, type IvshmemClient, type Server } from '../../src/index.ts';
+import { Host, QemuError, type IvshmemClient, type Ivshmem2Server, type Ivshmem2ServerOptions, type Server } from '../../src/index.ts';
 import runnerUrl from '../guest/runner.ts?program';
 import type { RunnerArg } from '../guest/runner.ts';
 import { WORD_STOP, WORD_STATE, RunnerState } from '../guest/control.ts';
@@ -29,6 +29,12 @@ export interface Setup {
    * own ivshmem-client; false for a scenario that has no use for them (virtio-sdm's).
    */
   server?: boolean;
+  /**
+   * An ivshmem2-server for ivshmem-v2 devices (a scenario's): then its memory is the one the hex
+   * view shows, its log the one the page shows, and the page connects no ivshmem-client (the RFC
+   * has none for protocol version 2)
+   */
+  server2?: Ivshmem2ServerOptions;
 }
 
 export const DEFAULT_SETUP: Setup = { vectors: 4, size: '4M', accel: 'kvm' };
@@ -41,6 +47,7 @@ export const TRACE_CAPACITY = 20_000;
 export class Workbench {
   host: Host | undefined;
   server: Server | undefined;
+  server2: Ivshmem2Server | undefined;
   client: IvshmemClient | undefined;
   setup: Setup = DEFAULT_SETUP;
   readonly vms = signal<VmEntry[]>([]);
@@ -79,8 +86,9 @@ export class Workbench {
       this.server = host.addServer({ id: 'srv', size: setup.size, vectors: setup.vectors, socket: SOCKET });
       // What ivshmem-plain maps: the server's memory, through its file on /dev/shm (-M ivshmem).
       host.addObject(`memory-backend-file,id=hmb,size=${setup.size},mem-path=/dev/shm/ivshmem,share=on`);
-      this.client = host.connectClient('srv');
     }
+    this.server2 = setup.server2 ? host.addServer2(setup.server2) : undefined;
+    this.client = setup.server !== false && !setup.server2 ? host.connectClient('srv') : undefined;
     this.source = traceSource(host);
     this.trace = new TraceLog(this.trace.capacity);
     this.traceVersion.value++;
@@ -105,7 +113,7 @@ export class Workbench {
 
   /** The shared memory every VM maps (the server's), as bytes. */
   get bytes(): Uint8Array | undefined {
-    return this.client?.bytes;
+    return this.server2?.bytes ?? this.client?.bytes;
   }
 
   /**

@@ -54,6 +54,9 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
     setMessage('');
     Atomics.store(bytes, at, value);
   };
+  // ivshmem-v2's sections (state table, R/W section, each peer's output section), drawn on the bytes
+  const sections = scenario.sections?.() ?? [];
+  const sectionAt = (offset: number) => sections.find((x) => offset >= x.offset && offset < x.offset + x.size);
   return (
     <section class="hex" aria-label="Shared memory (BAR2)">
       <h2>Shared memory (BAR2), {formatSize(size)}</h2>
@@ -69,6 +72,17 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
         </form>
         <span class="error" role="status">{message}</span>
       </div>
+      {sections.length ? (
+        <ul class="hex-sections" aria-label="Sections">
+          {sections.map((x) => (
+            <li key={x.offset}>
+              <button type="button" class={`sec-${x.kind}${x.peer !== undefined ? ` sec-peer-${x.peer}` : ''}`} onClick={() => { setJump(`0x${x.offset.toString(16)}`); setBase(x.offset); }}>
+                {x.label}
+              </button> <small class="mono">0x{x.offset.toString(16)}, {formatSize(x.size)}</small>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <div class="hex-body">
         <table class="hexdump" aria-label={`bytes 0x${start.toString(16)} to 0x${(start + SPAN - 1).toString(16)}`}>
           <tbody>
@@ -79,8 +93,11 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
                   const i = r * COLS + c;
                   const age = now - memo!.changed[i];
                   const glow = age < GLOW_MS ? 1 - age / GLOW_MS : 0;
+                  const section = sectionAt(start + i);
+                  const drawn = section ? ` sec-${section.kind}${section.peer !== undefined ? ` sec-peer-${section.peer}` : ''}` : '';
                   return (
-                    <td key={c} data-offset={start + i} class={glow > 0 ? 'hot' : window[i] ? '' : 'zero'}
+                    <td key={c} data-offset={start + i} data-section={section?.label} title={section?.label}
+                      class={(glow > 0 ? 'hot' : window[i] ? '' : 'zero') + drawn}
                       style={glow > 0 ? { '--glow': glow.toFixed(2) } : undefined}
                       onClick={() => { setEditAt(`0x${(start + i).toString(16)}`); setEditValue(window[i].toString(16).padStart(2, '0')); }}>
                       {window[i].toString(16).padStart(2, '0')}

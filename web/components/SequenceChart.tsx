@@ -141,7 +141,8 @@ export function SequenceChart({ wb, hidden = [], height = 420 }: { wb: Workbench
   const liveKeys = columns.live.map((c) => c.key);
   const seen = shown.flatMap(({ place }) => [place!.from, ...(place!.to ? [place!.to] : []), ...(place!.fanOut ?? [])]);
   const ivshmem = columns.live.some((c) => c.entry.model !== 'virtio-sdm') || seen.includes(SERVER_KEY) || seen.includes(columns.clientKey);
-  const keys = [...new Set([...(ivshmem && wb.server ? [SERVER_KEY, columns.clientKey] : []), ...liveKeys, ...seen])];
+  // no page client beside an ivshmem2-server (the ivshmem-v2 scenario): no column for it
+  const keys = [...new Set([...(ivshmem && wb.server ? [SERVER_KEY, ...(wb.client ? [columns.clientKey] : [])] : []), ...liveKeys, ...seen])];
   const width = Math.max(360, keys.length * 110 + 90);
   const colX = (key: ColumnKey) => (keys.includes(key) ? 85 + keys.indexOf(key) * ((width - 200) / Math.max(1, keys.length - 1)) : NaN);
 

@@ -56,6 +56,8 @@ export function Topology({ wb }: { wb: Workbench }) {
   const SERVER = { x: compact ? 105 : 130, y: 58 };
   const SHM = compact ? { x: 220, w: NARROW - 235 } : { x: 300, w: WIDE - 330 };
   xOf.set(columns.clientKey, { x: CLIENT.x, y: CLIENT.y });
+  // a scenario with an ivshmem2-server (ivshmem-v2): that server, its memory, and no page client
+  const v2 = wb.server2;
   const now = performance.now();
   // One dot per destination: a 2010 broadcast fans out to every other VM.
   const flights = wb.trace.last(200).filter(({ event: e }) => now - e.time < FLIGHT_MS && (e.kind === 'doorbell' || e.kind === 'server' || e.kind === 'sdm-send'))
@@ -71,16 +73,18 @@ export function Topology({ wb }: { wb: Workbench }) {
         {wb.server ? <>
         <g class="server">
           <rect x={SERVER.x - (compact ? 90 : 100)} y={SERVER.y - 24} width={compact ? 180 : 200} height="48" rx="8" />
-          <text x={SERVER.x} y={SERVER.y - 4} text-anchor="middle">ivshmem-server</text>
-          <text class="small" x={SERVER.x} y={SERVER.y + 14} text-anchor="middle">{wb.server?.peerIds.length ?? 0} clients · {wb.setup.vectors} vectors each</text>
+          <text x={SERVER.x} y={SERVER.y - 4} text-anchor="middle">{v2 ? 'ivshmem2-server' : 'ivshmem-server'}</text>
+          <text class="small" x={SERVER.x} y={SERVER.y + 14} text-anchor="middle">{(v2 ?? wb.server)?.peerIds.length ?? 0} clients · {v2?.vectors ?? wb.setup.vectors} vectors each</text>
         </g>
-        <g class="client">
-          <rect x={CLIENT.x - (compact ? 90 : 100)} y={CLIENT.y - 18} width={compact ? 180 : 200} height="36" rx="8" />
-          <text x={CLIENT.x} y={CLIENT.y + 5} text-anchor="middle">{compact ? `page's client, ID ${clientId}` : `ivshmem-client (page), ID ${clientId}`}</text>
-        </g>
+        {wb.client ? (
+          <g class="client">
+            <rect x={CLIENT.x - (compact ? 90 : 100)} y={CLIENT.y - 18} width={compact ? 180 : 200} height="36" rx="8" />
+            <text x={CLIENT.x} y={CLIENT.y + 5} text-anchor="middle">{compact ? `page's client, ID ${clientId}` : `ivshmem-client (page), ID ${clientId}`}</text>
+          </g>
+        ) : null}
         <g class="shm">
           <rect x={SHM.x} y="36" width={SHM.w} height="54" rx="8" />
-          <text x={SHM.x + SHM.w / 2} y="60" text-anchor="middle">{compact ? `shared memory ${wb.setup.size}` : `shared memory: ${wb.setup.size} (/dev/shm/ivshmem)`}</text>
+          <text x={SHM.x + SHM.w / 2} y="60" text-anchor="middle">{compact ? `shared memory ${v2 ? `${v2.size >> 10}K` : wb.setup.size}` : `shared memory: ${v2 ? `${v2.size >> 10}K (${v2.file.path})` : `${wb.setup.size} (/dev/shm/ivshmem)`}`}</text>
           <text class="small" x={SHM.x + SHM.w / 2} y="78" text-anchor="middle">{compact ? "every VM's BAR2" : "every VM's BAR2 maps these bytes"}</text>
         </g>
         </> : <text class="small" x="18" y="48">no server and no shared memory: virtio-sdm signals go device to device</text>}

@@ -15,11 +15,13 @@ import sdmMaster from '../../test/programs/sdm-master.ts?program';
 import sdmSlave from '../../test/programs/sdm-slave.ts?program';
 import flatPingPong from '../../test/programs/flat-ping-pong.ts?program';
 import flatRing from '../../test/programs/flat-ring.ts?program';
+import v2Net from '../../test/programs/v2-net.ts?program';
+import bringUpWait from '../../test/programs/bring-up-wait.ts?program';
 
 const programs: Record<string, string> = {
   pair, 'server-case': serverCase, 'ping-pong': pingPong, echo, fails, 'intx-ping-pong': intxPingPong, newcomer,
   'ring-stream': ringStream, 'ring-virtqueue': ringVirtqueue, 'ring-hostile': ringHostile, 'wait-once': waitOnce,
-  'sdm-master': sdmMaster, 'sdm-slave': sdmSlave, 'flat-ping-pong': flatPingPong, 'flat-ring': flatRing,
+  'sdm-master': sdmMaster, 'sdm-slave': sdmSlave, 'flat-ping-pong': flatPingPong, 'flat-ring': flatRing, 'v2-net': v2Net, 'bring-up-wait': bringUpWait,
 };
 
 export function programUrl(name: string): string {

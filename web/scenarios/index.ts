@@ -13,6 +13,7 @@ import { threeWays } from './three-ways.ts';
 import { limits } from './limits.tsx';
 import { virtqueue } from './virtqueue.ts';
 import { flatMcus } from './flat-mcus.ts';
+import { jailhouseCells } from './jailhouse-cells.ts';
 import { linuxPair, linuxAndJs } from './linux.tsx';
 
-export const SCENARIOS: Scenario[] = [tokenRing, threeWays, pingPong, broadcastStorm, maskedVector, peerDies, limits, frameRelay, ringStream, virtqueue, sdmMasterSlaves, flatMcus, linuxPair, linuxAndJs];
+export const SCENARIOS: Scenario[] = [tokenRing, threeWays, pingPong, broadcastStorm, maskedVector, peerDies, limits, frameRelay, ringStream, virtqueue, sdmMasterSlaves, flatMcus, jailhouseCells, linuxPair, linuxAndJs];

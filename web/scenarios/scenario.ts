@@ -7,6 +7,16 @@ import type { VmEntry } from '../app/vm-entry.ts';
 import type { TraceKind } from '../app/trace.ts';
 import { QemuError } from '../../src/index.ts';
 
+/** A part of the shared memory with an owner or a rule of its own, drawn in the hex view. */
+export interface HexSection {
+  offset: number;
+  size: number;
+  label: string;
+  kind: 'state' | 'rw' | 'output';
+  /** an output section's owner */
+  peer?: number;
+}
+
 export interface Decoded {
   /** where the structure starts in the shared memory */
   offset: number;
@@ -45,6 +55,8 @@ export interface Scenario {
   hiddenKinds?: TraceKind[];
   /** what sits in the shared memory, for the hex view's decoded pane */
   decode?(bytes: Uint8Array): Decoded[];
+  /** how the shared memory is cut (ivshmem-v2's sections), drawn in the hex view */
+  sections?(): HexSection[];
 }
 
 export interface Pace {

@@ -1,5 +1,6 @@
 // Migration state, as QEMU's vmstate for ivshmem saves it: PCI config space, the MSI-X table
-// and PBA (doorbell), IntrStatus and IntrMask, and, from a master only, the shared memory (QEMU
+// and PBA (doorbell), IntrStatus and IntrMask (ivshmem-v2: State and Interrupt Control, as the
+// RFC's vmstate has them), and, from a master only, the shared memory (QEMU
 // registers it as RAM of the master). Peers and eventfds are not saved: the destination connects
 // to its own server. A device with master=off blocks migration, as in QEMU.
 //
@@ -19,11 +20,14 @@ const PBA_BYTES = 256;
 export interface IvshmemVmstate {
   /** IntrMask and IntrStatus in BAR0 (the 2010 device's registers are 16-bit, elsewhere) */
   registers: { mask: number; status: number };
+  /** where the block keeps them, if not at DEV_INTRMASK and DEV_INTRSTATUS (ivshmem-v2: Interrupt Control, State) */
+  words?: { mask: number; status: number };
   /** master=on|off|auto of the device's spec */
   master(device: Device): 'on' | 'off' | 'auto';
 }
 
 export function ivshmemVmstate(rules: IvshmemVmstate): Migration {
+  const words = rules.words ?? { mask: L.DEV_INTRMASK, status: L.DEV_INTRSTATUS };
   // With master=auto, the first client of the server (ID 0) is the master, as in QEMU.
   const isMaster = (device: Device) => {
     const master = rules.master(device);
@@ -43,8 +47,8 @@ export function ivshmemVmstate(rules: IvshmemVmstate): Migration {
       out.setUint32(4, 1, true);
       out.setUint32(8, src.getInt32(block + L.DEV_MODEL, true), true);
       out.setUint32(12, device.vectors, true);
-      out.setUint32(16, src.getUint32(block + L.DEV_INTRSTATUS, true), true);
-      out.setUint32(20, src.getUint32(block + L.DEV_INTRMASK, true), true);
+      out.setUint32(16, src.getUint32(block + words.status, true), true);
+      out.setUint32(20, src.getUint32(block + words.mask, true), true);
       out.setUint32(24, memoryBytes, true);
       const bytes = new Uint8Array(memory.buffer);
       state.set(bytes.subarray(block + L.DEV_CONFIG, block + L.DEV_CONFIG + L.CONFIG_SIZE), HEADER);
