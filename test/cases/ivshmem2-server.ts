@@ -107,6 +107,9 @@ export const ivshmem2Server: CaseGroup = {
         const before = host.resources();
         expect(() => host.realize('ivshmem-v2,chardev=srv2')).to.throw(QemuError, /cannot allocate new client id/);
         sameHolding(host, before);
+        // the others keep their link (the RFC's server would stop here: docs/ivshmem-v2.md)
+        expect(devices[0].peers().map((p) => p.id).sort(), 'the peers device 0 knows').to.deep.equal([0, 1, 2]);
+        expect(devices[0].internals.client!.serverGone, 'device 0 still has its server').to.equal(false);
       },
     },
     {
