@@ -70,7 +70,7 @@ test('with Memory Space Enable clear every BAR refuses every width, and nothing 
 async function scavengesDuring(run: () => void): Promise<number> {
   let count = 0;
   const observer = new PerformanceObserver((list) => {
-    count += list.getEntries().filter((entry) => (entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR).length;
+    count += list.getEntries().filter((entry) => (entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR).length;
   });
   observer.observe({ entryTypes: ['gc'] });
   run();
