@@ -5,6 +5,8 @@
 //   core       figure 4: register access wasm vs TypeScript, trace cost, .wasm size, spawn time
 //   rings      figure 3: the message ring worker to worker beside ringbuf.js and memcpy (rings.json)
 //   framerelay figure 5: the workbench's frame relay at 1080p, fps and GB/s
+//   linux      figure 6: Linux guests (v86): boot, round trip through uio, BAR2 bandwidth (needs
+//              npm run build:linux; not in the default run: it boots kernels for minutes)
 import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
@@ -15,10 +17,12 @@ import { bundle } from './lib/bundle.ts';
 import { ringsFigure } from './figures/rings.ts';
 import { frameRelayFigure } from './figures/frame-relay.ts';
 import { readFile } from 'node:fs/promises';
+import { linuxFigure } from './figures/linux.ts';
+import { linuxImages, LINUX_IMAGES_MISSING } from '../test/node/linux-images.ts';
 
 const quick = quickFlag();
 const only = listFlag('only');
-const wanted = (name: string) => !only || only.includes(name);
+const wanted = (name: string) => (!only && name !== 'linux') || !!only?.includes(name);
 const busy = countsFlag('busy');
 const progress = (text: string) => process.stderr.write(`  .. ${text}\n`);
 const broadcastSizes = countsFlag('sizes');
@@ -66,6 +70,13 @@ const figures: Record<string, () => Promise<void>> = {
   async framerelay() {
     const report = new Report('node-framerelay', 'Frame relay at 1080p (Node)', { quick });
     const tables = await frameRelayFigure({ programUrl: new URL('../programs/frame-relay.guest.ts', import.meta.url).href, quick, progress });
+    for (const table of tables) report.add(table);
+    await report.write();
+  },
+  async linux() {
+    if (!linuxImages) throw new Error(LINUX_IMAGES_MISSING);
+    const report = new Report('node-linux', 'Linux guests in v86 beside JavaScript guests (Node)', { quick });
+    const tables = await linuxFigure({ images: linuxImages, programUrl: new URL('./programs/ping-pong.ts', import.meta.url).href, quick, progress });
     for (const table of tables) report.add(table);
     await report.write();
   },
