@@ -8,6 +8,8 @@
 //   driver     figure 6: a driver's register accesses through the public API beside the core and
 //              a config read (host thread, VM worker), and a driver's doorbell ping-pong
 //   relay      figure 7: one SDM relay process: devices, memory, signals/s, latency, hostile clients
+//   linux      figure 8: Linux guests (v86): boot, round trip through uio, BAR2 bandwidth (needs
+//              npm run build:linux; not in the default run: it boots kernels for minutes)
 import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import { buildNative, nativeRoundTrip } from './native/native.ts';
 import { node } from './node/platform.ts';
@@ -20,10 +22,12 @@ import { frameRelayFigure } from './figures/frame-relay.ts';
 import { driverPathFigure } from './figures/driver-path.ts';
 import { relayFigure } from './figures/relay.ts';
 import { readFile } from 'node:fs/promises';
+import { linuxFigure } from './figures/linux.ts';
+import { linuxImages, LINUX_IMAGES_MISSING } from '../test/node/linux-images.ts';
 
 const quick = quickFlag();
 const only = listFlag('only');
-const wanted = (name: string) => !only || only.includes(name);
+const wanted = (name: string) => (!only && name !== 'linux') || !!only?.includes(name);
 const busy = countsFlag('busy');
 const progress = (text: string) => process.stderr.write(`  .. ${text}\n`);
 const broadcastSizes = countsFlag('sizes');
@@ -90,6 +94,11 @@ const figures: Record<string, () => Promise<void>> = {
   async relay() {
     const report = new Report('node-relay', 'One SDM relay process (Node)', { quick });
     for (const table of await relayFigure({ quick, progress })) report.add(table);
+  async linux() {
+    if (!linuxImages) throw new Error(LINUX_IMAGES_MISSING);
+    const report = new Report('node-linux', 'Linux guests in v86 beside JavaScript guests (Node)', { quick });
+    const tables = await linuxFigure({ images: linuxImages, programUrl: new URL('./programs/ping-pong.ts', import.meta.url).href, quick, progress });
+    for (const table of tables) report.add(table);
     await report.write();
   },
 };

@@ -6,8 +6,8 @@
 #   bios.bin, vgabios.bin  SeaBIOS (seabios, and its stdvga BIOS)
 # The i386 packages are downloaded with a private apt state (its own lists and cache under
 # build/linux/.apt, architecture i386 for these commands only), so the machine's apt
-# configuration, architectures and installed packages stay as they were; only cpio is installed
-# if it is missing, waiting for apt's lock and retrying as .ci/run does for QEMU.
+# configuration, architectures and installed packages stay as they were; only cpio and gcc are
+# installed if they are missing, waiting for apt's lock and retrying as test/qemu/install.ts does for QEMU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux
@@ -23,10 +23,13 @@ apt_retry() {
   return 1
 }
 
-if ! command -v cpio >/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "build:linux: cpio is missing and this is not root: install cpio"; exit 1; }
+# The tools this script runs (gcc compiles for i386 with -m32 alone: no C library is linked).
+missing=()
+for tool in cpio gcc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "build:linux: ${missing[*]} missing and this is not root: install ${missing[*]}"; exit 1; }
   apt_retry apt-get -o DPkg::Lock::Timeout=300 update
-  DEBIAN_FRONTEND=noninteractive apt_retry apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends cpio
+  DEBIAN_FRONTEND=noninteractive apt_retry apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}"
 fi
 
 private=(-o "Dir::State::Lists=$PWD/$work/lists" -o "Dir::Cache=$PWD/$work/cache" -o Dir::State::status=/dev/null
