@@ -94,6 +94,8 @@ const figures: Record<string, () => Promise<void>> = {
   async relay() {
     const report = new Report('node-relay', 'One SDM relay process (Node)', { quick });
     for (const table of await relayFigure({ quick, progress })) report.add(table);
+    await report.write();
+  },
   async linux() {
     if (!linuxImages) throw new Error(LINUX_IMAGES_MISSING);
     const report = new Report('node-linux', 'Linux guests in v86 beside JavaScript guests (Node)', { quick });
