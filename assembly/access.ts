@@ -19,7 +19,12 @@ import { bar0Read, bar0Write } from './registers';
 import { tableRead, tableWrite, pbaRead } from './msix';
 import { virtioMmioRead, virtioMmioWrite } from './virtio-mmio';
 
+// The checks and the handlers' dispatch are @inline, into the calls that make them and the access
+// at once: a call inside the core cost more than the checks (Node 20, one thread: accessRead of
+// IVPosition 10.8 -> 9.3 ns, accessWrite of IntrMask 12.3 -> 10.8, accessRead64 17.6 -> 14.5).
+
 /** What the checks find for an access to `handler`: 0 (go), ACCESS_INBOX or ACCESS_NOT_DECODED. */
+@inline
 export function accessCheck(dev: u32, handler: i32): i32 {
   if (handler == ACCESS_VIRTIO_MMIO) return 0;
   if (handler == ACCESS_BAR0) {
@@ -32,6 +37,7 @@ export function accessCheck(dev: u32, handler: i32): i32 {
 }
 
 /** A handler's read of `size` bytes at `offset` (within the handler: the PBA's own offsets), with no check. */
+@inline
 export function handlerRead(dev: u32, handler: i32, offset: u32, size: u32): u32 {
   switch (handler) {
     case ACCESS_BAR0: return bar0Read(dev, offset);
@@ -43,6 +49,7 @@ export function handlerRead(dev: u32, handler: i32, offset: u32, size: u32): u32
 }
 
 /** A handler's write, with no check. The PBA is read-only: a write there changes nothing. */
+@inline
 export function handlerWrite(dev: u32, handler: i32, offset: u32, size: u32, value: u32): void {
   switch (handler) {
     case ACCESS_BAR0: bar0Write(dev, offset, value); break;
