@@ -12,6 +12,7 @@ export { vectorNotify } from './notify';
 export { takeRangUnparked } from './doorbell';
 export {
   accessCheck, accessRead, accessWrite, accessRead64, accessWrite64, lastRefusal, handlerRead, handlerWrite,
+  memoryRead64, memoryWrite64,
 } from './access';
 export { deviceReset } from './reset';
 export { traceThread, traceEmit } from './trace';

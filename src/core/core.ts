@@ -69,6 +69,9 @@ export interface CoreExports extends RingCore {
   lastRefusal(): number;
   /** the same for a write (the value's low 64 bits): 0 once written, or a refusal */
   accessWrite64(dev: number, handler: number, offset: number, value: bigint): number;
+  /** the memory BAR's 8-byte access at `at` in the shared memory, checked as accessRead64/accessWrite64 */
+  memoryRead64(dev: number, at: number): bigint;
+  memoryWrite64(dev: number, at: number, value: bigint): number;
   /** 1 when a doorbell rung on this thread since the last call found its destination not parked */
   takeRangUnparked(): number;
   /** this instance's thread in the trace (0, the host, until set) */

@@ -47,6 +47,28 @@ describe('8-byte accesses', () => {
     expect(bar1.read(0, 8)).toBe(BigInt(Number.MAX_SAFE_INTEGER));
     await host.shutdown();
   });
+
+  test('8-byte memory BAR accesses at any offset: little-endian bytes, all ones and the top bit included, nothing past the end', async () => {
+    const { host, a } = await pair();
+    const bar2 = a.bar(2);
+    const bytes = bar2.bytes!;
+    const end = bar2.size - 8;
+    const littleEndian = (value: bigint) => [...Array(8).keys()].map((k) => Number((value >> BigInt(8 * k)) & 0xffn));
+    for (const [at, value] of [[0, 0xffff_ffff_ffff_ffffn], [8, 0x8000_0000_0000_0001n], [13, 0x0102_0304_0506_0708n], [end, 0xfedc_ba98_7654_3210n]] as const) {
+      bar2.write(at, 8, value);
+      expect([...bytes.subarray(at, at + 8)], `the bytes at ${at}`).toEqual(littleEndian(value));
+      expect(bar2.read(at, 8), `read back at ${at}`).toBe(value);
+    }
+    bytes.fill(0xff, 32, 40);
+    expect(bar2.read(32, 8), 'memory of all ones').toBe(0xffff_ffff_ffff_ffffn);
+    bar2.write(40, 8, 2 ** 53 - 1);
+    expect(bar2.read(40, 8)).toBe(BigInt(2 ** 53 - 1));
+    expect(() => bar2.write(0, 8, 1n << 64n)).toThrow(AccessError);
+    expect(() => bar2.read(end + 1, 8)).toThrow(AccessError);
+    expect(() => bar2.write(end + 1, 8, 0n)).toThrow(AccessError);
+    expect(bar2.read(0, 8)).toBe(0xffff_ffff_ffff_ffffn);
+    await host.shutdown();
+  });
 });
 
 test('with Memory Space Enable clear every BAR refuses every width, and nothing changes', async () => {
