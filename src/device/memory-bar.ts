@@ -63,10 +63,14 @@ export class MemoryBar extends BarRegion {
     if (size === 8) {
       if (typeof value === 'bigint' && wideValue(value)) {
         const at = this.at64(offset);
-        if (at >= 0 && this.core.memoryWrite64(this.block, at, value) === 0) return;
+        if (at >= 0) {
+          if (this.readOnly) this.refuseReadOnly(offset, 8);
+          if (this.core.memoryWrite64(this.block, at, value) === 0) return;
+        }
       } else if (wideValue(value)) {
         const at = this.at(offset, 8);
         if (at >= 0) {
+          if (this.readOnly) this.refuseReadOnly(offset, 8);
           this.store(at, 8, value);
           return;
         }

@@ -160,7 +160,11 @@ export const ivshmemV2: CaseGroup = {
         expect(b.bar(2).read(outputs[0].offset, 4), 'b reads a\'s output section').to.equal(0x11223344);
         expect(() => b.bar(2).write(outputs[0].offset, 4, 0x55), 'b writing a\'s').to.throw(AccessError, /another peer's output section/);
         expect(() => a.bar(2).write(outputs[3].offset + outputs[3].size - 1, 1, 0x55), 'a writing peer 3\'s').to.throw(AccessError);
+        expect(() => b.bar(2).write(outputs[0].offset, 8, 0x55), 'b writing a\'s, 8 bytes of a number').to.throw(AccessError, /another peer's output section/);
+        expect(() => b.bar(2).write(outputs[0].offset, 8, 0x55n), 'b writing a\'s, 8 bytes of a bigint').to.throw(AccessError, /another peer's output section/);
+        expect(() => b.bar(2).write(outputs[1].offset - 4, 8, 0x55n), 'an 8-byte write that starts in a\'s and ends in b\'s own').to.throw(AccessError, /another peer's output section/);
         expect(a.bar(2).read(outputs[0].offset, 4), 'unchanged').to.equal(0x11223344);
+        expect(a.bar(2).read(outputs[1].offset - 4, 4), 'unchanged, the end of a\'s').to.equal(0);
         b.bar(2).write(rw.offset + 16, 4, 0xabcd);
         a.bar(2).write(outputs[1].offset - 4, 4, 0x77);
         expect(a.bar(2).read(rw.offset + 16, 4), 'the R/W section is everyone\'s').to.equal(0xabcd);
