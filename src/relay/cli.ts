@@ -87,6 +87,10 @@ async function sdmRelay(args: string[]): Promise<void> {
     port, host, maxClientsPerRoom, maxFramesPerSecond, joinTimeoutMs,
     origins: origins.length > 0 ? origins : ['http://localhost:5173', 'http://127.0.0.1:5173'],
     log: quiet ? undefined : (line) => console.log(line),
+  }).catch((error: Error) => {
+    // Not a usage mistake: the broker or the port, said in one line.
+    console.error(`ivshmem-wasm sdm-relay: ${error.message}`);
+    process.exit(1);
   });
   // The first line says where it listens: tests and scripts read it.
   console.log(`sdm-relay listening on ws://${relay.host}:${relay.port}${broker ? ` (cluster on ${broker})` : ''}`);

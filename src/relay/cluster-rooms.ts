@@ -94,16 +94,26 @@ export class ClusterRooms implements Rooms {
     } catch {
       throw new Error("--broker needs the '@redis/client' package: npm install @redis/client");
     }
+    // A broker that cannot be reached at start is a mistake to report (a wrong address, nothing
+    // running): the relay does not start. Once connected, a lost broker is waited for.
+    let connected = false;
     const command = redis.createClient({
       url: options.url,
       // Signals are not queued while the broker is away: a PUBLISH then fails, and its signals are lost (counted).
       disableOfflineQueue: true,
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
+      socket: { reconnectStrategy: (retries: number) => connected && Math.min(50 * 2 ** retries, 1000) },
     }) as Redis;
     const subscriber = command.duplicate();
     const rooms = new ClusterRooms(command, subscriber, options, maxClients, log);
-    for (const client of [command, subscriber]) client.on('error', (error: Error) => log(`broker: ${error.message}`));
-    await Promise.all([command.connect(), subscriber.connect()]);
+    for (const client of [command, subscriber]) client.on('error', (error: Error) => { if (connected) log(`broker: ${error.message}`); });
+    const started = await Promise.allSettled([command.connect(), subscriber.connect()]);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      clearInterval(rooms.renewal);
+      for (const client of [command, subscriber]) if (client.isReady) client.destroy();
+      throw new Error(`cannot reach the broker at ${options.url}: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
+    }
+    connected = true;
     // A lease that ran out (its relay died) is a keyspace event; the broker only sends them when asked.
     await command.configSet('notify-keyspace-events', 'Ex');
     await subscriber.subscribe('__keyevent@0__:expired', (key: string) => rooms.expired(key));
