@@ -48,7 +48,9 @@ export interface DeviceInternals {
 export class Device {
   /** Resolves once the device has its shared memory (at once, except the 2010 device with a server). */
   readonly ready: Promise<void>;
+  /** PCI config space: read(offset, size), write(offset, size, value). Command at 0x04, the MSI-X capability at 0x40. */
   readonly config: Region32;
+  /** Its interrupts as the host sees them: delivered(v), pending(v), masked(v), lost, dropped, take(). */
   readonly interrupts: InterruptView;
   /** What it looks like to a guest: its transport, BARs, interrupts (as its model declared them). */
   readonly layout: DeviceLayout;
@@ -105,9 +107,13 @@ export class Device {
     if (members) for (const [key, value] of Object.entries(members)) Object.defineProperty(this, key, { value, enumerable: true });
   }
 
+  /** Its model: 'ivshmem-doorbell', 'ivshmem-plain', 'ivshmem', 'ivshmem-2010', 'virtio-sdm' or 'ivshmem-flat'. */
   get model(): string { return this.kind.name; }
+  /** The id= it was created with, if any. */
   get id(): string | undefined { return this.spec.id; }
+  /** Its model and id, as messages name it. */
   get name(): string { return this.spec.id ? `${this.model} '${this.spec.id}'` : this.model; }
+  /** Its interrupt vectors (MSI-X vectors; 1 without MSI-X). */
   get vectors(): number { return this.layout.vectors; }
 
 
@@ -128,6 +134,7 @@ export class Device {
     this.memoryPlace = { offset: place.offset, size: place.size };
   }
 
+  /** BAR `index` (a sysbus device's MMIO region `index`): read(offset, size), write(offset, size, value); the memory BAR also has .bytes. On ivshmem: BAR0 registers (IntrMask 0, IntrStatus 4, IVPosition 8, Doorbell 12), BAR1 the MSI-X table and PBA, BAR2 the shared memory. */
   bar(index: number): Bar {
     this.checkPlugged();
     const bar = this.bars.get(index);

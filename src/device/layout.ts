@@ -30,9 +30,13 @@ export interface DeviceLayout {
    * only; 'sysbus': MMIO regions a board maps (bar(n) is sysbus MMIO region n), always decoded
    */
   transport: 'pci' | 'virtio-mmio' | 'sysbus';
+  /** The PCI Revision ID: 1 on ivshmem-plain and -doorbell, 0 on the others. */
   revision: number;
+  /** The PCI Interrupt Pin (1 = INTA), 0 for none. */
   interruptPin: number;
+  /** It has an MSI-X capability. */
   msix: boolean;
+  /** It raises INTx (the legacy device with msi=off, the 2010 device with a server). */
   intx: boolean;
   /** interrupt vectors (1 for a device without MSI-X) */
   vectors: number;
@@ -42,6 +46,7 @@ export interface DeviceLayout {
   irq?: string;
   /** the vectors its Doorbell decodes: 256 unless said (QEMU's ivshmem takes `value & 0xff`) */
   doorbellVectors?: number;
+  /** Its BARs (a sysbus device's MMIO regions): index, kind, size, and a region's QEMU name and address. */
   bars: BarLayout[];
   /** MSI-X: where the PBA starts in BAR1 */
   pbaOffset: number;
@@ -55,7 +60,9 @@ export interface DeviceLayout {
 
 /** Where a device's shared memory is: an offset in the shared WebAssembly.Memory, and its size. */
 export interface MemoryPlace {
+  /** Where it starts in the shared WebAssembly.Memory. */
   offset: number;
+  /** Its size in bytes. */
   size: number;
 }
 

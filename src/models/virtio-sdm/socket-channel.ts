@@ -41,6 +41,7 @@ export function channelOf(block: number): SdmSocketChannel | undefined {
 }
 
 export class SdmSocketChannel {
+  /** connecting, connected, reconnecting, refused or closed. */
   state: ChannelState = 'connecting';
   /** times the channel got back into its room after losing the relay */
   reconnects = 0;
@@ -66,6 +67,7 @@ export class SdmSocketChannel {
     private readonly core: CoreExports,
     memory: WebAssembly.Memory,
     private readonly block: number,
+    /** The SDM socket chardev it reaches its relay through. */
     readonly chardev: SdmSocketOptions,
     private readonly master: boolean,
   ) {
@@ -83,6 +85,7 @@ export class SdmSocketChannel {
     if (this.log.length > 200) this.log.shift();
   }
 
+  /** Closes the connection to the relay for good. */
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
