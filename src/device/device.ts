@@ -107,7 +107,7 @@ export class Device {
     if (members) for (const [key, value] of Object.entries(members)) Object.defineProperty(this, key, { value, enumerable: true });
   }
 
-  /** Its model: 'ivshmem-doorbell', 'ivshmem-plain', 'ivshmem', 'ivshmem-2010', 'virtio-sdm' or 'ivshmem-flat'. */
+  /** Its model's name, as -device names it (ivshmem-doorbell, ivshmem-plain, virtio-sdm...). */
   get model(): string { return this.kind.name; }
   /** The id= it was created with, if any. */
   get id(): string | undefined { return this.spec.id; }
