@@ -5,6 +5,7 @@ import { ROOM_NAME } from '../relay/protocol.ts';
 
 /** `host.addSdmSocket(...)`: a chardev naming a relay and a room, for virtio-sdm's chardev=. */
 export interface SdmSocketOptions {
+  /** The chardev's id, which a virtio-sdm device's chardev= names. */
   id: string;
   /** ws://HOST:PORT (the CLI relay) or ws://HOST:PORT/sdm-relay (the dev server's) */
   url: string;
@@ -13,7 +14,9 @@ export interface SdmSocketOptions {
    * tries them in turn, then `url` again, and keeps its id on whichever takes it back.
    */
   fallback?: string[];
+  /** The relay's room: the devices of one group join the same room. */
   room: string;
+  /** The room's token, which every member must present. */
   token: string;
 }
 

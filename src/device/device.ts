@@ -49,7 +49,9 @@ export interface DeviceInternals {
 export class Device {
   /** Resolves once the device has its shared memory (at once, except the 2010 device with a server). */
   readonly ready: Promise<void>;
+  /** PCI config space: read(offset, size), write(offset, size, value). Command at 0x04, the MSI-X capability at 0x40. */
   readonly config: Region32;
+  /** Its interrupts as the host sees them: delivered(v), pending(v), masked(v), lost, dropped, take(). */
   readonly interrupts: InterruptView;
   /** What it looks like to a guest: its transport, BARs, interrupts (as its model declared them). */
   readonly layout: DeviceLayout;
@@ -94,9 +96,13 @@ export class Device {
     if (members) for (const [key, value] of Object.entries(members)) Object.defineProperty(this, key, { value, enumerable: true });
   }
 
+  /** Its model's name, as -device names it (ivshmem-doorbell, ivshmem-plain, virtio-sdm...). */
   get model(): string { return this.kind.name; }
+  /** The id= it was created with, if any. */
   get id(): string | undefined { return this.spec.id; }
+  /** Its model and id, as messages name it. */
   get name(): string { return this.spec.id ? `${this.model} '${this.spec.id}'` : this.model; }
+  /** Its interrupt vectors (MSI-X vectors; 1 without MSI-X). */
   get vectors(): number { return this.layout.vectors; }
 
 
@@ -117,6 +123,7 @@ export class Device {
     this.owner.place = { offset: place.offset, size: place.size };
   }
 
+  /** BAR `index` (a sysbus device's MMIO region `index`): read(offset, size), write(offset, size, value); the memory BAR also has .bytes. On ivshmem: BAR0 registers (IntrMask 0, IntrStatus 4, IVPosition 8, Doorbell 12), BAR1 the MSI-X table and PBA, BAR2 the shared memory. */
   bar(index: number): Bar {
     this.checkPlugged();
     const bar = this.bars.get(index);

@@ -48,7 +48,9 @@ export interface PciCapability {
 
 /** What a PCI function says it is, in its config space header. */
 export interface PciIdentity {
+  /** the vendor ID */
   vendor: number;
+  /** the device ID */
   device: number;
   /** base class, sub-class and programming interface: 0xBBSSPP */
   classCode: number;
@@ -60,9 +62,13 @@ export interface DeviceLayout {
    * only; 'sysbus': MMIO regions a board maps (bar(n) is sysbus MMIO region n), always decoded
    */
   transport: 'pci' | 'virtio-mmio' | 'sysbus';
+  /** The PCI Revision ID: 1 on ivshmem-plain and -doorbell, 0 on the others. */
   revision: number;
+  /** The PCI Interrupt Pin (1 = INTA), 0 for none. */
   interruptPin: number;
+  /** It has an MSI-X capability. */
   msix: boolean;
+  /** It raises INTx (the legacy device with msi=off, the 2010 device with a server). */
   intx: boolean;
   /** interrupt vectors (1 for a device without MSI-X) */
   vectors: number;
@@ -72,6 +78,7 @@ export interface DeviceLayout {
   irq?: string;
   /** the vectors its Doorbell decodes: 256 unless said (QEMU's ivshmem takes `value & 0xff`) */
   doorbellVectors?: number;
+  /** Its BARs (a sysbus device's MMIO regions): index, kind, size, and a region's QEMU name and address. */
   bars: BarLayout[];
   /** MSI-X: where the PBA starts in BAR1 */
   pbaOffset: number;
@@ -91,7 +98,9 @@ const IVSHMEM: PciIdentity = { vendor: 0x1af4, device: 0x1110, classCode: 0x0500
 
 /** Where a device's shared memory is: an offset in the shared WebAssembly.Memory, and its size. */
 export interface MemoryPlace {
+  /** Where it starts in the shared WebAssembly.Memory. */
   offset: number;
+  /** Its size in bytes. */
   size: number;
 }
 

@@ -15,14 +15,18 @@ import { checkAccess, checkValue, type AccessRules, type Width } from './access.
 import type { BarLayout, DeviceLayout, MemoryPlace } from './layout.ts';
 
 export interface Region32 {
+  /** Reads `size` bytes (1, 2, 4 or 8) at `offset`, as the guest's access would (a bigint for 8). */
   read(offset: number, size: 1 | 2 | 4): number;
   read(offset: number, size: 8): bigint;
   read(offset: number, size: number): number | bigint;
+  /** Writes `size` bytes (1, 2, 4 or 8) at `offset`, as the guest's access would. */
   write(offset: number, size: number, value: number | bigint): void;
 }
 
 export interface Bar extends Region32 {
+  /** Its number: BARn, or a sysbus device's region n. */
   readonly index: number;
+  /** Its size in bytes. */
   readonly size: number;
   /**
    * the BAR that maps the shared memory: that memory, as the host sees it; a copy of it when

@@ -17,6 +17,7 @@ export interface VectorSnapshot {
 }
 
 export interface DeviceSnapshot {
+  /** Its model. */
   model: string;
   /** IVPosition: the peer ID, 0 without a server, -1 while not ready */
   ivPosition: number;
@@ -24,17 +25,23 @@ export interface DeviceSnapshot {
   command: number;
   /** the device has MSI-X */
   msix: boolean;
+  /** MSI-X Enable is set in Message Control. */
   msixEnabled: boolean;
+  /** MSI-X Function Mask is set: every vector is masked. */
   functionMask: boolean;
   /** the device's interrupts are INTx (legacy with msi=off, the 2010 device with a server) */
   intx: boolean;
+  /** The IntrMask register (INTx devices). */
   intrMask: number;
+  /** The IntrStatus register (INTx devices), read without clearing it. */
   intrStatus: number;
   /** the INTx level the device drives (IntrStatus & IntrMask), before Command.INTx Disable */
   intxLevel: boolean;
   /** vectors 0 up to `vectors` (all of the device's unless fewer were asked for) */
   vectors: VectorSnapshot[];
+  /** MSI-X messages lost because Bus Master Enable was clear (interrupts.lost). */
   lost: number;
+  /** Events dropped because MSI-X was not enabled, as QEMU drops them (interrupts.dropped). */
   dropped: number;
   /** a thread is parked waiting for this device's interrupt */
   parked: boolean;

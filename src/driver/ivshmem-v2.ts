@@ -9,27 +9,43 @@ import { enableDevice, enableMsix, findCapability, msixTableSize, unmaskVector, 
 
 /** Where a section is in BAR2, and how big. */
 export interface Region {
+  /** where it starts in BAR2 */
   offset: number;
+  /** its size in bytes */
   size: number;
 }
 
 /** What a driver learns at probe: the device's ID and peers, and where each section is in BAR2. */
 export interface Probe {
+  /** this device's peer ID (the ID register) */
   id: number;
+  /** how many peers the state table holds (the Maximum Peers register) */
   maxPeers: number;
   /** MSI-X vectors (the table size) */
   vectors: number;
   /** the protocol type from the class code (sub-class and prog-if) */
   protocol: number;
+  /** the read-only state table: one 32-bit state per peer */
   stateTable: Region;
+  /** the section every peer may read and write */
   rw: Region;
+  /** the size of each peer's output section (0: none) */
   outputSectionSize: number;
   /** peer `id`'s output section */
   output(id: number): Region;
 }
 
 /** ivshmem-net's states; the spec leaves their meaning to the protocol. */
-export const NET_STATE = { RESET: 0, INIT: 1, READY: 2, RUN: 3 } as const;
+export const NET_STATE = {
+  /** 0: not ready, or going down */
+  RESET: 0,
+  /** 1: set up, waiting for the peer */
+  INIT: 1,
+  /** 2: the peer was seen in INIT or later */
+  READY: 2,
+  /** 3: both sides running */
+  RUN: 3,
+} as const;
 
 function qword(dev: PciFunction, at: number): number {
   return dev.config.read(at, 4) + dev.config.read(at + 4, 4) * 2 ** 32;

@@ -43,6 +43,7 @@ export function enableMsix(dev: PciFunction, options: { functionMask?: boolean }
   dev.config.write(cap + 2, 2, (flags & ~L.MSIX_FLAGS_MASKALL) | L.MSIX_FLAGS_ENABLE | mask);
 }
 
+/** Clears MSI-X Enable in the capability's Message Control: the device stops signalling by MSI-X. */
 export function disableMsix(dev: PciFunction): void {
   const cap = findCapability(dev, L.PCI_CAP_ID_MSIX);
   if (cap) dev.config.write(cap + 2, 2, dev.config.read(cap + 2, 2) & ~L.MSIX_FLAGS_ENABLE);
@@ -53,11 +54,13 @@ function vectorControl(vector: number): number {
   return vector * L.MSIX_ENTRY_SIZE + L.MSIX_ENTRY_VECTOR_CTRL;
 }
 
+/** Sets the Mask bit of the vector's MSI-X table entry (BAR1): its messages become pending (the PBA bit). */
 export function maskVector(dev: PciFunction, vector: number): void {
   const bar = dev.bar(1);
   bar.write(vectorControl(vector), 4, bar.read(vectorControl(vector), 4) | L.MSIX_ENTRY_CTRL_MASKBIT);
 }
 
+/** Clears the Mask bit of the vector's MSI-X table entry: a pending message is delivered at once. */
 export function unmaskVector(dev: PciFunction, vector: number): void {
   const bar = dev.bar(1);
   bar.write(vectorControl(vector), 4, bar.read(vectorControl(vector), 4) & ~L.MSIX_ENTRY_CTRL_MASKBIT);

@@ -41,7 +41,9 @@ function checkWaitOptions(options: WaitOptions): void {
 }
 
 export class Guest {
+  /** The PCI driver steps, each taking the device: enableDevice, enableMsix, disableMsix, maskVector, unmaskVector, msixPending, ring. */
   readonly driver = driver;
+  /** Every line this VM logged, oldest first. */
   readonly lines: string[] = [];
   /** the device, with the same API as on the host */
   readonly device: Device;
@@ -100,6 +102,7 @@ export class Guest {
     return this.device.peers();
   }
 
+  /** A line in this VM's console: strings as they are, anything else as JSON (bigints as 12n). */
   log(...parts: unknown[]): void {
     const line = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))).join(' ');
     this.lines.push(line);

@@ -49,11 +49,15 @@ const SAMPLE_EVERY = 64;
 export interface SpinStats {
   /** waits that spun, and of those: caught their reply, ran out, cost more than parking */
   spun: number;
+  /** Spun waits that caught their interrupt. */
   caught: number;
+  /** Spun waits that ran out of budget and parked. */
   ranOut: number;
+  /** Spun waits that cost more than parking would have. */
   costlier: number;
   /** spinning spells started after parking, and those that held */
   probes: number;
+  /** Probes whose spinning held. */
   probesHeld: number;
   /** what the failed probes' waits took beyond a parked wait each, in all (ns): at most what they cost */
   failedProbesNs: number;

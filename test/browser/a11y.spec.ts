@@ -38,7 +38,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await audit(page, `playground, ${colorScheme}`);
 
     await page.goto('/index.html?tour=masking');
-    await expect(page.getByRole('dialog', { name: /^Question 11 of 16$/ })).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByRole('dialog', { name: /^Question 11 of 17$/ })).toBeVisible({ timeout: 90_000 });
     await audit(page, `tour, ${colorScheme}`);
 
     await page.goto('/conformance.html');

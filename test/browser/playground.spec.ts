@@ -179,6 +179,44 @@ test('Ctrl+Enter in an editor runs its program (it does not insert a newline)', 
   expect(errors).toEqual([]);
 });
 
+test('completion and hover come from the guest API\'s types, all the way down', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await openPlayground(page);
+  await typeProgram(page, 1, 'export default async function main(vm: any) {\n  const b = ');
+  const list = page.locator('.cm-tooltip-autocomplete');
+  // two levels below vm: the BAR's members, where read, write and bytes are needed
+  await page.keyboard.type('vm.device.memoryBar.');
+  await expect(list).toContainText('bytes', { timeout: 30_000 });
+  await expect(list).toContainText('read');
+  await expect(list).toContainText('write');
+  await page.keyboard.press('Escape');
+  await page.keyboard.type(';\n  const s = vm.sdm.');
+  await expect(list).toContainText('nextAsync', { timeout: 30_000 });
+  await expect(list).toContainText('signal');
+  await page.keyboard.press('Escape');
+  await page.keyboard.type('next;\n}\n');
+  // hovering a member shows its type and its doc comment
+  const word = await program(page, 1).locator('.cm-content').evaluate((content) => {
+    const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent!.indexOf('memoryBar');
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at + 2);
+      range.setEnd(node, at + 4);
+      const { x, y, width, height } = range.getBoundingClientRect();
+      return { x: x + width / 2, y: y + height / 2 };
+    }
+    return undefined;
+  });
+  await page.mouse.move(word!.x, word!.y);
+  const tip = page.locator('.cm-tooltip-hover .api-doc');
+  await expect(tip).toContainText('Device.memoryBar: Bar', { timeout: 30_000 });
+  await expect(tip).toContainText('The BAR that maps the shared memory');
+  expect(errors).toEqual([]);
+});
+
 test('a program that returns shows its value at once and that its VM still serves the page', async ({ page }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);

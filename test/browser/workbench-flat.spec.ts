@@ -2,7 +2,7 @@
 // vector 0, their mailboxes decoded under the hex view; paused, a ring of the peer's vector 1 from
 // one MCU's panel reaches the device (the timeline draws it) and leaves the other's IRQ count where
 // it was, a ring of vector 0 moves it by one; "Copy as QEMU command line" gives the board wiring
-// upstream lacks. No console or page errors.
+// upstream lacks; the shared memory is named as the bus names it. No console or page errors.
 import { expect, test, type Page } from '@playwright/test';
 import { openScenario, watchErrors } from './workbench-helpers.ts';
 
@@ -21,6 +21,9 @@ test('ivshmem-flat: two MCUs on one IRQ line each; vector 1 never interrupts, ve
     await expect(panel(page, id)).not.toContainText('Command');
   }
   await expect.poll(async () => Math.min(await irqs(page, 1), await irqs(page, 2)), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+  // the shared memory is each MCU's sysbus region "ivshmem-shmem", not a PCI BAR
+  await expect(page.getByRole('region', { name: 'Shared memory (ivshmem-shmem)' })).toBeVisible();
+  await expect(page.locator('.topology .shm')).toContainText("every VM's ivshmem-shmem maps these bytes");
   // every third message also rang the peer's vector 1, 2 or 3: the mailboxes count them
   const decoded = page.getByLabel('Decoded');
   await expect(decoded).toContainText("MCU 1's mailbox");

@@ -63,7 +63,7 @@ test('SDM: the text says there is no server, and the topology draws none and no 
 test('the pace control is named for what it changes in each scenario', async ({ page }) => {
   test.setTimeout(240_000);
   const errors = watchErrors(page);
-  const named = { 'token-ring': 'each VM holds the token', 'ping-pong': 'rest between bursts', 'broadcast-storm': 'each VM broadcasts every', 'sdm': 'the master signals every' };
+  const named = { 'token-ring': 'each VM holds the token', 'ping-pong': 'rest between bursts', 'broadcast-storm': 'each VM broadcasts every', 'sdm': 'the master signals every', 'flat-mcus': 'each MCU holds a message' };
   for (const [id, label] of Object.entries(named)) {
     await openScenario(page, id);
     await expect(page.locator('.toolbar').getByRole('combobox', { name: label, exact: true })).toBeVisible();

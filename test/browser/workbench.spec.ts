@@ -152,7 +152,7 @@ test('every scenario runs', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-// Screenshots of the laptop and phone layouts, and the laptop in the dark theme (the app follows
+// Screenshots of the laptop and phone layouts (the token ring, its playground, and the ivshmem-flat MCUs), and the laptop in the dark theme (the app follows
 // prefers-color-scheme), as test artifacts (test-results/); the README's copies in
 // docs/screenshots/ are refreshed from them by hand after looking at them.
 const LAYOUTS = [
@@ -163,7 +163,7 @@ const LAYOUTS = [
 ] as const;
 for (const [name, viewport, colorScheme] of LAYOUTS) {
   test(`screenshots: ${name} layout, workbench and playground`, async ({ page }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(180_000);
     const errors = watchErrors(page);
     await page.emulateMedia({ colorScheme });
     await page.setViewportSize(viewport);
@@ -178,6 +178,14 @@ for (const [name, viewport, colorScheme] of LAYOUTS) {
     await page.getByRole('tab', { name: 'Playground' }).click();
     await expect(page.getByRole('region', { name: 'VM 1 program' }).locator('.cm-content')).toBeVisible();
     await page.screenshot({ path: `test-results/screenshots/${name}-playground.png` });
+    // a sysbus device's scenario: two MCUs on ivshmem-flat, their panels without PCI
+    await page.getByRole('tab', { name: 'Workbench' }).click();
+    await page.getByRole('combobox', { name: 'Scenario' }).selectOption('flat-mcus');
+    await runs(page, 'flat-mcus');
+    await expect(panel(page, 2)).toContainText('ivshmem-shmem', { timeout: 30_000 });
+    await expect.poll(() => page.locator('.sequence .ev[data-kind="doorbell"]').count(), { timeout: 30_000 }).toBeGreaterThan(3);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `test-results/screenshots/${name}-flat-mcus.png` });
     expect(errors).toEqual([]);
   });
 }

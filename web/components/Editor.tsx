@@ -55,18 +55,17 @@ const readableDark = [oneDarkTheme, syntaxHighlighting(HighlightStyle.define([
   { tag: [t.processingInstruction, t.string, t.inserted], color: '#98c379' },
   { tag: t.invalid, color: '#ffffff' },
 ]))];
-import { GUEST_API, objectOf } from '../playground/guest-api.ts';
+import { GUEST_API, shownName, typeBefore } from '../playground/guest-api.ts';
 
 function guestCompletions(context: CompletionContext) {
-  const word = context.matchBefore(/[\w.]*/);
-  if (!word) return null;
-  const dot = word.text.lastIndexOf('.');
-  if (dot < 0) return null;
-  const object = objectOf(word.text.slice(0, dot + 1));
-  if (!object) return null;
+  const line = context.state.doc.lineAt(context.pos);
+  const before = line.text.slice(0, context.pos - line.from);
+  const word = /[\w$]*$/.exec(before)![0];
+  const type = typeBefore(before.slice(0, before.length - word.length));
+  if (!type) return null;
   return {
-    from: word.from + dot + 1,
-    options: GUEST_API[object].map((d) => ({ label: d.label, type: d.type, detail: d.detail, info: d.info })),
+    from: context.pos - word.length,
+    options: GUEST_API.types[type].map((d) => ({ label: d.label, type: d.type, detail: d.detail, info: d.info })),
   };
 }
 
@@ -75,11 +74,11 @@ const guestHover = hoverTooltip((view, pos) => {
   const text = line.text;
   let start = pos - line.from;
   let end = start;
-  while (start > 0 && /\w/.test(text[start - 1])) start--;
-  while (end < text.length && /\w/.test(text[end])) end++;
+  while (start > 0 && /[\w$]/.test(text[start - 1])) start--;
+  while (end < text.length && /[\w$]/.test(text[end])) end++;
   if (start === end) return null;
-  const object = objectOf(text.slice(0, start));
-  const doc = object && GUEST_API[object].find((d) => d.label === text.slice(start, end));
+  const type = typeBefore(text.slice(0, start));
+  const doc = type && GUEST_API.types[type].find((d) => d.label === text.slice(start, end));
   if (!doc) return null;
   return {
     pos: line.from + start,
@@ -89,7 +88,7 @@ const guestHover = hoverTooltip((view, pos) => {
       const dom = document.createElement('div');
       dom.className = 'api-doc';
       const head = document.createElement('code');
-      head.textContent = `${object}.${doc.label}${doc.type === 'method' ? doc.detail : `: ${doc.detail}`}`;
+      head.textContent = `${shownName(type)}.${doc.label}${doc.type === 'method' ? doc.detail : `: ${doc.detail}`}`;
       const body = document.createElement('p');
       body.textContent = doc.info;
       dom.append(head, body);

@@ -1,10 +1,12 @@
-// BAR2 as bytes: the shared memory every VM maps, 256 bytes at a time from an offset you choose.
+// The shared memory as bytes, as every VM maps it (its BAR2, or its bus's own region), 256 bytes
+// at a time from an offset you choose.
 // Bytes written recently glow and fade; click a byte (or type its offset) to write a new value,
 // as a host process with the mapping would. When the scenario knows what sits there (a frame
 // header, a ring), a decoded view is shown beside it.
 import { useRef, useState } from 'preact/hooks';
 import type { Workbench } from '../app/workbench.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
+import { memoryRegions } from '../app/device-state.ts';
 
 const ROWS = 16;
 const COLS = 16;
@@ -23,6 +25,7 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
   const bytes = wb.bytes;
   if (!bytes) return null;
   const size = bytes.length;
+  const region = memoryRegions(wb);
   const start = Math.min(base, Math.max(0, size - SPAN));
   const now = performance.now();
   const window = bytes.slice(start, start + SPAN);
@@ -58,8 +61,8 @@ export function HexView({ wb, scenario }: { wb: Workbench; scenario: Scenario })
   const sections = scenario.sections?.() ?? [];
   const sectionAt = (offset: number) => sections.find((x) => offset >= x.offset && offset < x.offset + x.size);
   return (
-    <section class="hex" aria-label="Shared memory (BAR2)">
-      <h2>Shared memory (BAR2), {formatSize(size)}</h2>
+    <section class="hex" aria-label={`Shared memory (${region})`}>
+      <h2>Shared memory ({region}), {formatSize(size)}</h2>
       <div class="hex-controls">
         <form onSubmit={go}>
           <label>offset <input class="mono" size={10} value={jump} onInput={(e) => setJump(e.currentTarget.value)} aria-label="jump to offset" /></label>

@@ -1,12 +1,12 @@
 // The picture: the host (this page) holding the server, its own ivshmem-client and the shared
-// memory; each VM below, mapping the memory (BAR2) and connected to the server (its chardev).
+// memory; each VM below, mapping the memory (its BAR2, or its bus's region) and connected to the server (its chardev).
 // Doorbells (and virtio-sdm signals) travel as dots from the sender to the destination; a VM with
 // a pending vector (rung while masked) shows it; parked, spinning and polling VMs are drawn
 // differently. virtio-sdm VMs show their role, and their group's links from each slave to its
 // master instead of the server and the shared memory (the SDM has neither).
 import { useEffect, useState } from 'preact/hooks';
 import type { Workbench } from '../app/workbench.ts';
-import { readDevice, type DeviceState } from '../app/device-state.ts';
+import { memoryRegions, readDevice, type DeviceState } from '../app/device-state.ts';
 import { Columns, sdmLabel } from '../app/columns.ts';
 import { RunnerState } from '../guest/control.ts';
 import type { VmEntry } from '../app/vm-entry.ts';
@@ -44,6 +44,7 @@ export function Topology({ wb }: { wb: Workbench }) {
   const vms = wb.vms.value;
   if (!wb.host) return <figure class="topology"><p>Starting…</p></figure>;
   const columns = new Columns(wb);
+  const region = memoryRegions(wb);
   const W = compact ? NARROW : WIDE;
   const perRow = compact ? 3 : Math.max(1, vms.length);
   const H = VM_Y + 115 + (Math.ceil(vms.length / perRow) - 1) * ROW_STEP;
@@ -85,7 +86,7 @@ export function Topology({ wb }: { wb: Workbench }) {
         <g class="shm">
           <rect x={SHM.x} y="36" width={SHM.w} height="54" rx="8" />
           <text x={SHM.x + SHM.w / 2} y="60" text-anchor="middle">{compact ? `shared memory ${v2 ? `${v2.size >> 10}K` : wb.setup.size}` : `shared memory: ${v2 ? `${v2.size >> 10}K (${v2.file.path})` : `${wb.setup.size} (/dev/shm/ivshmem)`}`}</text>
-          <text class="small" x={SHM.x + SHM.w / 2} y="78" text-anchor="middle">{compact ? "every VM's BAR2" : "every VM's BAR2 maps these bytes"}</text>
+          <text class="small" x={SHM.x + SHM.w / 2} y="78" text-anchor="middle">{compact ? `every VM's ${region}` : `every VM's ${region} maps these bytes`}</text>
         </g>
         </> : <text class="small" x="18" y="48">no server and no shared memory: virtio-sdm signals go device to device</text>}
         {vms.map((e, i) => {

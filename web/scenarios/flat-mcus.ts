@@ -13,6 +13,7 @@ export const flatMcus: Scenario = {
     '64 vectors per peer: the device keeps up to 64 eventfds of each peer (the server gives each peer four here), so it can ring any of a PCI peer\'s MSI-X vectors. But QEMU 10.0 registers the handler of every one of its own eventfds with vector 0\'s notifier: only vector 0 interrupts it. Every third message here also rings the peer\'s vector 1, 2 or 3: the mailbox counts them, and the peer\'s IRQ count follows vector 0 alone.',
     'QEMU 10.0 cannot create this device from the command line (it is not user-creatable, and no board wires it). "Copy as QEMU command line" gives the board wiring of the series\' unmerged part (x-bus-address-iomem, x-bus-address-shmem and x-irq-qompath on lm3s6965evb), which needs a QEMU with those patches.',
   ],
+  pace: { label: 'each MCU holds a message', choices: [[500, '500 ms'], [250, '250 ms'], [50, '50 ms'], [0, '0 (full speed)']] },
   setup: { vectors: 4, size: '4M' },
   async start(wb) {
     const arg = { holdMs: wb.pace.value, otherEvery: 3, vectors: wb.setup.vectors };

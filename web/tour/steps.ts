@@ -1,6 +1,7 @@
 // The guided tour: one step per question of docs/questions.md, in an order that builds up (who owns
 // the memory, the three ways, BARs, IDs, the server and its eventfds, a full exchange, masking,
-// peers leaving, limits, virtio on top). Each step opens the scenario that shows the answer, says
+// peers leaving, limits, virtio on top), then the project's own last one (a guest without PCI:
+// ivshmem-flat). Each step opens the scenario that shows the answer, says
 // what to look at and what to do, highlights that part of the page, and checks that it was done.
 // Its id is the `?tour=` value that opens it, which docs/questions.md links to.
 import type { Workbench } from '../app/workbench.ts';
@@ -181,5 +182,21 @@ export const TOUR: TourStep[] = [
     look: 'A split virtqueue is memory plus a kick each way: here it sits at 0x1000 of BAR2, laid out as virtio 1.x lays it, and the doorbells are the kick and the interrupt. Jailhouse\'s ivshmem-v2 builds virtio front- and back-ends this way; it suits one-to-one links.',
     task: 'Watch the front-end take five answers (used idx follows avail idx).',
     check: (wb) => word(wb, 0x1000 - 16) >= 5,
+  },
+  {
+    id: 'flat',
+    question: 'My guest has no PCI bus: when do I choose ivshmem-flat?',
+    scenario: 'flat-mcus',
+    element: '.machines',
+    look: 'Each MCU\'s panel shows two MMIO regions where a board maps them, no Command register and no BARs, and one IRQ line. Its DOORBELL can ring any of the 64 vectors a peer may have, but only its own vector 0 interrupts it (QEMU 10.0 registers every own eventfd\'s handler with vector 0\'s notifier): whoever rings, the guest looks in the shared memory for why. Choose ivshmem-doorbell whenever the guest has PCI.',
+    task: 'Press "Pause all", then ring VM 2 on vector 1 from VM 1\'s panel: the arrow goes out, and VM 2\'s IRQ count stays where it was.',
+    begin: () => ({ pausedAt: undefined as number | undefined }),
+    // the scenario's own guests ring vectors 1 to 3 too: only a ring made while paused is the visitor's
+    check: (wb, baseline) => {
+      const b = baseline as { pausedAt?: number };
+      if (!wb.paused.value) { b.pausedAt = undefined; return false; }
+      b.pausedAt ??= wb.trace.total;
+      return eventsSince(wb, b.pausedAt).some((e) => e.kind === 'doorbell' && e.device === 1 && e.peer === 2 && e.vector === 1);
+    },
   },
 ];

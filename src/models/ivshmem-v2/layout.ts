@@ -10,13 +10,17 @@ import type { BlockView } from '../../device/model.ts';
 
 /** Where a section is in BAR2, and how big. */
 export interface Section {
+  /** where it starts in BAR2 */
   offset: number;
+  /** its size in bytes */
   size: number;
 }
 
 /** The shared memory's sections as a device sees them (the spec's "Shared Memory Region Layout"). */
 export interface Sections {
+  /** the read-only state table: one 32-bit state per peer, written through the State register */
   stateTable: Section;
+  /** the section every peer may read and write */
   rw: Section;
   /** every peer's output section, by peer ID (empty when the output section size is 0) */
   outputs: Section[];

@@ -16,9 +16,11 @@ export const SDM_BOOT = L.SDM_BOOT;
 
 /** struct SDMSignalData { u32 type; u32 slave; u32 payload[2]; } */
 export interface SdmSignal {
+  /** SDM_IRQ (0) or SDM_BOOT (1). */
   type: number;
   /** sent: the destination (0 from a slave); received: the other end (the sender's id on a master, 0 on a slave) */
   slave: number;
+  /** Two 32-bit words the signal carries. */
   payload: [number, number];
 }
 
@@ -46,7 +48,10 @@ export class SdmDriver {
   private readonly inFlight = [new Map<number, number>(), new Map<number, number>()];
   private freeBuffers: number[] = [];
 
-  /** The driver of a virtio-sdm device (on the host, or vm.sdm's in a guest). */
+  /**
+   * The driver of a virtio-sdm device (on the host, or vm.sdm's in a guest).
+   * @param device the virtio-sdm device it drives
+   */
   constructor(readonly device: Device) {
     const { memory, block } = device.internals;
     this.view = new DataView(memory.buffer);
@@ -66,7 +71,16 @@ export class SdmDriver {
   }
 
   /** The config space as the driver reads it, with the generation it read it at. */
-  get config(): { master: boolean; maxSlaves: number; currentSlaves: number; generation: number } {
+  get config(): {
+    /** this device is its group's master */
+    master: boolean;
+    /** the slaves its group may have */
+    maxSlaves: number;
+    /** the slaves its group has now */
+    currentSlaves: number;
+    /** ConfigGeneration when it was read: the four were read at one generation */
+    generation: number;
+  } {
     const bar = this.device.bar(0);
     for (;;) {
       const generation = this.reg(L.VIRTIO_MMIO_CONFIG_GENERATION);

@@ -41,6 +41,7 @@ export function channelOf(block: number): SdmSocketChannel | undefined {
 }
 
 export class SdmSocketChannel {
+  /** connecting, connected, reconnecting, refused or closed. */
   state: ChannelState = 'connecting';
   /** times the channel got back into its room after losing the relay */
   reconnects = 0;
@@ -72,6 +73,7 @@ export class SdmSocketChannel {
     private readonly core: CoreExports,
     memory: WebAssembly.Memory,
     private readonly block: number,
+    /** The SDM socket chardev it reaches its relay through. */
     readonly chardev: SdmSocketOptions,
     private readonly master: boolean,
   ) {
@@ -90,6 +92,7 @@ export class SdmSocketChannel {
     if (this.log.length > 200) this.log.shift();
   }
 
+  /** Closes the connection to the relay for good. */
   close(): void {
     if (this.state === 'closed') return;
     // What the driver put in the outbox before its device went still leaves (a socket sends what

@@ -27,9 +27,11 @@ export class SdmView {
 
   /** 0 for the master, 1..max_slaves for a slave, -1 while a slave has no id. */
   get id(): number { return this.word(L.DEV_VM_ID); }
+  /** It is its group's master (the config's master byte). */
   get master(): boolean { return this.view.getUint8(this.block + L.SDM_CONFIG + L.SDM_CFG_MASTER) !== 0; }
   /** the device's own copy of the config (a local slave's driver reads its master's) */
   get maxSlaves(): number { return this.view.getUint16(this.block + L.SDM_CONFIG + L.SDM_CFG_MAX_SLAVES, true); }
+  /** Slaves in its group now (the config's current_slaves). */
   get currentSlaves(): number { return this.view.getUint16(this.block + L.SDM_CONFIG + L.SDM_CFG_CURRENT_SLAVES, true); }
   /** whether its guest program may run (false until an SDM_BOOT for a VM spawned with boot: 'sdm') */
   get booted(): boolean { return this.word(L.SDM_BOOTED) !== 0; }
@@ -50,8 +52,14 @@ export class SdmView {
   }
 
   /** the guest RAM the driver's rings live in: guest address 0 is `offset` in the shared memory */
-  get ram(): { offset: number; size: number } { return { offset: this.block + L.SDM_RAM, size: L.SDM_RAM_SIZE }; }
+  get ram(): {
+    /** where guest address 0 is in the shared memory */
+    offset: number;
+    /** its size in bytes */
+    size: number;
+  } { return { offset: this.block + L.SDM_RAM, size: L.SDM_RAM_SIZE }; }
 
+  /** Its signal counters: sent, received, dropped, boots, rejected by reason. */
   get counters(): SdmCounters {
     const rejected = {} as Record<RejectReason, number>;
     for (const [name, index] of Object.entries(REJECT_REASONS)) rejected[name as RejectReason] = this.word(L.SDM_REJECTED + index * 4);
