@@ -9,7 +9,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type Request } from '@playwright/test';
 import { watchErrors } from './workbench-helpers.ts';
 
 const TYPES: Record<string, string> = {
@@ -53,9 +53,21 @@ test.afterAll(async () => {
 /** Every request that failed or was answered with an error status. */
 function watchRequests(page: Page): { failed: string[]; urls: string[] } {
   const seen = { failed: [] as string[], urls: [] as string[] };
-  page.on('requestfailed', (request) => seen.failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+  // Which document of the page asked: coi-serviceworker's one reload aborts what the first document
+  // was still loading (the larger the build, the more of it), which is not a failed request. The
+  // reload's navigation request comes before those aborts, so a document is counted from it.
+  let documents = 0;
+  const askedBy = new WeakMap<Request, number>();
+  page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) documents++;
+    askedBy.set(request, documents);
+    seen.urls.push(request.url());
+  });
+  page.on('requestfailed', (request) => {
+    if (request.failure()?.errorText === 'net::ERR_ABORTED' && (askedBy.get(request) ?? documents) < documents) return;
+    seen.failed.push(`${request.url()}: ${request.failure()?.errorText}`);
+  });
   page.on('response', (response) => { if (response.status() >= 400) seen.failed.push(`${response.url()}: ${response.status()}`); });
-  page.on('request', (request) => seen.urls.push(request.url()));
   return seen;
 }
 
