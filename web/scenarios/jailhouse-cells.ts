@@ -21,6 +21,8 @@ export const jailhouseCells: Scenario = {
     'Each cell runs ivshmem-net\'s handshake: it writes RESET, then INIT once the other is below READY, READY once the other has left RESET, RUN once the other is READY or RUN. Every change of State is copied into the table and rings the other\'s vector 0; the driver then reads the table (the device keeps no pending interrupts, so the table is the truth). Once both run, each sends a frame now and then: written in its output section, announced on vector 1.',
     'Reset a cell from its panel: its State goes back to 0, the other hears it on vector 0, sees RESET in the table and goes back to RESET too; both walk the handshake again. Kill one: the server writes 0 into its entry and sends PEER_GONE, which the survivor\'s device turns into its own vector 0; the survivor sees RESET in the table, goes back to RESET and waits there for a new peer.',
   ],
+  // Each step of the handshake held so a person can follow it (and the page's poll can see it).
+  pace: { label: 'each cell holds a step', choices: [[500, '500 ms'], [250, '250 ms'], [50, '50 ms'], [0, '0 (full speed)']] },
   setup: {
     vectors: 1,
     server2: { id: 'srv2', socket: '/tmp/ivshmem2_socket', shm: 'ivshmem2', size: '64K', outputSectionSize: '16K', maxPeers: PEERS, vectors: 2, protocol: 0x0001 },
