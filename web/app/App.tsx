@@ -204,6 +204,7 @@ export function App() {
       </main>
     );
   }
+  const Panel = scenario.panel;
   return (
     <main data-status={status} data-scenario={scenario.id} data-tab={tab}>
       {tabs}
@@ -230,6 +231,7 @@ export function App() {
           <SequenceChart key={scenario.id} wb={wb} hidden={scenario.hiddenKinds} height={400} />
         </div>
       </div>
+      {Panel ? <Panel wb={wb} /> : null}
       {tour !== undefined ? (
         <Suspense fallback={null}>
           <Tour wb={wb} start={tour} scenario={scenario.id} status={status} onScenario={pickById} onClose={() => setTour(undefined)} />

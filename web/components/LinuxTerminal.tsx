@@ -29,6 +29,12 @@ export function bootStage(text: string): number {
   return stage;
 }
 
+/** Where a boot is, in a word: a stage's name, or that the shell is ready. */
+export function bootState(text: string): string {
+  const stage = bootStage(text);
+  return stage === STAGES.length - 1 ? 'shell ready' : `booting: ${STAGES[stage].name}`;
+}
+
 export function LinuxTerminal({ vm, started }: { vm: LinuxVm; started: number }) {
   const host = useRef<HTMLDivElement>(null);
   const [stage, setStage] = useState(0);

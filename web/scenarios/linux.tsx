@@ -5,7 +5,7 @@
 import { signal } from '@preact/signals';
 import { useState } from 'preact/hooks';
 import { QemuError, type LinuxVm } from '../../src/index.ts';
-import { AT_PROMPT, LinuxTerminal } from '../components/LinuxTerminal.tsx';
+import { AT_PROMPT, LinuxTerminal, bootState } from '../components/LinuxTerminal.tsx';
 import { VmEntry } from '../app/vm-entry.ts';
 import type { Workbench } from '../app/workbench.ts';
 import { addVms, type Scenario } from './scenario.ts';
@@ -75,14 +75,27 @@ function LinuxView({ wb }: { wb: Workbench }) {
   };
   return (
     <section class="linux-view" aria-label="Linux VMs">
+      <ul class="linux-boots" aria-label="Boots">
+        {live.map(({ vm }) => <li key={vm.key}>Linux VM {vm.id}: {bootState(vm.console)}</li>)}
+      </ul>
       <p>
         <button type="button" onClick={() => void go()} disabled={busy || !ready || live.length === 0}>Run the exchange</button>{' '}
         <output aria-label="exchange result">{exchange.value}</output>
       </p>
       <p class="hint">
         By hand, in a terminal: <code>ivshmem-uio info</code>, then <code>ivshmem-uio recv</code> in one VM and{' '}
-        <code>ivshmem-uio send ID TEXT</code> in the other. <code>lspci</code>-like facts are in <code>/sys/bus/pci/devices/0000:00:04.0/</code>.
+        <code>ivshmem-uio send ID TEXT</code> in the other (the terminals are under the timeline). <code>lspci</code>-like facts are in <code>/sys/bus/pci/devices/0000:00:04.0/</code>.
       </p>
+    </section>
+  );
+}
+
+/** Each Linux VM's terminal, side by side where the page is wide enough: under the first screen. */
+function LinuxTerminals({ wb }: { wb: Workbench }) {
+  wb.frame.value;
+  const live = linuxVms.value.filter(({ vm }) => !vm.hasEnded);
+  return (
+    <section class="linux-terminals" aria-label="Linux VMs' terminals">
       {live.map(({ vm, started }) => <LinuxTerminal key={vm.key} vm={vm} started={started} />)}
     </section>
   );
@@ -113,6 +126,7 @@ function linuxScenario(id: string, title: string, hint: string, add: (wb: Workbe
       await add(wb);
     },
     view: LinuxView,
+    panel: LinuxTerminals,
     decode,
   };
 }

@@ -45,6 +45,8 @@ export interface Scenario {
   tick?(wb: Workbench): void;
   /** a panel of its own (the frame relay's canvas) */
   view?: ComponentType<{ wb: Workbench }>;
+  /** a full-width panel right under the first screen, for what is too big beside the timeline (the Linux VMs' terminals) */
+  panel?: ComponentType<{ wb: Workbench }>;
   /**
    * What the scenario is about, shown on the first screen beside the topology and the timeline:
    * its own view (the default when it has one), the round-trip histogram with each VM's wait mode
