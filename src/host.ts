@@ -4,7 +4,7 @@
 // blocks: guests wait, the host only looks.
 import * as L from '../assembly/layout.ts';
 import { compileCore, instantiateCore } from './core/core.ts';
-import { QemuError, checkInteger, checkString, show } from './errors.ts';
+import { QemuError, checkInteger, checkObject, checkString, show } from './errors.ts';
 import { checkSdmSocket, type SdmSocketOptions } from './chardev/sdm-socket.ts';
 import type { Device } from './device/device.ts';
 import { DEFAULT_MAX_PEERS, MAX_PEERS_LIMIT } from './device/peer-table.ts';
@@ -53,12 +53,6 @@ function checkAccel(accel: unknown): 'kvm' | 'tcg' {
   throw new QemuError(`invalid accelerator ${String(accel)}`);
 }
 
-/** An options argument: a plain object (undefined is for the caller's default to handle). */
-function checkOptions(call: string, options: unknown): asserts options is Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new QemuError(`${call}: the options must be an object, not ${show(options)}`);
-  }
-}
 
 function checkMachine(machine: unknown): Machine {
   if (machine !== 'pc' && machine !== 'q35') throw new QemuError(`unsupported machine type: ${typeof machine === 'string' ? machine : show(machine)} (use 'pc' or 'q35')`);
@@ -118,7 +112,7 @@ export class Host {
   }
 
   static async create(options: HostOptions = {}): Promise<Host> {
-    checkOptions('Host.create', options);
+    checkObject('Host.create: the options', options);
     const machine = checkMachine(options.machine ?? 'pc');
     const maxPeers = options.maxPeers === undefined ? DEFAULT_MAX_PEERS : checkInteger('maxPeers', options.maxPeers, 1, MAX_PEERS_LIMIT);
     const accel = checkAccel(options.accel ?? 'kvm');
@@ -192,7 +186,7 @@ export class Host {
   }
 
   #start<S extends ServerBase>(call: string, options: { id: string; socket?: string }, make: () => S): S {
-    checkOptions(call, options);
+    checkObject(`${call}: the options`, options);
     if (options.socket !== undefined) checkString('the socket path', options.socket);
     this.#machine.checkChardev(options.id, options.socket ?? '/tmp/ivshmem_socket');
     const server = make();
@@ -218,7 +212,7 @@ export class Host {
 
   /** A chardev to a server of your own making: any object that speaks the protocol. */
   addChardev(endpoint: ServerEndpoint): void {
-    checkOptions('addChardev', endpoint);
+    checkObject('addChardev: the options', endpoint);
     if (typeof endpoint.connect !== 'function' || typeof endpoint.nextId !== 'function') {
       throw new QemuError('addChardev: the endpoint needs connect(sink) and nextId() (see ServerEndpoint)');
     }
@@ -232,7 +226,7 @@ export class Host {
    * `url` (ws://127.0.0.1:8765 from `npx ivshmem-wasm sdm-relay`, or the dev server's /sdm-relay).
    */
   addSdmSocket(options: SdmSocketOptions): SdmSocketOptions {
-    checkOptions('addSdmSocket', options);
+    checkObject('addSdmSocket: the options', options);
     this.#machine.checkChardev(options.id, undefined);
     const chardev = checkSdmSocket(options);
     this.#machine.sdmSockets.set(chardev.id, chardev);
@@ -264,7 +258,7 @@ export class Host {
   async spawn(options: SpawnOptions & { linux: LinuxOptions }): Promise<LinuxVm>;
   async spawn(options: SpawnOptions): Promise<Vm>;
   async spawn(options: SpawnOptions & { linux?: LinuxOptions }): Promise<Vm> {
-    checkOptions('spawn', options);
+    checkObject('spawn: the options', options);
     const { program } = options;
     if (options.linux !== undefined) {
       if (program !== undefined) throw new QemuError('spawn: a VM runs a guest program or boots Linux (linux), not both');
