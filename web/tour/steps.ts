@@ -189,9 +189,14 @@ export const TOUR: TourStep[] = [
     scenario: 'flat-mcus',
     element: '.machines',
     look: 'Each MCU\'s panel shows two MMIO regions where a board maps them, no Command register and no BARs, and one IRQ line. Its DOORBELL can ring any of the 64 vectors a peer may have, but only its own vector 0 interrupts it (QEMU 10.0 registers every own eventfd\'s handler with vector 0\'s notifier): whoever rings, the guest looks in the shared memory for why. Choose ivshmem-doorbell whenever the guest has PCI.',
-    task: 'Press "Pause all", then ring VM 2 on vector 1 from VM 1\'s panel: the arrow goes out, and VM 2\'s IRQ count stays where it was.',
-    begin: () => ({ pausedAt: undefined as number | undefined }),
-    // the scenario's own guests ring vectors 1 to 3 too: only a ring made while paused is the visitor's
+    task: 'The MCUs are paused for this step (the toolbar says "Resume all"): ring VM 2 on vector 1 from VM 1\'s panel: the arrow goes out, and VM 2\'s IRQ count stays where it was.',
+    // The scenario's own guests ring vectors 1 to 3 too: only a ring made while paused is the
+    // visitor's. The step pauses them itself: "Pause all" sits outside the highlighted panels,
+    // where the tour's overlay takes the clicks.
+    begin: (wb) => {
+      wb.setPaused(true);
+      return { pausedAt: undefined as number | undefined };
+    },
     check: (wb, baseline) => {
       const b = baseline as { pausedAt?: number };
       if (!wb.paused.value) { b.pausedAt = undefined; return false; }
