@@ -73,7 +73,18 @@ export function takeInterrupt(dev: u32, vectors: u32): i32 {
 // Blocks the calling worker until an interrupt is taken (its vector), timeoutNs passes
 // (WAIT_TIMEOUT; -1 = forever) or the host stops the VM (WAIT_STOPPED). spinNs > 0 first polls
 // the IRR for that long, which beats a park/wake round trip when the reply comes quickly.
+// Whether this thread's last waitInterrupt parked (a wasm global: each worker's own): the 'spin'
+// policy's untimed waits learn from it that their spin ran out (src/vm/wait-policy.ts).
+let waitParked = false;
+
+export function takeWaitParked(): bool {
+  const parked = waitParked;
+  waitParked = false;
+  return parked;
+}
+
 export function waitInterrupt(dev: u32, vectors: u32, timeoutNs: i64, spinNs: i64): i32 {
+  waitParked = false;
   let taken = takeInterrupt(dev, vectors);
   if (taken >= 0) return taken;
   // Parking at once (the 'block' mode) never reads the clock, an import call (~0.7 us in a
@@ -82,9 +93,12 @@ export function waitInterrupt(dev: u32, vectors: u32, timeoutNs: i64, spinNs: i6
   // interrupts: the host driving its device) parks again for the whole timeout.
   const spinning = spinNs > 0;
   if (!spinning && timeoutNs == 0) return WAIT_TIMEOUT;
-  const start = spinning ? now() : 0;
-  const spinUntil = start + <f64>spinNs / 1e6;
-  const deadline = timeoutNs < 0 ? Infinity : start + <f64>timeoutNs / 1e6;
+  // A spin reads the clock first after 256 polls, not before the first: the reply to a ping-pong
+  // comes within 0.1-0.3 us, sooner than the import call returns in Node (0.2 us), let alone in a
+  // Chromium worker (0.7 us). The spin and the timeout count from that reading, which comes a few
+  // microseconds late: a timeout is a least time, as a futex's is.
+  let spinUntil: f64 = 0;
+  let deadline: f64 = -Infinity;
   let polls: u32 = 0;
   while (true) {
     taken = takeInterrupt(dev, vectors);
@@ -95,10 +109,15 @@ export function waitInterrupt(dev: u32, vectors: u32, timeoutNs: i64, spinNs: i6
     let left = timeoutNs;
     if (spinning) {
       const t = now();
+      if (deadline == -Infinity) {
+        spinUntil = t + <f64>spinNs / 1e6;
+        deadline = timeoutNs < 0 ? Infinity : t + <f64>timeoutNs / 1e6;
+      }
       if (t >= deadline) return WAIT_TIMEOUT;
       if (t < spinUntil) continue;
       left = deadline == Infinity ? -1 : <i64>((deadline - t) * 1e6);
     }
+    waitParked = true;
     atomic.add<i32>(dev + DEV_IRQ_WAITERS, 1);
     const seq = atomic.load<i32>(dev + DEV_IRQ_SEQ);
     taken = takeInterrupt(dev, vectors);

@@ -7,7 +7,7 @@ export {
   eventfdSignal, eventfdRead, eventfdWait, eventfdBind, eventfdUnbind, eventfdRef, eventfdUnref,
 } from './eventfd';
 export { peerAddEventfd, peerRemove, peerEventfdCount, findPeer } from './peers';
-export { takeInterrupt, waitInterrupt } from './cpu';
+export { takeInterrupt, takeWaitParked, waitInterrupt } from './cpu';
 export { vectorNotify } from './notify';
 export { takeRangUnparked } from './doorbell';
 export {

@@ -9,6 +9,7 @@ import { countsFlag, listFlag, quickFlag, Report } from './lib/report.ts';
 import type { Table } from './lib/stats.ts';
 import { buildNative, nativeRoundTrip, type NativeMode } from './native/native.ts';
 import { workbenchFramesFigure } from './figures/workbench-frames.ts';
+import { rendererPids, threadControl } from './native/threads.ts';
 
 const quick = quickFlag();
 const only = listFlag('only');
@@ -32,6 +33,14 @@ try {
   const absent = await buildNative();
   if (absent) await page.addInitScript((reason) => { window.benchNativeAbsent = reason; }, absent);
   else await page.exposeFunction('benchNative', (mode: NativeMode, rounds: number) => nativeRoundTrip(mode, rounds));
+  // The renderer's threads, so that the round-trip figure can pin its pairs' workers to cores.
+  // Chromium is a child of this process (Playwright spawns it), its renderers further down.
+  const threads = threadControl(() => rendererPids(process.pid));
+  if (threads) {
+    await page.exposeFunction('benchCpus', threads.cpus);
+    await page.exposeFunction('benchThreadTimes', threads.times);
+    await page.exposeFunction('benchPin', threads.pin);
+  }
   await page.goto(`http://localhost:${port}/bench.html`);
   await page.waitForFunction(() => !!window.bench);
   const names = await page.evaluate(() => window.bench.figures);

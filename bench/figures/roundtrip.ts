@@ -5,7 +5,8 @@
 // platform gives the threads.
 import type { SpinStats, WaitMode } from '../../src/index.ts';
 import { calibrate, measureTable, type Compare, type Contender, type Table } from '../lib/stats.ts';
-import { bouncePair, busyThreads, type Pair, type Platform } from '../lib/threads.ts';
+import { bouncePair, busyThreads, type Pair, type Platform, type ThreadControl } from '../lib/threads.ts';
+import { pairThreads, pinPairs, threadIds } from '../lib/placement.ts';
 import { vmPair, type VmPair } from '../lib/vm-pair.ts';
 
 export interface RoundTripOptions {
@@ -85,6 +86,9 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
   const pairs: [string, Pair][] = [];
   const vms: Partial<Record<WaitMode, VmPair>> = {};
   const tables: Table[] = [];
+  // The threads running before any pair: the pairs' threads are among those born after.
+  const control = platform.threads;
+  const before = control ? await threadIds(control) : new Set<number>();
   try {
     pairs.push([LABELS.spin, await bouncePair(platform, 'spin')]);
     pairs.push([LABELS.wait, await bouncePair(platform, 'atomics-wait')]);
@@ -128,6 +132,11 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
       } finally {
         await stopBusy();
       }
+    }
+    if ((options.busy ?? [0]).includes(0)) {
+      say('the pairs placed alike');
+      const born = control ? [...await threadIds(control)].filter((tid) => !before.has(tid)) : [];
+      tables.push(...await placedAlike(control, new Map(pairs), vms.spin!, born, quick));
     }
   } finally {
     await Promise.all(pairs.map(([, pair]) => pair.close()));
@@ -176,4 +185,65 @@ async function duel(pairs: [VmPair, VmPair], busy: number, quick: boolean): Prom
 /** Two policies' counts added up. */
 function sum(a: SpinStats, b: SpinStats | undefined): SpinStats {
   return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + (b?.[k as keyof SpinStats] ?? 0)])) as unknown as SpinStats;
+}
+
+/**
+ * The issue's comparisons between pairs, with the pairs placed alike (no busy thread): unpinned,
+ * one pair may be handed back and forth on one core while the other wakes an idle core each time,
+ * and that, not either pair's code, decides a wake-up's cost (8-12 us against 40-48 us a 'block'
+ * round trip here). Each pair's two threads pinned to a core each ('poll' and 'spin' against the
+ * raw spin, 'block' against the raw wait), then all of them to one core (the waits: two threads
+ * spinning on one core would only measure the time slice).
+ */
+async function placedAlike(control: ThreadControl | undefined, pairs: Map<string, Pair>, spin: VmPair, born: number[], quick: boolean): Promise<Table[]> {
+  const title = (where: string) => `the pairs placed alike: ${where}, no busy thread`;
+  const unpinned = (why: string): Table[] => [{ title: title('not pinned'), unit: 'us', method: why, rows: [] }];
+  if (!control) return unpinned('Not measured: this platform cannot pin threads (Linux only: /proc and taskset).');
+  const cpus = await control.cpus();
+  if (cpus < 2) return unpinned(`Not measured: ${cpus} core.`);
+  const labels = [LABELS.spin, LABELS.mode('poll'), LABELS.mode('spin'), LABELS.wait, LABELS.mode('block')];
+  const threads = new Map<string, [number, number]>();
+  for (const label of labels) {
+    const pair = pairs.get(label)!;
+    // A batch long enough that each side runs for milliseconds, in whatever mode.
+    const rounds = await calibrate((n) => pair.batch(n), 50, 20, 50);
+    const found = await pairThreads(control, born, () => pair.batch(rounds));
+    if (typeof found === 'string') return unpinned(`Not measured: the threads of "${label}" could not be told apart: ${found}.`);
+    threads.set(label, found);
+  }
+  const all = Array.from({ length: cpus }, (_, k) => k);
+  const targetMs = quick ? 12 : 40;
+  const rounds = quick ? 5 : 15;
+  const table = async (where: string, rows: [string, Compare[]?][], cpuOf: [number[], number[]]): Promise<Table> => {
+    await pinPairs(control, rows.map(([label]) => threads.get(label)!), cpuOf);
+    try {
+      const contenders: (Contender & { rounds: number })[] = [];
+      for (const [label, compare] of rows) contenders.push(await pairContender(label, pairs.get(label)!, targetMs, compare));
+      const spinRounds = contenders.find((c) => c.label === LABELS.mode('spin'))?.rounds ?? 0;
+      return await withPolicyNote(() => spin.spinStats(), spinRounds, () => measureTable({
+        title: title(where),
+        unit: 'us',
+        rounds,
+        method: `Each pair's two threads pinned (${where}; found as the two threads, of those born since the pairs were created, that ran most during a batch of it), `
+          + `then measured as in the tables above: batches of about ${targetMs} ms after an untimed warm-up, in turn, ${rounds} rounds.`,
+        contenders,
+      }));
+    } finally {
+      await pinPairs(control, rows.map(([label]) => threads.get(label)!), [all, all]);
+    }
+  };
+  return [
+    await table('each pair on two cores, a side on each', [
+      [LABELS.spin],
+      [LABELS.mode('poll'), [{ to: LABELS.spin, atMost: 1.5 }]],
+      [LABELS.mode('spin'), [{ to: LABELS.mode('poll'), atMost: 2 }]],
+      [LABELS.wait],
+      [LABELS.mode('block'), [{ to: LABELS.wait, atMost: 1.1 }]],
+    ], [[0], [1]]),
+    await table('each pair on one core, both sides on it', [
+      [LABELS.wait],
+      [LABELS.mode('block'), [{ to: LABELS.wait, atMost: 1.1 }]],
+      [LABELS.mode('spin'), [{ to: LABELS.mode('block') }]],
+    ], [[0], [0]]),
+  ];
 }

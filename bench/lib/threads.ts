@@ -16,6 +16,18 @@ export interface Platform {
   spawn(source: string): BenchWorker;
   /** a thread that burns a core until terminated */
   busy(): BenchWorker;
+  /** the OS threads behind the workers, to pin pairs to cores (bench/native/threads.ts); absent where that cannot be done */
+  threads?: ThreadControl;
+}
+
+/** The OS's view of the benchmark's threads: thread IDs, their CPU time, their cores. */
+export interface ThreadControl {
+  /** how many cores the threads may be pinned to */
+  cpus(): Promise<number>;
+  /** every thread of the benchmark's process(es): [thread ID, nanoseconds run so far] */
+  times(): Promise<[number, number][]>;
+  /** lets thread `tid` run only on `cpus` */
+  pin(tid: number, cpus: number[]): Promise<void>;
 }
 
 /** Worker-side glue, in plain JavaScript: `on(fn)` and `reply(value)` are defined by the platform. */

@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { BUSY } from '../lib/bounce.ts';
 import { inbox, type BenchWorker, type Platform } from '../lib/threads.ts';
+import { threadControl } from '../native/threads.ts';
 
 const GLUE = `const { parentPort } = require('node:worker_threads');
 const on = (f) => parentPort.on('message', f);
@@ -23,4 +24,5 @@ export const node: Platform = {
   name: `Node ${process.version}`,
   spawn: (source) => wrap(new Worker(GLUE + source, { eval: true })),
   busy: () => wrap(new Worker(BUSY, { eval: true })),
+  threads: threadControl(() => [process.pid]),
 };

@@ -74,6 +74,8 @@ export interface CoreExports extends RingCore {
   memoryWrite64(dev: number, at: number, value: bigint): number;
   /** 1 when a doorbell rung on this thread since the last call found its destination not parked */
   takeRangUnparked(): number;
+  /** whether this thread's last waitInterrupt parked (then clears it): a spin that ran out */
+  takeWaitParked(): number;
   /** this instance's thread in the trace (0, the host, until set) */
   traceThread(thread: number): void;
   traceEmit(kind: number, device: number, peer: number, vector: number, value: number): void;

@@ -123,7 +123,12 @@ export class Guest {
       // driver writing the Doorbell register): a peer not parked may be spinning.
       if (this.core.takeRangUnparked()) this.policy.rangUnparked();
       const spinNs = this.policy.next();
-      if (!this.policy.timed) return this.core.waitInterrupt(block, vectors, timeoutNs, 0n);
+      if (!this.policy.timed) {
+        vector = this.core.waitInterrupt(block, vectors, timeoutNs, spinNs);
+        // A spin that parked (or timed out) ran out; the core says which, without a clock read.
+        if (spinNs !== 0n) this.policy.untimed(this.core.takeWaitParked() === 0 && vector >= 0, () => performance.now());
+        return vector;
+      }
       // An interrupt already there is taken without timing: it says nothing about waiting.
       vector = this.core.takeInterrupt(block, vectors);
       if (vector >= 0) return vector;

@@ -24,6 +24,10 @@
 //   preempted).
 // - Parking is 'block'; one parked wait in 64 is timed (two clock reads of 0.2-0.7 us, where a
 //   Chromium round trip costs 6 us), to know what parking costs now and whether a probe is due.
+// - Spinning, once a spell has its first samples, one wait in 8 is timed too: the clock read at
+//   a caught reply's end delays the answer to it (in a Chromium pair with a core each, timing every
+//   wait made 'spin' 5x 'poll'). An untimed spin that ran out is known from the core (it parked),
+//   and parks the policy as a timed one does; a probe times all its waits.
 //   (Time, not a count of waits: a count sized from what parked waits seemed to cost kept a pair
 //   parked for seconds when those samples came out short.)
 // - A probe that fails doubles the parked time before the next one, from 250 us up to 256 ms; a
@@ -44,6 +48,7 @@ const PROBE_HOLD = 32;
 /** spun waits before their average is trusted against the parked one */
 const SPIN_SAMPLES = 4;
 const SAMPLE_EVERY = 64;
+const SAMPLE_SPUN_EVERY = 8;
 
 /** What the policy did so far: counts of waits by outcome. */
 export interface SpinStats {
@@ -85,6 +90,8 @@ export class SpinPolicy {
   private probeAt = 0;
   private probeDue = false;
   private parkedCount = 0;
+  /** waits spun since the last timed one was chosen, for SAMPLE_SPUN_EVERY */
+  private spunCount = 0;
   /** what the current wait was given: its spin (ns), 0 for a timed parked wait */
   private givenNs = 0;
   private asBigInt = BigInt(WAKE_UP_NS);
@@ -121,7 +128,7 @@ export class SpinPolicy {
       this.probeCostNs = 0;
       this.spun = 0;
     }
-    this.timed = true;
+    this.timed = this.probeLeft > 0 || this.spun < SPIN_SAMPLES || ++this.spunCount % SAMPLE_SPUN_EVERY === 0;
     this.stats.spun++;
     const ns = this.probeLeft > 0 ? Math.min(MAX_NS, Math.max(this.budgetNs, 2 * this.parkedNs)) : this.budgetNs;
     this.givenNs = ns;
@@ -181,6 +188,16 @@ export class SpinPolicy {
       // narrow one (the peer runs now and then) only halves the time to the next probe.
       this.probeNs = this.spunNs * 2 <= this.parkedNs || this.parkedNs === 0 ? PROBE_MIN_NS : Math.max(PROBE_MIN_NS, this.probeNs / 2);
     }
+  }
+
+  /** After an untimed spun wait: it caught an interrupt while spinning, or ran out (the core parked it) at `nowMs()`. */
+  untimed(caught: boolean, nowMs: () => number): void {
+    if (caught) {
+      this.stats.caught++;
+      return;
+    }
+    this.stats.ranOut++;
+    this.park(nowMs());
   }
 
   private park(nowMs: number): void {

@@ -192,6 +192,29 @@ describe("what the 'spin' policy learns from a doorbell", () => {
     await host.shutdown();
   });
 
+  test("a wait tells whether it parked: an untimed 'spin' wait learns from it that its spin ran out", async () => {
+    const { host, a, b } = await pair();
+    const c = core(host);
+    const wait = (spinNs: bigint, timeoutNs: bigint) => c.waitInterrupt(b.internals.block, b.vectors, timeoutNs, spinNs);
+    // nothing pending, a 1 us spin and a 20 ms timeout: the spin runs out, the wait parks, times out
+    expect(wait(1_000n, 20_000_000n)).toBe(L.WAIT_TIMEOUT);
+    expect(c.takeWaitParked()).toBe(1);
+    expect(c.takeWaitParked()).toBe(0);
+    // an interrupt already pending: taken at once, no park
+    ringFrom(a, b.ivPosition);
+    expect(wait(1_000n, 20_000_000n)).toBe(0);
+    expect(c.takeWaitParked()).toBe(0);
+    // a timeout inside the spin: given up while spinning, not parked
+    expect(wait(1_000_000_000n, 1_000_000n)).toBe(L.WAIT_TIMEOUT);
+    expect(c.takeWaitParked()).toBe(0);
+    // a parked wait leaves the flag set only until the next wait begins
+    expect(wait(0n, 1_000_000n)).toBe(L.WAIT_TIMEOUT);
+    ringFrom(a, b.ivPosition);
+    expect(wait(1_000n, 20_000_000n)).toBe(0);
+    expect(c.takeWaitParked()).toBe(0);
+    await host.shutdown();
+  });
+
   test('one that wakes its parked peer is not reported', async () => {
     const { host, a } = await pair();
     const waiter = `data:text/javascript,${encodeURIComponent("export default (vm) => { vm.bringUp(); return vm.wait({ mode: 'block', timeoutMs: 20000 }); }")}`;

@@ -10,12 +10,21 @@ function policyWithClock() {
   return { clock: { ms: 0 }, policy: new SpinPolicy() };
 }
 
+/**
+ * How Guest.wait tells the policy the outcome of a wait it was given `spinNs` for: timed, what it
+ * took; untimed and spun, whether it caught its interrupt spinning, or ran out (the core parked it).
+ */
+function end(p: { clock: { ms: number }; policy: SpinPolicy }, spinNs: number, elapsedNs: number, got: boolean): void {
+  p.clock.ms += elapsedNs / 1e6;
+  if (p.policy.timed) p.policy.record(elapsedNs, got, p.clock.ms);
+  else if (spinNs > 0) p.policy.untimed(got && elapsedNs < spinNs, () => p.clock.ms);
+}
+
 /** One wait as Guest.wait makes it; returns the spin it was given (0: parked). */
 function wait(p: { clock: { ms: number }; policy: SpinPolicy }, outcome: Outcome): number {
   const spinNs = Number(p.policy.next());
   const [elapsedNs, got] = outcome(spinNs);
-  p.clock.ms += elapsedNs / 1e6;
-  if (p.policy.timed) p.policy.record(elapsedNs, got, p.clock.ms);
+  end(p, spinNs, elapsedNs, got);
   return spinNs;
 }
 
@@ -41,8 +50,7 @@ function parkedUntilProbe(p: ReturnType<typeof policyWithClock>, parkedNs: numbe
 
 /** The spin just handed out by next() runs out: the peer was not running, and answered a scheduler slice (1 ms) later. */
 function runOut(p: ReturnType<typeof policyWithClock>, spinNs: number): void {
-  p.clock.ms += (spinNs + 1_000_000) / 1e6;
-  p.policy.record(spinNs + 1_000_000, true, p.clock.ms);
+  end(p, spinNs, spinNs + 1_000_000, true);
 }
 
 /** A policy whose first spin ran out: parked, waiting for its first probe. */
@@ -226,6 +234,38 @@ test('an idle VM spins at most 200 us, then parks at once', () => {
   drive(p, 200, (spinNs) => [spinNs * 0.9, true]);
   const spinNs = Number(p.policy.next());
   expect(spinNs).toBeLessThanOrEqual(200_000);
-  p.policy.record(5_000_000_000, false, 5_000);
+  end(p, spinNs, 5_000_000_000, false);
   expect(p.policy.next()).toBe(0n);
+});
+
+test('spinning, a spell times its first 4 waits, then one in 8; an untimed spin that runs out parks as a timed one does; a probe times every wait', () => {
+  const p = policyWithClock();
+  const timed: boolean[] = [];
+  for (let i = 0; i < 36; i++) {
+    const spinNs = Number(p.policy.next());
+    timed.push(p.policy.timed);
+    end(p, spinNs, 2_000, true);
+  }
+  expect(timed.slice(0, 4)).toEqual([true, true, true, true]);
+  expect(timed.slice(4).filter(Boolean)).toHaveLength(4);
+  expect(p.policy.stats).toMatchObject({ spun: 36, caught: 36, ranOut: 0 });
+  // The next untimed wait runs out: the policy parks.
+  let spinNs = Number(p.policy.next());
+  while (p.policy.timed) {
+    end(p, spinNs, 2_000, true);
+    spinNs = Number(p.policy.next());
+  }
+  end(p, spinNs, spinNs + 1_000_000, true);
+  expect(p.policy.parking).toBe(true);
+  expect(p.policy.stats.ranOut).toBe(1);
+  // The probe that follows times each of its 32 waits.
+  parkedUntilProbe(p, 10_000);
+  expect(p.policy.timed).toBe(true);
+  end(p, 1, 2_000, true);
+  for (let i = 1; i < 32; i++) {
+    const ns = Number(p.policy.next());
+    expect(p.policy.timed, `probe wait ${i}`).toBe(true);
+    end(p, ns, 2_000, true);
+  }
+  expect(p.policy.stats.probesHeld).toBe(1);
 });
