@@ -34,8 +34,9 @@ try {
   if (absent) await page.addInitScript((reason) => { window.benchNativeAbsent = reason; }, absent);
   else await page.exposeFunction('benchNative', (mode: NativeMode, rounds: number) => nativeRoundTrip(mode, rounds));
   // The renderer's threads, so that the round-trip figure can pin its pairs' workers to cores.
-  // Chromium is a child of this process (Playwright spawns it), its renderers further down.
-  const threads = threadControl(() => rendererPids(process.pid));
+  // Chromium is a child of this process (Playwright spawns it), its renderers further down; a
+  // worker's thread is named "DedicatedWorker thread", cut to 15 characters.
+  const threads = threadControl(() => rendererPids(process.pid), /^DedicatedWorker/);
   if (threads) {
     await page.exposeFunction('benchCpus', threads.cpus);
     await page.exposeFunction('benchThreadTimes', threads.times);

@@ -12,14 +12,15 @@ import type { ThreadControl } from '../lib/threads.ts';
 
 const run = promisify(execFile);
 
-/** Every thread of `pids()` with the nanoseconds it has run so far (schedstat's first field). */
-function threadTimes(pids: () => number[]): [number, number][] {
+/** Every thread of `pids()` named as `names` says, with the nanoseconds it has run so far (schedstat's first field). */
+function threadTimes(pids: () => number[], names: RegExp | undefined): [number, number][] {
   const times: [number, number][] = [];
   for (const pid of pids()) {
     let tids: string[];
     try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; } // the process has ended
     for (const tid of tids) {
       try {
+        if (names && !names.test(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim())) continue;
         times.push([Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])]);
       } catch { /* the thread has ended */ }
     }
@@ -27,13 +28,17 @@ function threadTimes(pids: () => number[]): [number, number][] {
   return times;
 }
 
-/** Thread control over the threads of the processes `pids()` names; undefined where it cannot work. */
-export function threadControl(pids: () => number[]): ThreadControl | undefined {
+/**
+ * Thread control over the threads of the processes `pids()` names (those `names` matches, if
+ * given: a renderer's pool threads compile and collect beside the workers, 22 ms during one
+ * batch); undefined where it cannot work.
+ */
+export function threadControl(pids: () => number[], names?: RegExp): ThreadControl | undefined {
   if (process.platform !== 'linux') return undefined;
   try { readFileSync('/proc/self/schedstat'); } catch { return undefined; }
   return {
     cpus: async () => availableParallelism(),
-    times: async () => threadTimes(pids),
+    times: async () => threadTimes(pids, names),
     async pin(tid, cpus) {
       await run('taskset', ['-p', '-c', cpus.join(','), String(tid)]);
     },

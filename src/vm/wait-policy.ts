@@ -23,7 +23,11 @@
 //   next wait, unless a probe has failed since the last clear win (then the peer is as likely
 //   preempted).
 // - Parking is 'block'; one parked wait in 64 is timed (two clock reads of 0.2-0.7 us, where a
-//   Chromium round trip costs 6 us), to know what parking costs now and whether a probe is due.
+//   Chromium round trip costs 6 us), to know what parking costs now and whether a probe is due;
+//   more often when parked waits are long, so that a probe comes at most half its parked time
+//   late: one wait in (half the parked time before the next probe / what a parked wait costs). On
+//   two cores a parked wait costs what waking an idle core does (60-100 us here), and one look in
+//   64 kept a pair that had run out once parked for 4-6 ms, not 250 us.
 // - Spinning, once a spell has its first samples, one wait in 8 is timed too: the clock read at
 //   a caught reply's end delays the answer to it (in a Chromium pair with a core each, timing every
 //   wait made 'spin' 5x 'poll'). An untimed spin that ran out is known from the core (it parked),
@@ -113,11 +117,12 @@ export class SpinPolicy {
 
   /** The spin for the wait about to start, in ns as the core takes it (0n = park at once). */
   next(): bigint {
-    // Parked: one wait in SAMPLE_EVERY is timed; the clock read at its end says whether a probe is due.
+    // Parked: one wait in SAMPLE_EVERY at most is timed; the clock read at its end says whether a probe is due.
     if (!this.spinning && !this.probeDue) {
       this.givenNs = 0;
       this.stats.parked++;
-      this.timed = ++this.parkedCount % SAMPLE_EVERY === 0;
+      const every = this.parkedNs > 0 ? Math.max(1, Math.min(SAMPLE_EVERY, Math.floor(this.probeNs / (2 * this.parkedNs)))) : SAMPLE_EVERY;
+      this.timed = ++this.parkedCount % every === 0;
       return 0n;
     }
     if (!this.spinning) {

@@ -135,7 +135,10 @@ test('a probe that holds 32 waits brings the pair back to spinning, and the next
   expect(drive(p, 1000, running)).toBe(1000);
   expect(p.policy.stats.probesHeld).toBe(1);
   runOut(p, Number(p.policy.next()));
-  expect(parkedUntilProbe(p, 10_000)[0]).toBe(64);
+  // parked waits of 10 us are known now: the clock is looked at every 12th (half of 250 us of them)
+  const [, ms] = parkedUntilProbe(p, 10_000);
+  expect(ms).toBeGreaterThanOrEqual(0.25);
+  expect(ms).toBeLessThanOrEqual(0.25 * 1.5);
 });
 
 test('a probe that holds but spins at more than half what parking costs only halves the time to the next probe', () => {
@@ -190,7 +193,7 @@ test('spun waits that catch their reply but cost more than parked waits turn int
   expect(q.policy.stats.failedProbesNs).toBe(0);
 });
 
-test('parked, one wait in 64 is timed, and a probe comes only after one that ended past the parked time', () => {
+test('parked, one wait in (the parked time before the next probe / what a parked wait costs) is timed, at most one in 64, and a probe comes only after one that ended past the parked time', () => {
   const p = parkedPolicy();
   let timed = 0;
   for (let i = 0; i < 64 * 100; i++) {
@@ -198,13 +201,26 @@ test('parked, one wait in 64 is timed, and a probe comes only after one that end
     // the clock stands still: the probe's time never comes
     if (p.policy.timed) { timed++; p.policy.record(10_000, true, p.clock.ms); }
   }
-  expect(timed).toBe(100);
+  // the 64th (no parked wait timed yet), then every 12th (half of 250 us of 10 us waits) of the count: 72, 84 ... 6396
+  expect(timed).toBe(1 + Math.floor((64 * 100) / 12) - Math.floor(64 / 12));
   p.clock.ms += 0.25;
-  for (let i = 0; i < 63; i++) expect(p.policy.next()).toBe(0n);
-  expect(p.policy.next()).toBe(0n);
-  expect(p.policy.timed).toBe(true);
+  let waits = 0;
+  while (!p.policy.timed || waits === 0) {
+    expect(p.policy.next()).toBe(0n);
+    waits++;
+  }
+  expect(waits).toBeLessThanOrEqual(12);
   p.policy.record(10_000, true, p.clock.ms);
   expect(p.policy.next()).toBeGreaterThan(0n);
+  // Parked waits of 70 us (an idle core woken each time): once their cost is known the probe comes
+  // at most half its parked time late (here 500 us, the first probe having failed), where one look
+  // in 64 waits made it 4.5 ms.
+  const q = parkedPolicy();
+  parkedUntilProbe(q, 70_000);
+  runOut(q, Number(q.policy.next()));
+  const [, ms] = parkedUntilProbe(q, 70_000);
+  expect(ms).toBeGreaterThanOrEqual(0.5);
+  expect(ms).toBeLessThanOrEqual(0.5 * 1.5);
 });
 
 test('parked, a doorbell that finds the peer not parked (spinning or running) makes the next wait a probe', () => {
