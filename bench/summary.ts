@@ -68,6 +68,14 @@ for (const n of [0, 1, 2]) {
     (p) => ratioCell(p, alone(n), MODE('spin'), MODE('block'), (r, ci) => `${fmt(r)}x 'block' ${fmt(duel(p, n, MODE('block')), ' us')}${ci}`));
 }
 both("'block' <= 1.0x raw Atomics.wait/notify", (p) => ratioCell(p, busy(0), MODE('block'), WAIT, (r, ci) => `${fmt(r)}x of ${fmt(rt(p, 0, WAIT), ' us')}${ci}`));
+// The issue's comparisons with the pairs placed alike (pinned): bench/figures/roundtrip.ts, placedAlike.
+const TWO_CORES = /placed alike: each pair on two cores/;
+const ONE_CORE = /placed alike: each pair on one core/;
+const placed = (p: (typeof platforms)[number], table: RegExp, row: RegExp) => median(figures[p].roundtrip, table, row);
+both("pinned a core each: 'poll' <= 1.5x raw JS spin", (p) => ratioCell(p, TWO_CORES, MODE('poll'), SPIN, (r, ci) => `${fmt(r)}x of ${fmt(placed(p, TWO_CORES, SPIN), ' us')}${ci}`));
+both("pinned a core each: 'spin' <= 2x 'poll'", (p) => ratioCell(p, TWO_CORES, MODE('spin'), MODE('poll'), (r, ci) => `${fmt(r)}x of ${fmt(placed(p, TWO_CORES, MODE('poll')), ' us')}${ci}`));
+both("pinned a core each: 'block' <= 1.1x raw Atomics.wait/notify", (p) => ratioCell(p, TWO_CORES, MODE('block'), WAIT, (r, ci) => `${fmt(r)}x of ${fmt(placed(p, TWO_CORES, WAIT), ' us')}${ci}`));
+both("pinned to one core: 'block' <= 1.1x raw Atomics.wait/notify", (p) => ratioCell(p, ONE_CORE, MODE('block'), WAIT, (r, ci) => `${fmt(r)}x of ${fmt(placed(p, ONE_CORE, WAIT), ' us')}${ci}`));
 both("'block' <= 1.0x native eventfd", (p) => ratioCell(p, busy(0), MODE('block'), EVENTFD, (r, ci) => `${fmt(r)}x of ${fmt(rt(p, 0, EVENTFD), ' us')}${ci}`));
 for (const [mode, x] of [['poll', 100], ['spin', 20], ['block', 20]] as const) {
   both(`'${mode}' >= ${x}x faster than postMessage`, (p) => ratioCell(p, busy(0), MODE(mode), POST, (r) => `${fmt(1 / r)}x faster than ${fmt(rt(p, 0, POST), ' us')}`));

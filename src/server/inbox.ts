@@ -145,8 +145,13 @@ export class InboxReader {
     return Atomics.load(this.head, L.INBOX_HANGUP / 4) !== 0;
   }
 
+  // Looked at before every wait (and by nothing that needs more than a hint: drain() reads the
+  // indices it acts on with Atomics): plain loads of aligned words, which JavaScript keeps
+  // tear-free, cost 1-2 ns where two Atomics.load cost 17 ns in Node 20 (V8 11 calls the runtime),
+  // on a ping-pong's path twice a round trip. A message that races in is taken at the next look,
+  // as it would be after an atomic load that came a moment earlier.
   get pending(): boolean {
-    return Atomics.load(this.head, L.INBOX_WRITE / 4) !== Atomics.load(this.head, L.INBOX_READ / 4);
+    return this.head[L.INBOX_WRITE / 4] !== this.head[L.INBOX_READ / 4];
   }
 
   /** Hands every message that has arrived to `sink`, oldest first. */
