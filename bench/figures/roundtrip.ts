@@ -86,9 +86,11 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
   const pairs: [string, Pair][] = [];
   const vms: Partial<Record<WaitMode, VmPair>> = {};
   const tables: Table[] = [];
-  // The threads running before any pair: the pairs' threads are among those born after.
+  // The pairs' threads: among those born while the pairs were created (not the busy threads
+  // started later, which a browser may still be ending when the placed-alike tables begin).
   const control = platform.threads;
   const before = control ? await threadIds(control) : new Set<number>();
+  let born: number[] = [];
   try {
     pairs.push([LABELS.spin, await bouncePair(platform, 'spin')]);
     pairs.push([LABELS.wait, await bouncePair(platform, 'atomics-wait')]);
@@ -98,6 +100,7 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
       vms[mode] = await vmPair(options.programUrl, mode);
       pairs.push([LABELS.mode(mode), vms[mode]]);
     }
+    if (control) born = [...await threadIds(control)].filter((tid) => !before.has(tid));
     const native = options.native;
     for (const busy of options.busy ?? [0, 1, 2]) {
       say(`${busy} busy thread(s)`);
@@ -135,7 +138,6 @@ export async function roundTripFigure(options: RoundTripOptions): Promise<Table[
     }
     if ((options.busy ?? [0]).includes(0)) {
       say('the pairs placed alike');
-      const born = control ? [...await threadIds(control)].filter((tid) => !before.has(tid)) : [];
       tables.push(...await placedAlike(control, new Map(pairs), vms.spin!, born, quick));
     }
   } finally {
@@ -224,7 +226,7 @@ async function placedAlike(control: ThreadControl | undefined, pairs: Map<string
         title: title(where),
         unit: 'us',
         rounds,
-        method: `Each pair's two threads pinned (${where}; found as the two threads, of those born since the pairs were created, that ran most during a batch of it), `
+        method: `Each pair's two threads pinned (${where}; found as the two threads, of those born while the pairs were created, that ran most during a batch of it), `
           + `then measured as in the tables above: batches of about ${targetMs} ms after an untimed warm-up, in turn, ${rounds} rounds.`,
         contenders,
       }));

@@ -1,5 +1,5 @@
 // Placing a pair of threads on cores, for the round-trip figure's "placed alike" tables. A pair's
-// two sides are found among the threads born since the figure began creating pairs as the two
+// two sides are found among the threads born while the figure created its pairs as the two
 // that ran most during a batch of it (the other pairs wait for their next batch meanwhile; a VM
 // host keeps a spare worker, started with one pair and used by the next, which stays idle); then
 // both are pinned to one core, or each to a core of its own.
@@ -21,7 +21,7 @@ export async function pairThreads(control: ThreadControl, born: Iterable<number>
   const after = new Map(await control.times());
   const ran = [...born].map((tid) => [tid, (after.get(tid) ?? 0) - (before.get(tid) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
   const running = ran.filter(([, ns]) => ns > 0).length;
-  if (running < 2) return `${running} of the threads born since the pairs were created ran during a batch of it, not 2`;
+  if (running < 2) return `${running} of the threads born while the pairs were created ran during a batch of it, not 2`;
   if (ran.length > 2 && ran[2][1] * 2 > ran[1][1]) return `three of its threads ran during a batch (${ran.map(([, ns]) => `${(ns / 1e6).toFixed(1)} ms`).join(', ')})`;
   return [ran[0][0], ran[1][0]];
 }
