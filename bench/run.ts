@@ -23,7 +23,7 @@ import { driverPathFigure } from './figures/driver-path.ts';
 import { relayFigure } from './figures/relay.ts';
 import { readFile } from 'node:fs/promises';
 import { linuxFigure } from './figures/linux.ts';
-import { linuxImages, LINUX_IMAGES_MISSING } from '../test/node/linux-images.ts';
+import { linuxImages, LINUX_IMAGES_MISSING } from '../linux/images.ts';
 
 const quick = quickFlag();
 const only = listFlag('only');

@@ -3,7 +3,7 @@
 // runs in the guest; then a Linux VM and a JavaScript VM exchange messages. Their doorbells reach
 // the timeline like any VM's. Skipped, saying why, when build/linux/ has no images.
 import { expect, test, type Page } from '@playwright/test';
-import { linuxImages, LINUX_IMAGES_MISSING } from '../node/linux-images.ts';
+import { linuxImages, LINUX_IMAGES_MISSING } from '../../linux/images.ts';
 import { openScenario, watchErrors } from './workbench-helpers.ts';
 
 // A boot is some 15 s of CPU; two at once in one page on a loaded 2-core machine take minutes.

@@ -6,7 +6,7 @@
 // skipped, saying so.
 import { describe, expect, test } from 'vitest';
 import { Host, QemuError, type LinuxVm } from '../../src/index.ts';
-import { linuxImages, LINUX_IMAGES_MISSING } from './linux-images.ts';
+import { linuxImages, LINUX_IMAGES_MISSING } from '../../linux/images.ts';
 
 // A boot is some 15 s of CPU; on a loaded 2-core machine two at once take minutes.
 const BOOT_MS = 12 * 60_000;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dir = fileURLToPath(new URL('../../build/linux/', import.meta.url));
+const dir = fileURLToPath(new URL('../build/linux/', import.meta.url));
 const files = { kernel: 'vmlinuz', initrd: 'initramfs.cpio', bios: 'bios.bin', vgaBios: 'vgabios.bin' };
 const missing = Object.values(files).filter((name) => !existsSync(dir + name));
 
