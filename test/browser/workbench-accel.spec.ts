@@ -34,6 +34,7 @@ for (const [accel, other] of [['kvm', 'tcg'], ['tcg', 'kvm']] as const) {
     // Nothing else rings VM 2 while paused (the scenario's client rings only while running).
     await expect(panel(page, 2)).toBeVisible({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Pause all' }).click();
+    for (const id of [1, 2]) await expect(page.locator(`.topology .vm.paused[data-vm="${id}"]`)).toBeVisible({ timeout: 30_000 });
     const enable = panel(page, 2).getByLabel('enable');
     await enable.click();
     await expect(enable).not.toBeChecked({ timeout: 30_000 });

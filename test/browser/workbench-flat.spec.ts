@@ -31,8 +31,10 @@ test('ivshmem-flat: two MCUs on one IRQ line each; vector 1 never interrupts, ve
   await expect.poll(async () => Number((await decoded.textContent())!.match(/other vectors rung\s*(\d+)/)?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThan(0);
 
   await page.getByRole('button', { name: 'Pause all' }).click();
-  let before = -1;
-  await expect.poll(async () => { const now = await irqs(page, 2); const same = now === before; before = now; return same; }, { timeout: 30_000 }).toBe(true);
+  // both MCUs' programs have parked (an MCU holding a message rings its peer after the hold, then
+  // parks): the topology says "pausing" until then
+  for (const id of [1, 2]) await expect(page.locator(`.topology .vm.paused[data-vm="${id}"]`)).toBeVisible({ timeout: 30_000 });
+  const before = await irqs(page, 2);
 
   const mcu1 = panel(page, 1);
   await mcu1.getByLabel('VM 1 ring which peer').selectOption('2');

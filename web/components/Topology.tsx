@@ -21,7 +21,12 @@ const PHONE = matchMedia('(max-width: 600px)');
 
 function waitStyle(entry: VmEntry, state: DeviceState | undefined, held: boolean): { cls: string; label: string } {
   if (held) return { cls: 'held', label: 'waiting for SDM_BOOT' };
-  if (entry.paused) return { cls: 'paused', label: 'paused' };
+  // paused only once the runner says so: until then the program may still be ringing (an MCU that
+  // holds a message for 500 ms rings its peer after the hold, then parks)
+  if (entry.paused) {
+    const settled = entry.state === RunnerState.Paused || entry.state === RunnerState.Done || entry.state === RunnerState.Failed || !entry.running.value;
+    return settled ? { cls: 'paused', label: 'paused' } : { cls: 'pausing', label: 'pausing' };
+  }
   if (state?.parked) return { cls: 'parked', label: 'parked' };
   switch (entry.state) {
     case RunnerState.Spin: return { cls: 'spinning', label: 'spinning' };
