@@ -131,7 +131,7 @@ export async function coreFigure(options: CoreOptions): Promise<Table[]> {
         + '(host.prepareVm() waits for it), which the next spawn takes. "Spare ready": once that worker has booted; '
         + '"back to back": right after it, the spare still booting.',
       rows: [
-        { label: 'first VM (cold: worker start, core instantiation, server handshake)', samples: [first] },
+        { label: 'first VM (worker start, core instantiation, server handshake; cold only if no figure before this one started a worker)', samples: [first] },
         { label: 'next VM, spare worker ready', samples: ready, goal: options.platform.startsWith('Node') ? 50 : 20 },
         { label: 'next VM, back to back', samples: backToBack },
       ],
