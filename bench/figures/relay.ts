@@ -7,12 +7,15 @@
 //   latency       forwarding latency p50/p99 at half the goal's rate, sender's clock to receiver's
 //   interference  the p99 of a steady 2,000 signals/s, quiet and beside a client that floods (8 MiB of valid
 //                 signals: cut at the rate limit) or that reads nothing while its slave writes to it
-//                 as fast as the rate limit lets one client, interleaved rounds
-import { spawn, type ChildProcess } from 'node:child_process';
+//                 as fast as the rate limit lets one client, interleaved rounds; the hostile clients
+//                 run in a process of their own (bench/node/relay-hostile.ts), so that what they cost
+//                 their writer is not paid by the process that times the others
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureTable, summarize, type Table } from '../lib/stats.ts';
 import { LoadClient } from '../lib/ws-load.ts';
+import type { HostileCommand, HostileKind, HostileReport } from '../node/relay-hostile.ts';
 
 export interface RelayFigureOptions {
   quick: boolean;
@@ -67,6 +70,46 @@ async function startRelay(): Promise<RelayChild> {
   };
 }
 
+interface HostileProcess {
+  /** starts a hostile client; resolves once it has joined */
+  start(kind: HostileKind, port: number, room: string): Promise<void>;
+  /** closes its connections; resolves once they are closed */
+  stop(): Promise<void>;
+  /** the close codes the relay gave its hostile connections, by kind */
+  cuts: Record<HostileKind, number[]>;
+  close(): void;
+}
+
+/** The hostile clients' process, forked with this process's loader (its execArgv: tsx's). */
+async function forkHostile(): Promise<HostileProcess> {
+  const child = fork(fileURLToPath(new URL('../node/relay-hostile.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const cuts: Record<HostileKind, number[]> = { flood: [], stall: [] };
+  let kind: HostileKind = 'flood';
+  let waiting: { until: (report: HostileReport) => boolean; resolve(): void; reject(error: Error): void } | undefined;
+  child.on('message', (report: HostileReport) => {
+    if ('cut' in report) cuts[kind].push(report.cut);
+    if (waiting?.until(report)) {
+      waiting.resolve();
+      waiting = undefined;
+    }
+  });
+  child.once('exit', (code) => waiting?.reject(new Error(`the hostile clients' process exited (${code})`)));
+  const next = (until: (report: HostileReport) => boolean, command?: HostileCommand) => new Promise<void>((resolve, reject) => {
+    waiting = { until, resolve, reject };
+    if (command) child.send(command);
+  });
+  await next((report) => 'ready' in report);
+  return {
+    start: (what, port, room) => {
+      kind = what;
+      return next((report) => 'joined' in report, { start: what, port, room });
+    },
+    stop: () => next((report) => 'stopped' in report, { stop: true }),
+    cuts,
+    close: () => child.disconnect(),
+  };
+}
+
 /** Rooms of a master and 9 slaves; every slave's received signals go to `onSignal`. */
 async function rooms(port: number, count: number, prefix: string, onSignal: (bytes: Buffer, at: number) => void) {
   const made: { master: LoadClient; slaves: LoadClient[] }[] = [];
@@ -100,6 +143,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
   const roomCount = quick ? 100 : devicesGoal / ROOM;
   const tables: Table[] = [];
   const relay = await startRelay();
+  let hostile: HostileProcess | undefined;
   try {
     // Capacity and memory.
     options.progress?.(`relay: ${roomCount * ROOM} devices in ${roomCount} rooms`);
@@ -182,7 +226,8 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     // Latency at a stated load: half the goal's rate, spread over every room, paced by the clock.
     /** The relay's share of one core while it was measured, per paced window (its CPU time over the wall clock). */
     let shares: number[] = [];
-    const paced = async (rate: number, windowMs: number, extra?: () => void) => {
+    /** `rate` signals/s for 200 ms unrecorded then `windowMs` recorded, calling `atRecording` as recording starts. */
+    const paced = async (rate: number, windowMs: number, atRecording?: () => void) => {
       await drain();
       latencies = [];
       const before = await relay.stats();
@@ -195,8 +240,10 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
         const tick = () => {
           const elapsed = now() - t0;
           if (elapsed > windowMs + 200) return done();
-          recording = elapsed > 200;
-          extra?.();
+          if (!recording && elapsed > 200) {
+            recording = true;
+            atRecording?.();
+          }
           const target = Math.floor((elapsed * rate) / 1000);
           const per = Math.max(1, Math.ceil((target - due) / all.length));
           for (let r = 0; due < target && r < all.length; r++, due += per) {
@@ -240,48 +287,20 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     // Interference: the others' p99 at a steady load, quiet or beside a hostile client.
     // A load this shared machine carries (the quiet p99 stays in milliseconds), so that what moves it is the hostile client.
     const steady = 2_000;
-    // One hostile client a window, started with it.
-    let hostile: 'flood' | 'stall' | undefined;
-    let busy = false;
-    let current: LoadClient[] = [];
-    let floods = 0;
-    let stalls = 0;
-    const startHostile = async () => {
-      if (!hostile || busy) return;
-      busy = true;
-      const kind = hostile;
-      if (kind === 'flood') {
-        const client = await LoadClient.open(relay.port);
-        current = [client];
-        await client.join({ room: `flood-${++floods}`, token: 'x', role: 'master', maxSlaves: 1 });
-        // 8 MiB of valid signals (to a slave nobody is): cut at the rate limit.
-        for (let i = 0; i < 16 && !client.socket.destroyed; i++) client.signals(24_000, () => 1, 0, 0);
-      } else {
-        const name = `stall-${++stalls}`;
-        const master = await LoadClient.open(relay.port);
-        await master.join({ room: name, token: 'x', role: 'master', maxSlaves: 1 });
-        const slave = await LoadClient.open(relay.port);
-        await slave.join({ room: name, token: 'x', role: 'slave' });
-        master.socket.pause();
-        current = [master, slave];
-        // The slave writes to its master at the most the relay lets one client (2,000/s); the master reads nothing.
-        const write = () => {
-          if (slave.socket.destroyed || master.socket.destroyed) return;
-          slave.signals(100, () => 0, 0, 0);
-          setTimeout(write, 50);
-        };
-        write();
-        master.events.closed = () => slave.close();
-      }
-    };
+    // One hostile client a window, from the hostile process, started as the window's recording starts.
+    const hostileClients = await forkHostile();
+    hostile = hostileClients;
+    const started: Record<HostileKind, number> = { flood: 0, stall: 0 };
     const windowMs = quick ? 500 : 1000;
-    const others = (kind?: 'flood' | 'stall') => async () => {
-      hostile = kind;
-      const { p99 } = await paced(steady, windowMs, () => void startHostile());
-      hostile = undefined;
-      for (const c of current) c.close();
-      current = [];
-      busy = false;
+    const others = (kind?: HostileKind) => async () => {
+      let joined: Promise<void> | undefined;
+      const { p99 } = await paced(steady, windowMs, kind && (() => {
+        joined = hostileClients.start(kind, relay.port, `${kind}-${++started[kind]}`);
+      }));
+      if (joined) {
+        await joined;
+        await hostileClients.stop();
+      }
       await sleep(200);
       return p99;
     };
@@ -290,7 +309,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     const interference = await measureTable({
       title: `One relay process: the others' p99 at ${steady.toLocaleString('en')} signals/s beside a hostile client`,
       unit: 'ms',
-      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its 2,000 frames/s: 4429); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it). Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
+      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its 2,000 frames/s: 4429); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it). The hostile clients run in a process of their own, started as a window's recording starts. Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
       rounds: quick ? 3 : 9,
       contenders: [
         { label: 'quiet', sample: others() },
@@ -300,6 +319,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     });
     interference.method += share();
     tables.push(interference);
+    const told = (kind: HostileKind, code: number) => hostileClients.cuts[kind].filter((c) => c === code).length;
     for (const room of all) for (const c of [room.master, ...room.slaves]) c.close();
     const final = await relay.stats();
     tables.push({
@@ -307,11 +327,12 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       unit: 'clients',
       method: 'from the relay\'s own figures (stats.closes.relay) at the end of the run',
       rows: [
-        { label: 'cut for flooding (4429)', samples: [final.closes.relay['4429'] ?? 0], note: `${floods} flooding clients started` },
-        { label: 'cut for reading nothing (4413)', samples: [final.closes.relay['4413'] ?? 0], note: `${stalls} non-reading clients started` },
+        { label: 'cut for flooding (4429)', samples: [final.closes.relay['4429'] ?? 0], note: `${started.flood} flooding clients started, ${told('flood', 4429)} told 4429` },
+        { label: 'cut for reading nothing (4413)', samples: [final.closes.relay['4413'] ?? 0], note: `${started.stall} non-reading clients started, ${told('stall', 4413)} told 4413` },
       ],
     });
   } finally {
+    hostile?.close();
     await relay.stop();
   }
   return tables;
