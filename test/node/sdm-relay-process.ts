@@ -21,6 +21,7 @@ export interface RelayStatsLine {
   clients: number;
   rooms: number;
   forwarded: number;
+  reads: number;
   discarded: number;
   dropped: number;
   closes: Record<'relay' | 'ws' | 'peer', Record<string, number>>;
