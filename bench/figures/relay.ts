@@ -28,7 +28,7 @@ const now = () => performance.now();
 const stampUs = () => Math.round(now() * 1000) >>> 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface RelayStats { forwarded: number; clients: number; rss: number; cpuUs: number; closes: Record<string, Record<string, number>> }
+interface RelayStats { forwarded: number; reads: number; clients: number; rss: number; cpuUs: number; closes: Record<string, Record<string, number>> }
 
 interface RelayChild {
   port: number;
@@ -37,8 +37,12 @@ interface RelayChild {
   stop(): Promise<void>;
 }
 
-async function startRelay(): Promise<RelayChild> {
-  const child = spawn(process.execPath, [bin, 'sdm-relay', '--port', '0', '--quiet', '--stats-every', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The relay as a user starts it, or the bare forwarder (bench/node/bare-forwarder.ts): both print where they listen, then their figures every 100 ms. */
+async function startRelay(kind: 'relay' | 'bare'): Promise<RelayChild> {
+  const args = kind === 'relay'
+    ? [bin, 'sdm-relay', '--port', '0', '--quiet', '--stats-every', '100']
+    : [...process.execArgv, fileURLToPath(new URL('../node/bare-forwarder.ts', import.meta.url))];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let waiting: ((s: RelayStats) => void)[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
@@ -47,7 +51,7 @@ async function startRelay(): Promise<RelayChild> {
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
-        const listening = /^sdm-relay listening on ws:\/\/[^:]+:(\d+)/.exec(line);
+        const listening = /listening on ws:\/\/[^:]+:(\d+)/.exec(line);
         if (listening) resolve(Number(listening[1]));
         if (line.startsWith('stats ')) {
           const stats = JSON.parse(line.slice(6)) as RelayStats;
@@ -56,7 +60,7 @@ async function startRelay(): Promise<RelayChild> {
         }
       }
     });
-    child.once('exit', (code) => reject(new Error(`the relay exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`the ${kind === 'relay' ? 'relay' : 'bare forwarder'} exited (${code})`)));
   });
   return {
     port,
@@ -142,7 +146,8 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
   const devicesGoal = 5000;
   const roomCount = quick ? 100 : devicesGoal / ROOM;
   const tables: Table[] = [];
-  const relay = await startRelay();
+  const relay = await startRelay('relay');
+  let bare: RelayChild | undefined;
   let hostile: HostileProcess | undefined;
   try {
     // Capacity and memory.
@@ -183,6 +188,57 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       rows: [{ label: 'relay memory per connected device', samples: [(held.rss - idle.rss) / held.clients / 1024] }],
     });
 
+    // The baseline: the bare forwarder, with rooms of its own.
+    bare = await startRelay('bare');
+    const bareRooms = await rooms(bare.port, roomCount, 'bare', onSignal);
+    const onRelay = { server: relay, rooms: all };
+    const onBare = { server: bare, rooms: bareRooms };
+
+    // Paced load, spread over every room: the latency at a stated rate, and the relay's cost when each read carries one signal.
+    /** The relay's share of one core while it was measured, per paced window (its CPU time over the wall clock). */
+    let shares: number[] = [];
+    /**
+     * `rate` signals/s over the rooms of `on` (the relay's, or the bare forwarder's) for 200 ms
+     * unrecorded then `windowMs` recorded, calling `atRecording` as recording starts: the latencies
+     * recorded, and what the relay counted meanwhile (forwarded, reads, CPU time) from its figures
+     * before and after.
+     */
+    const paced = async (rate: number, windowMs: number, atRecording?: () => void, on = onRelay) => {
+      await drain();
+      latencies = [];
+      const before = await on.server.stats();
+      const started = now();
+      let due = 0;
+      let seq = 0;
+      const t0 = now();
+      recording = false;
+      await new Promise<void>((done) => {
+        const tick = () => {
+          const elapsed = now() - t0;
+          if (elapsed > windowMs + 200) return done();
+          if (!recording && elapsed > 200) {
+            recording = true;
+            atRecording?.();
+          }
+          const target = Math.floor((elapsed * rate) / 1000);
+          const per = Math.max(1, Math.ceil((target - due) / on.rooms.length));
+          for (let r = 0; due < target && r < on.rooms.length; r++, due += per) {
+            send(on.rooms[(seq + r) % on.rooms.length].master, per, (i) => 1 + ((seq + i) % (ROOM - 1)), seq);
+          }
+          seq++;
+          // A millisecond apart: the generator sleeps between its writes rather than spin beside the relay.
+          setTimeout(tick, 1);
+        };
+        tick();
+      });
+      recording = false;
+      const after = await on.server.stats();
+      if (on === onRelay) shares.push((after.cpuUs - before.cpuUs) / 1000 / (now() - started));
+      // A backlog left behind would be measured as the next window's latency.
+      await drain();
+      return { ...summarize(latencies), forwarded: after.forwarded - before.forwarded, reads: after.reads - before.reads, cpuUs: after.cpuUs - before.cpuUs };
+    };
+
     // Throughput flat out: every master keeps 32 signals in flight to its slaves.
     const windowSize = 32;
     let running = false;
@@ -207,61 +263,41 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       running = false;
       await drain();
       const forwarded = after.forwarded - before.forwarded;
+      batchedPerRead.push(forwarded / Math.max(1, after.reads - before.reads));
       // Both from the relay's own lines, 100 ms apart: its wall clock is their spacing.
       const wallMs = Math.round(windowMs / 100) * 100 + 100;
       return [(forwarded * 1000) / wallMs, (forwarded * 1e6) / Math.max(1, after.cpuUs - before.cpuUs)];
     };
-    options.progress?.('relay: throughput flat out');
-    tables.push(await measureTable({
-      title: 'One relay process: signals forwarded per second, flat out',
+    // One signal a read (and a write each): a rate the relay keeps up with, spread so thin over the
+    // rooms that a master writes one signal every 50 ms; the relay's figures say how many a read carried.
+    const spreadRate = 10_000;
+    const batchedPerRead: number[] = [];
+    const spreadPerRead = new Map([[onRelay, [] as number[]], [onBare, [] as number[]]]);
+    const oneARead = (on: typeof onRelay) => async () => {
+      const window = await paced(spreadRate, quick ? 500 : 1000, undefined, on);
+      spreadPerRead.get(on)!.push(window.forwarded / Math.max(1, window.reads));
+      return (window.forwarded * 1e6) / Math.max(1, window.cpuUs);
+    };
+    options.progress?.('relay: throughput flat out, and one signal a read');
+    const perCpu = "per second of the relay's CPU time";
+    const throughput = await measureTable({
+      title: 'One relay process: signals forwarded per second, flat out and one signal a read',
       unit: 'signals/s',
-      method: `${all.length} masters each keeping up to ${windowSize} signals in flight to its 9 slaves; each sample is the relay's forwarded count over a ${quick ? 0.5 : 1} s window (its own figures), per second of wall-clock time on this shared machine, and per second of the relay's own CPU time (user + system: what one core given to it forwards)`,
+      method: `Flat out: ${all.length} masters each keeping up to ${windowSize} signals in flight to its 9 slaves; each sample is the relay's forwarded count over a ${quick ? 0.5 : 1} s window (its own figures), per second of wall-clock time on this shared machine, and per second of the relay's own CPU time (user + system: what one core given to it forwards). One signal a read: ${spreadRate.toLocaleString('en')} signals/s paced over the ${all.length} rooms (each master writes one signal every ${all.length * 1000 / spreadRate} ms, to one slave), the relay's forwarded count per second of its CPU time over a ${quick ? 0.5 : 1} s window; signals per read are the relay's forwarded / reads, median of the windows. The bare forwarder, the same way: node:net alone, a read and a write a signal, no ws, no checks (bench/node/bare-forwarder.ts), what any relay in Node pays at least`,
       rounds: quick ? 3 : 7,
       contenders: [
         { label: 'per second (wall clock, this machine as loaded)', sample: async () => (await flatOut())[0], floor: 100_000 },
-        { label: "per second of the relay's CPU time", sample: async () => (await flatOut())[1], floor: 100_000 },
+        { label: perCpu, sample: async () => (await flatOut())[1], floor: 100_000 },
+        { label: `${perCpu}, one signal a read (${spreadRate.toLocaleString('en')}/s spread)`, sample: oneARead(onRelay), compare: [{ to: perCpu }] },
+        { label: `per second of the bare forwarder's CPU time, one signal a read (${spreadRate.toLocaleString('en')}/s spread)`, sample: oneARead(onBare), compare: [{ to: `${perCpu}, one signal a read (${spreadRate.toLocaleString('en')}/s spread)` }] },
       ],
-    }));
+    });
+    throughput.rows[1].note = `${summarize(batchedPerRead).median.toFixed(1)} signals per read`;
+    throughput.rows[2].note = `${summarize(spreadPerRead.get(onRelay)!).median.toFixed(2)} signals per read`;
+    throughput.rows[3].note = `${summarize(spreadPerRead.get(onBare)!).median.toFixed(2)} signals per read`;
+    tables.push(throughput);
+    shares = [];
 
-    // Latency at a stated load: half the goal's rate, spread over every room, paced by the clock.
-    /** The relay's share of one core while it was measured, per paced window (its CPU time over the wall clock). */
-    let shares: number[] = [];
-    /** `rate` signals/s for 200 ms unrecorded then `windowMs` recorded, calling `atRecording` as recording starts. */
-    const paced = async (rate: number, windowMs: number, atRecording?: () => void) => {
-      await drain();
-      latencies = [];
-      const before = await relay.stats();
-      const started = now();
-      let due = 0;
-      let seq = 0;
-      const t0 = now();
-      recording = false;
-      await new Promise<void>((done) => {
-        const tick = () => {
-          const elapsed = now() - t0;
-          if (elapsed > windowMs + 200) return done();
-          if (!recording && elapsed > 200) {
-            recording = true;
-            atRecording?.();
-          }
-          const target = Math.floor((elapsed * rate) / 1000);
-          const per = Math.max(1, Math.ceil((target - due) / all.length));
-          for (let r = 0; due < target && r < all.length; r++, due += per) {
-            send(all[(seq + r) % all.length].master, per, (i) => 1 + ((seq + i) % (ROOM - 1)), seq);
-          }
-          seq++;
-          // A millisecond apart: the generator sleeps between its writes rather than spin beside the relay.
-          setTimeout(tick, 1);
-        };
-        tick();
-      });
-      recording = false;
-      const after = await relay.stats();
-      shares.push((after.cpuUs - before.cpuUs) / 1000 / (now() - started));
-      // A backlog left behind would be measured as the next window's latency.
-      await drain();
-      return summarize(latencies);
-    };
     const halfRate = 50_000;
     options.progress?.(`relay: latency at ${halfRate}/s`);
     const share = () => {
@@ -273,16 +309,18 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     const latency = await measureTable({
       title: `One relay process: forwarding latency at ${halfRate.toLocaleString('en')} signals/s (and at 1,000)`,
       unit: 'ms',
-      method: `${halfRate.toLocaleString('en')} signals/s offered, spread over the ${all.length} rooms (masters to slaves); a signal's latency is from the moment its sender wrote it to the moment its receiver read it (one clock: both ends are this process); each sample is the p50 or the p99 of a ${quick ? 0.5 : 1} s window`,
+      method: `${halfRate.toLocaleString('en')} signals/s offered, spread over the ${all.length} rooms (masters to slaves); a signal's latency is from the moment its sender wrote it to the moment its receiver read it (one clock: both ends are this process); each sample is the p50 or the p99 of a ${quick ? 0.5 : 1} s window; the bare forwarder's (see above) at the same rate, over rooms of its own, beside`,
       rounds: quick ? 3 : 7,
       contenders: [
         { label: 'p50 of a window', sample: async () => (await paced(halfRate, quick ? 500 : 1000)).median },
         { label: 'p99 of a window', sample: async () => (await paced(halfRate, quick ? 500 : 1000)).p99, goal: 5 },
+        { label: "p99 of a window, the bare forwarder's", sample: async () => (await paced(halfRate, quick ? 500 : 1000, undefined, onBare)).p99 },
         { label: 'p99 of a window at 1,000 signals/s (light load, beside)', sample: async () => (await paced(1000, quick ? 500 : 1000)).p99 },
       ],
     });
     latency.method += share();
     tables.push(latency);
+    for (const room of bareRooms) for (const c of [room.master, ...room.slaves]) c.close();
 
     // Interference: the others' p99 at a steady load, quiet or beside a hostile client.
     // A load this shared machine carries (the quiet p99 stays in milliseconds), so that what moves it is the hostile client.
@@ -333,6 +371,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     });
   } finally {
     hostile?.close();
+    await bare?.stop();
     await relay.stop();
   }
   return tables;
