@@ -153,6 +153,16 @@ describe("sdm-relay: its figures", () => {
     return r.stats()!;
   }
 
+  test("the figures carry the event loop's longest delay since the previous line, in milliseconds", async () => {
+    const lines = [await nextStats(relay), await nextStats(relay)];
+    for (const line of lines) {
+      expect(typeof line.loopDelayMaxMs).toBe('number');
+      // At least the 1 ms the monitor waits for; nanoseconds would read a million times more.
+      expect(line.loopDelayMaxMs).toBeGreaterThanOrEqual(0);
+      expect(line.loopDelayMaxMs).toBeLessThan(60_000);
+    }
+  }, 30_000);
+
   test('reads count the socket reads that carried frames: ten signals in one write are one read, five written one by one five', async () => {
     const name = room();
     const got: number[] = [];

@@ -26,6 +26,8 @@ export interface RelayStatsLine {
   dropped: number;
   closes: Record<'relay' | 'ws' | 'peer', Record<string, number>>;
   broker?: Record<string, number>;
+  /** the event loop's longest delay since the previous line */
+  loopDelayMaxMs: number;
 }
 
 export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Promise<RelayProcess> {
