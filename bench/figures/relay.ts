@@ -28,12 +28,14 @@ const now = () => performance.now();
 const stampUs = () => Math.round(now() * 1000) >>> 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface RelayStats { forwarded: number; reads: number; clients: number; rss: number; cpuUs: number; closes: Record<string, Record<string, number>> }
+interface RelayStats { forwarded: number; reads: number; clients: number; rss: number; cpuUs: number; loopDelayMaxMs?: number; closes: Record<string, Record<string, number>> }
 
 interface RelayChild {
   port: number;
   child: ChildProcess;
   stats(): Promise<RelayStats>;
+  /** the event loop's longest delay in the lines printed since the last call (the relay's loopDelayMaxMs) */
+  takeLoopDelay(): number;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ async function startRelay(kind: 'relay' | 'bare'): Promise<RelayChild> {
     : [...process.execArgv, fileURLToPath(new URL('../node/bare-forwarder.ts', import.meta.url))];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let waiting: ((s: RelayStats) => void)[] = [];
+  let loopDelay = 0;
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -55,6 +58,7 @@ async function startRelay(kind: 'relay' | 'bare'): Promise<RelayChild> {
         if (listening) resolve(Number(listening[1]));
         if (line.startsWith('stats ')) {
           const stats = JSON.parse(line.slice(6)) as RelayStats;
+          loopDelay = Math.max(loopDelay, stats.loopDelayMaxMs ?? 0);
           for (const w of waiting) w(stats);
           waiting = [];
         }
@@ -67,6 +71,11 @@ async function startRelay(kind: 'relay' | 'bare'): Promise<RelayChild> {
     child,
     // The next figures it prints (every 100 ms).
     stats: () => new Promise((resolve) => waiting.push(resolve)),
+    takeLoopDelay: () => {
+      const longest = loopDelay;
+      loopDelay = 0;
+      return longest;
+    },
     stop: () => new Promise((done) => {
       child.once('exit', () => done());
       child.kill('SIGTERM');
@@ -330,11 +339,15 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     hostile = hostileClients;
     const started: Record<HostileKind, number> = { flood: 0, stall: 0 };
     const windowMs = quick ? 500 : 1000;
+    // The relay's longest event-loop delay in each window, by kind (quiet first), in the rounds' order.
+    const stalls = new Map<HostileKind | undefined, number[]>([[undefined, []], ['flood', []], ['stall', []]]);
     const others = (kind?: HostileKind) => async () => {
       let joined: Promise<void> | undefined;
-      const { p99 } = await paced(steady, windowMs, kind && (() => {
-        joined = hostileClients.start(kind, relay.port, `${kind}-${++started[kind]}`);
-      }));
+      const { p99 } = await paced(steady, windowMs, () => {
+        relay.takeLoopDelay();
+        if (kind) joined = hostileClients.start(kind, relay.port, `${kind}-${++started[kind]}`);
+      });
+      stalls.get(kind)!.push(relay.takeLoopDelay());
       if (joined) {
         await joined;
         await hostileClients.stop();
@@ -357,6 +370,16 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     });
     interference.method += share();
     tables.push(interference);
+    tables.push({
+      title: "One relay process: its longest event-loop delay in those windows",
+      unit: 'ms',
+      method: "the largest loopDelayMaxMs of the relay's figures (its event loop's longest delay, node:perf_hooks, 1 ms resolution) printed during each window of the table above, from its recording's start to its end plus at most 100 ms: the longest the relay read and forwarded nothing",
+      rows: [
+        { label: 'quiet', samples: stalls.get(undefined)! },
+        { label: 'beside a flooding client', samples: stalls.get('flood')!, compare: [{ to: 'quiet' }] },
+        { label: 'beside a client that reads nothing', samples: stalls.get('stall')!, compare: [{ to: 'quiet' }] },
+      ],
+    });
     const told = (kind: HostileKind, code: number) => hostileClients.cuts[kind].filter((c) => c === code).length;
     for (const room of all) for (const c of [room.master, ...room.slaves]) c.close();
     const final = await relay.stats();
