@@ -7,12 +7,15 @@
 //   latency       forwarding latency p50/p99 at half the goal's rate, sender's clock to receiver's
 //   interference  the p99 of a steady 2,000 signals/s, quiet and beside a client that floods (8 MiB of valid
 //                 signals: cut at the rate limit) or that reads nothing while its slave writes to it
-//                 as fast as the rate limit lets one client, interleaved rounds
-import { spawn, type ChildProcess } from 'node:child_process';
+//                 as fast as the rate limit lets one client, interleaved rounds; the hostile clients
+//                 run in a process of their own (bench/node/relay-hostile.ts), so that what they cost
+//                 their writer is not paid by the process that times the others
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureTable, summarize, type Table } from '../lib/stats.ts';
 import { LoadClient } from '../lib/ws-load.ts';
+import type { HostileCommand, HostileKind, HostileReport } from '../node/relay-hostile.ts';
 
 export interface RelayFigureOptions {
   quick: boolean;
@@ -25,18 +28,25 @@ const now = () => performance.now();
 const stampUs = () => Math.round(now() * 1000) >>> 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface RelayStats { forwarded: number; clients: number; rss: number; cpuUs: number; closes: Record<string, Record<string, number>> }
+interface RelayStats { forwarded: number; reads: number; clients: number; rss: number; cpuUs: number; loopDelayMaxMs?: number; closes: Record<string, Record<string, number>> }
 
 interface RelayChild {
   port: number;
   child: ChildProcess;
   stats(): Promise<RelayStats>;
+  /** the event loop's longest delay in the lines printed since the last call (the relay's loopDelayMaxMs) */
+  takeLoopDelay(): number;
   stop(): Promise<void>;
 }
 
-async function startRelay(): Promise<RelayChild> {
-  const child = spawn(process.execPath, [bin, 'sdm-relay', '--port', '0', '--quiet', '--stats-every', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The relay as a user starts it, or the bare forwarder (bench/node/bare-forwarder.ts): both print where they listen, then their figures every 100 ms. */
+async function startRelay(kind: 'relay' | 'bare'): Promise<RelayChild> {
+  const args = kind === 'relay'
+    ? [bin, 'sdm-relay', '--port', '0', '--quiet', '--stats-every', '100']
+    : [...process.execArgv, fileURLToPath(new URL('../node/bare-forwarder.ts', import.meta.url))];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let waiting: ((s: RelayStats) => void)[] = [];
+  let loopDelay = 0;
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -44,26 +54,72 @@ async function startRelay(): Promise<RelayChild> {
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
-        const listening = /^sdm-relay listening on ws:\/\/[^:]+:(\d+)/.exec(line);
+        const listening = /listening on ws:\/\/[^:]+:(\d+)/.exec(line);
         if (listening) resolve(Number(listening[1]));
         if (line.startsWith('stats ')) {
           const stats = JSON.parse(line.slice(6)) as RelayStats;
+          loopDelay = Math.max(loopDelay, stats.loopDelayMaxMs ?? 0);
           for (const w of waiting) w(stats);
           waiting = [];
         }
       }
     });
-    child.once('exit', (code) => reject(new Error(`the relay exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`the ${kind === 'relay' ? 'relay' : 'bare forwarder'} exited (${code})`)));
   });
   return {
     port,
     child,
     // The next figures it prints (every 100 ms).
     stats: () => new Promise((resolve) => waiting.push(resolve)),
+    takeLoopDelay: () => {
+      const longest = loopDelay;
+      loopDelay = 0;
+      return longest;
+    },
     stop: () => new Promise((done) => {
       child.once('exit', () => done());
       child.kill('SIGTERM');
     }),
+  };
+}
+
+interface HostileProcess {
+  /** starts a hostile client; resolves once it has joined */
+  start(kind: HostileKind, port: number, room: string): Promise<void>;
+  /** closes its connections; resolves once they are closed */
+  stop(): Promise<void>;
+  /** the close codes the relay gave its hostile connections, by kind */
+  cuts: Record<HostileKind, number[]>;
+  close(): void;
+}
+
+/** The hostile clients' process, forked with this process's loader (its execArgv: tsx's). */
+async function forkHostile(): Promise<HostileProcess> {
+  const child = fork(fileURLToPath(new URL('../node/relay-hostile.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const cuts: Record<HostileKind, number[]> = { flood: [], stall: [] };
+  let kind: HostileKind = 'flood';
+  let waiting: { until: (report: HostileReport) => boolean; resolve(): void; reject(error: Error): void } | undefined;
+  child.on('message', (report: HostileReport) => {
+    if ('cut' in report) cuts[kind].push(report.cut);
+    if (waiting?.until(report)) {
+      waiting.resolve();
+      waiting = undefined;
+    }
+  });
+  child.once('exit', (code) => waiting?.reject(new Error(`the hostile clients' process exited (${code})`)));
+  const next = (until: (report: HostileReport) => boolean, command?: HostileCommand) => new Promise<void>((resolve, reject) => {
+    waiting = { until, resolve, reject };
+    if (command) child.send(command);
+  });
+  await next((report) => 'ready' in report);
+  return {
+    start: (what, port, room) => {
+      kind = what;
+      return next((report) => 'joined' in report, { start: what, port, room });
+    },
+    stop: () => next((report) => 'stopped' in report, { stop: true }),
+    cuts,
+    close: () => child.disconnect(),
   };
 }
 
@@ -99,7 +155,9 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
   const devicesGoal = 5000;
   const roomCount = quick ? 100 : devicesGoal / ROOM;
   const tables: Table[] = [];
-  const relay = await startRelay();
+  const relay = await startRelay('relay');
+  let bare: RelayChild | undefined;
+  let hostile: HostileProcess | undefined;
   try {
     // Capacity and memory.
     options.progress?.(`relay: ${roomCount * ROOM} devices in ${roomCount} rooms`);
@@ -139,6 +197,57 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       rows: [{ label: 'relay memory per connected device', samples: [(held.rss - idle.rss) / held.clients / 1024] }],
     });
 
+    // The baseline: the bare forwarder, with rooms of its own.
+    bare = await startRelay('bare');
+    const bareRooms = await rooms(bare.port, roomCount, 'bare', onSignal);
+    const onRelay = { server: relay, rooms: all };
+    const onBare = { server: bare, rooms: bareRooms };
+
+    // Paced load, spread over every room: the latency at a stated rate, and the relay's cost when each read carries one signal.
+    /** The relay's share of one core while it was measured, per paced window (its CPU time over the wall clock). */
+    let shares: number[] = [];
+    /**
+     * `rate` signals/s over the rooms of `on` (the relay's, or the bare forwarder's) for 200 ms
+     * unrecorded then `windowMs` recorded, calling `atRecording` as recording starts: the latencies
+     * recorded, and what the relay counted meanwhile (forwarded, reads, CPU time) from its figures
+     * before and after.
+     */
+    const paced = async (rate: number, windowMs: number, atRecording?: () => void, on = onRelay) => {
+      await drain();
+      latencies = [];
+      const before = await on.server.stats();
+      const started = now();
+      let due = 0;
+      let seq = 0;
+      const t0 = now();
+      recording = false;
+      await new Promise<void>((done) => {
+        const tick = () => {
+          const elapsed = now() - t0;
+          if (elapsed > windowMs + 200) return done();
+          if (!recording && elapsed > 200) {
+            recording = true;
+            atRecording?.();
+          }
+          const target = Math.floor((elapsed * rate) / 1000);
+          const per = Math.max(1, Math.ceil((target - due) / on.rooms.length));
+          for (let r = 0; due < target && r < on.rooms.length; r++, due += per) {
+            send(on.rooms[(seq + r) % on.rooms.length].master, per, (i) => 1 + ((seq + i) % (ROOM - 1)), seq);
+          }
+          seq++;
+          // A millisecond apart: the generator sleeps between its writes rather than spin beside the relay.
+          setTimeout(tick, 1);
+        };
+        tick();
+      });
+      recording = false;
+      const after = await on.server.stats();
+      if (on === onRelay) shares.push((after.cpuUs - before.cpuUs) / 1000 / (now() - started));
+      // A backlog left behind would be measured as the next window's latency.
+      await drain();
+      return { ...summarize(latencies), forwarded: after.forwarded - before.forwarded, reads: after.reads - before.reads, cpuUs: after.cpuUs - before.cpuUs };
+    };
+
     // Throughput flat out: every master keeps 32 signals in flight to its slaves.
     const windowSize = 32;
     let running = false;
@@ -163,58 +272,41 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       running = false;
       await drain();
       const forwarded = after.forwarded - before.forwarded;
+      batchedPerRead.push(forwarded / Math.max(1, after.reads - before.reads));
       // Both from the relay's own lines, 100 ms apart: its wall clock is their spacing.
       const wallMs = Math.round(windowMs / 100) * 100 + 100;
       return [(forwarded * 1000) / wallMs, (forwarded * 1e6) / Math.max(1, after.cpuUs - before.cpuUs)];
     };
-    options.progress?.('relay: throughput flat out');
-    tables.push(await measureTable({
-      title: 'One relay process: signals forwarded per second, flat out',
+    // One signal a read (and a write each): a rate the relay keeps up with, spread so thin over the
+    // rooms that a master writes one signal every 50 ms; the relay's figures say how many a read carried.
+    const spreadRate = 10_000;
+    const batchedPerRead: number[] = [];
+    const spreadPerRead = new Map([[onRelay, [] as number[]], [onBare, [] as number[]]]);
+    const oneARead = (on: typeof onRelay) => async () => {
+      const window = await paced(spreadRate, quick ? 500 : 1000, undefined, on);
+      spreadPerRead.get(on)!.push(window.forwarded / Math.max(1, window.reads));
+      return (window.forwarded * 1e6) / Math.max(1, window.cpuUs);
+    };
+    options.progress?.('relay: throughput flat out, and one signal a read');
+    const perCpu = "per second of the relay's CPU time";
+    const throughput = await measureTable({
+      title: 'One relay process: signals forwarded per second, flat out and one signal a read',
       unit: 'signals/s',
-      method: `${all.length} masters each keeping up to ${windowSize} signals in flight to its 9 slaves; each sample is the relay's forwarded count over a ${quick ? 0.5 : 1} s window (its own figures), per second of wall-clock time on this shared machine, and per second of the relay's own CPU time (user + system: what one core given to it forwards)`,
+      method: `Flat out: ${all.length} masters each keeping up to ${windowSize} signals in flight to its 9 slaves; each sample is the relay's forwarded count over a ${quick ? 0.5 : 1} s window (its own figures), per second of wall-clock time on this shared machine, and per second of the relay's own CPU time (user + system: what one core given to it forwards). One signal a read: ${spreadRate.toLocaleString('en')} signals/s paced over the ${all.length} rooms (each master writes one signal every ${all.length * 1000 / spreadRate} ms, to one slave), the relay's forwarded count per second of its CPU time over a ${quick ? 0.5 : 1} s window; signals per read are the relay's forwarded / reads, median of the windows. The bare forwarder, the same way: node:net alone, a read and a write a signal, no ws, no checks (bench/node/bare-forwarder.ts), what any relay in Node pays at least`,
       rounds: quick ? 3 : 7,
       contenders: [
         { label: 'per second (wall clock, this machine as loaded)', sample: async () => (await flatOut())[0], floor: 100_000 },
-        { label: "per second of the relay's CPU time", sample: async () => (await flatOut())[1], floor: 100_000 },
+        { label: perCpu, sample: async () => (await flatOut())[1], floor: 100_000 },
+        { label: `${perCpu}, one signal a read (${spreadRate.toLocaleString('en')}/s spread)`, sample: oneARead(onRelay), compare: [{ to: perCpu }] },
+        { label: `per second of the bare forwarder's CPU time, one signal a read (${spreadRate.toLocaleString('en')}/s spread)`, sample: oneARead(onBare), compare: [{ to: `${perCpu}, one signal a read (${spreadRate.toLocaleString('en')}/s spread)` }] },
       ],
-    }));
+    });
+    throughput.rows[1].note = `${summarize(batchedPerRead).median.toFixed(1)} signals per read`;
+    throughput.rows[2].note = `${summarize(spreadPerRead.get(onRelay)!).median.toFixed(2)} signals per read`;
+    throughput.rows[3].note = `${summarize(spreadPerRead.get(onBare)!).median.toFixed(2)} signals per read`;
+    tables.push(throughput);
+    shares = [];
 
-    // Latency at a stated load: half the goal's rate, spread over every room, paced by the clock.
-    /** The relay's share of one core while it was measured, per paced window (its CPU time over the wall clock). */
-    let shares: number[] = [];
-    const paced = async (rate: number, windowMs: number, extra?: () => void) => {
-      await drain();
-      latencies = [];
-      const before = await relay.stats();
-      const started = now();
-      let due = 0;
-      let seq = 0;
-      const t0 = now();
-      recording = false;
-      await new Promise<void>((done) => {
-        const tick = () => {
-          const elapsed = now() - t0;
-          if (elapsed > windowMs + 200) return done();
-          recording = elapsed > 200;
-          extra?.();
-          const target = Math.floor((elapsed * rate) / 1000);
-          const per = Math.max(1, Math.ceil((target - due) / all.length));
-          for (let r = 0; due < target && r < all.length; r++, due += per) {
-            send(all[(seq + r) % all.length].master, per, (i) => 1 + ((seq + i) % (ROOM - 1)), seq);
-          }
-          seq++;
-          // A millisecond apart: the generator sleeps between its writes rather than spin beside the relay.
-          setTimeout(tick, 1);
-        };
-        tick();
-      });
-      recording = false;
-      const after = await relay.stats();
-      shares.push((after.cpuUs - before.cpuUs) / 1000 / (now() - started));
-      // A backlog left behind would be measured as the next window's latency.
-      await drain();
-      return summarize(latencies);
-    };
     const halfRate = 50_000;
     options.progress?.(`relay: latency at ${halfRate}/s`);
     const share = () => {
@@ -224,64 +316,43 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     };
     shares = [];
     const latency = await measureTable({
-      title: `One relay process: forwarding latency at ${halfRate.toLocaleString('en')} signals/s (and at 1,000)`,
+      title: `One relay process: forwarding latency at ${halfRate.toLocaleString('en')} signals/s (and at ${spreadRate.toLocaleString('en')} and 1,000)`,
       unit: 'ms',
-      method: `${halfRate.toLocaleString('en')} signals/s offered, spread over the ${all.length} rooms (masters to slaves); a signal's latency is from the moment its sender wrote it to the moment its receiver read it (one clock: both ends are this process); each sample is the p50 or the p99 of a ${quick ? 0.5 : 1} s window`,
+      method: `${halfRate.toLocaleString('en')} signals/s offered, spread over the ${all.length} rooms (masters to slaves); a signal's latency is from the moment its sender wrote it to the moment its receiver read it (one clock: both ends are this process); each sample is the p50 or the p99 of a ${quick ? 0.5 : 1} s window; the bare forwarder's (see above) at the same rate, over rooms of its own, beside`,
       rounds: quick ? 3 : 7,
       contenders: [
         { label: 'p50 of a window', sample: async () => (await paced(halfRate, quick ? 500 : 1000)).median },
         { label: 'p99 of a window', sample: async () => (await paced(halfRate, quick ? 500 : 1000)).p99, goal: 5 },
+        { label: "p99 of a window, the bare forwarder's", sample: async () => (await paced(halfRate, quick ? 500 : 1000, undefined, onBare)).p99 },
+        { label: `p99 of a window at ${spreadRate.toLocaleString('en')} signals/s (one signal a read, above)`, sample: async () => (await paced(spreadRate, quick ? 500 : 1000)).p99 },
         { label: 'p99 of a window at 1,000 signals/s (light load, beside)', sample: async () => (await paced(1000, quick ? 500 : 1000)).p99 },
       ],
     });
     latency.method += share();
     tables.push(latency);
+    for (const room of bareRooms) for (const c of [room.master, ...room.slaves]) c.close();
 
     // Interference: the others' p99 at a steady load, quiet or beside a hostile client.
     // A load this shared machine carries (the quiet p99 stays in milliseconds), so that what moves it is the hostile client.
     const steady = 2_000;
-    // One hostile client a window, started with it.
-    let hostile: 'flood' | 'stall' | undefined;
-    let busy = false;
-    let current: LoadClient[] = [];
-    let floods = 0;
-    let stalls = 0;
-    const startHostile = async () => {
-      if (!hostile || busy) return;
-      busy = true;
-      const kind = hostile;
-      if (kind === 'flood') {
-        const client = await LoadClient.open(relay.port);
-        current = [client];
-        await client.join({ room: `flood-${++floods}`, token: 'x', role: 'master', maxSlaves: 1 });
-        // 8 MiB of valid signals (to a slave nobody is): cut at the rate limit.
-        for (let i = 0; i < 16 && !client.socket.destroyed; i++) client.signals(24_000, () => 1, 0, 0);
-      } else {
-        const name = `stall-${++stalls}`;
-        const master = await LoadClient.open(relay.port);
-        await master.join({ room: name, token: 'x', role: 'master', maxSlaves: 1 });
-        const slave = await LoadClient.open(relay.port);
-        await slave.join({ room: name, token: 'x', role: 'slave' });
-        master.socket.pause();
-        current = [master, slave];
-        // The slave writes to its master at the most the relay lets one client (2,000/s); the master reads nothing.
-        const write = () => {
-          if (slave.socket.destroyed || master.socket.destroyed) return;
-          slave.signals(100, () => 0, 0, 0);
-          setTimeout(write, 50);
-        };
-        write();
-        master.events.closed = () => slave.close();
-      }
-    };
+    // One hostile client a window, from the hostile process, started as the window's recording starts.
+    const hostileClients = await forkHostile();
+    hostile = hostileClients;
+    const started: Record<HostileKind, number> = { flood: 0, stall: 0 };
     const windowMs = quick ? 500 : 1000;
-    const others = (kind?: 'flood' | 'stall') => async () => {
-      hostile = kind;
-      const { p99 } = await paced(steady, windowMs, () => void startHostile());
-      hostile = undefined;
-      for (const c of current) c.close();
-      current = [];
-      busy = false;
+    // The relay's longest event-loop delay in each window, by kind (quiet first), in the rounds' order.
+    const stalls = new Map<HostileKind | undefined, number[]>([[undefined, []], ['flood', []], ['stall', []]]);
+    const others = (kind?: HostileKind) => async () => {
+      let joined: Promise<void> | undefined;
+      const { p99 } = await paced(steady, windowMs, () => {
+        relay.takeLoopDelay();
+        if (kind) joined = hostileClients.start(kind, relay.port, `${kind}-${++started[kind]}`);
+      });
+      stalls.get(kind)!.push(relay.takeLoopDelay());
+      if (joined) {
+        await joined;
+        await hostileClients.stop();
+      }
       await sleep(200);
       return p99;
     };
@@ -290,7 +361,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     const interference = await measureTable({
       title: `One relay process: the others' p99 at ${steady.toLocaleString('en')} signals/s beside a hostile client`,
       unit: 'ms',
-      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its 2,000 frames/s: 4429); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it). Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
+      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its 2,000 frames/s: 4429); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it). The hostile clients run in a process of their own, started as a window's recording starts. Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
       rounds: quick ? 3 : 9,
       contenders: [
         { label: 'quiet', sample: others() },
@@ -300,6 +371,17 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     });
     interference.method += share();
     tables.push(interference);
+    tables.push({
+      title: "One relay process: its longest event-loop delay in those windows",
+      unit: 'ms',
+      method: "the largest loopDelayMaxMs of the relay's figures (its event loop's longest delay, node:perf_hooks, 1 ms resolution) printed during each window of the table above, from its recording's start to its end plus at most 100 ms: the longest the relay read and forwarded nothing",
+      rows: [
+        { label: 'quiet', samples: stalls.get(undefined)! },
+        { label: 'beside a flooding client', samples: stalls.get('flood')!, compare: [{ to: 'quiet' }] },
+        { label: 'beside a client that reads nothing', samples: stalls.get('stall')!, compare: [{ to: 'quiet' }] },
+      ],
+    });
+    const told = (kind: HostileKind, code: number) => hostileClients.cuts[kind].filter((c) => c === code).length;
     for (const room of all) for (const c of [room.master, ...room.slaves]) c.close();
     const final = await relay.stats();
     tables.push({
@@ -307,11 +389,13 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       unit: 'clients',
       method: 'from the relay\'s own figures (stats.closes.relay) at the end of the run',
       rows: [
-        { label: 'cut for flooding (4429)', samples: [final.closes.relay['4429'] ?? 0], note: `${floods} flooding clients started` },
-        { label: 'cut for reading nothing (4413)', samples: [final.closes.relay['4413'] ?? 0], note: `${stalls} non-reading clients started` },
+        { label: 'cut for flooding (4429)', samples: [final.closes.relay['4429'] ?? 0], note: `${started.flood} flooding clients started, ${told('flood', 4429)} told 4429` },
+        { label: 'cut for reading nothing (4413)', samples: [final.closes.relay['4413'] ?? 0], note: `${started.stall} non-reading clients started, ${told('stall', 4413)} told 4413` },
       ],
     });
   } finally {
+    hostile?.close();
+    await bare?.stop();
     await relay.stop();
   }
   return tables;

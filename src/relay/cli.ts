@@ -1,6 +1,7 @@
 // ivshmem-wasm's command line: `npx ivshmem-wasm <command>`, today one command, `sdm-relay --port N
 // [--host H] [--origin URL]... [--max-clients N] [--max-fps N]`.
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { listenRelay } from './server.ts';
 
 const COMMANDS = `usage: ivshmem-wasm <command> [options]
@@ -19,7 +20,7 @@ const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--orig
   --max-clients N  clients per room, the master included (default 64)
   --max-fps N      frames per second per client (default 2000)
   --join-timeout MS  a connection that has not joined a room by then is closed (default 10000)
-  --stats-every MS   print the relay's figures, its resident memory and CPU time (JSON) every MS milliseconds
+  --stats-every MS   print the relay's figures, its resident memory, CPU time and longest event-loop delay (JSON) every MS milliseconds
   --broker URL     join a cluster: rooms shared with every relay on this Redis broker (redis://HOST:PORT)
   --lease MS       with --broker: how long a relay's holdings (ids, masters) outlive it (default 3000)`;
 
@@ -94,10 +95,17 @@ async function sdmRelay(args: string[]): Promise<void> {
   });
   // The first line says where it listens: tests and scripts read it.
   console.log(`sdm-relay listening on ws://${relay.host}:${relay.port}${broker ? ` (cluster on ${broker})` : ''}`);
-  if (statsEvery > 0) setInterval(() => {
-    const cpu = process.cpuUsage();
-    console.log(`stats ${JSON.stringify({ ...relay.relay.stats, rss: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system })}`);
-  }, statsEvery);
+  if (statsEvery > 0) {
+    // The event loop's longest delay since the previous line: the longest the relay read and
+    // forwarded nothing (one client's frames parsed in one go, a garbage collection).
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    setInterval(() => {
+      const cpu = process.cpuUsage();
+      console.log(`stats ${JSON.stringify({ ...relay.relay.stats, rss: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system, loopDelayMaxMs: delay.max / 1e6 })}`);
+      delay.reset();
+    }, statsEvery);
+  }
   const stop = () => void relay.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

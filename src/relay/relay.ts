@@ -38,6 +38,8 @@ export interface RelayStats {
   rooms: number;
   /** signals forwarded to their destination (here, or to another relay) */
   forwarded: number;
+  /** reads of the clients' sockets that reached the frame parser: signals per read is forwarded / reads (batched, or one each) */
+  reads: number;
   /** well-formed signals with nobody to take them (destination absent or beyond max_slaves) */
   discarded: number;
   /** clients dropped for breaking the protocol, the rate limit or not reading */
@@ -117,7 +119,7 @@ class Client implements Member {
 
 export class Relay {
   private readonly clients = new Set<Client>();
-  private readonly counts = { forwarded: 0, discarded: 0, dropped: 0 };
+  private readonly counts = { forwarded: 0, reads: 0, discarded: 0, dropped: 0 };
   private readonly closes: Record<Closer, Record<number, number>> = { relay: {}, ws: {}, peer: {} };
   private readonly rooms: Rooms;
   private readonly maxFps: number;
@@ -158,6 +160,8 @@ export class Relay {
     const client = new Client(ws, request.socket, this, this.maxFps);
     this.clients.add(client);
     client.joinTimer = setTimeout(() => this.cut(client, CLOSE.JOIN_TIMEOUT, `no join within ${this.joinTimeoutMs} ms`, false), this.joinTimeoutMs);
+    // Beside ws's own listener, which parses what was read: how many reads carried the frames (a cut removes both).
+    request.socket.on('data', () => this.counts.reads++);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.onFrame(client, Buffer.isBuffer(data) ? data : toBytes(data), isBinary));
     ws.on('close', (code: number) => this.closed(client, code));
     ws.on('error', (error: Error & { code?: string }) => {

@@ -4,7 +4,8 @@
 // counted in the relay's figures. A device that rejoins with its session takes its id back at once.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../cases/helpers.ts';
-import { client, joined, signal, startRelay, type RelayProcess } from './sdm-relay-process.ts';
+import { LoadClient } from '../../bench/lib/ws-load.ts';
+import { client, joined, signal, startRelay, type RelayProcess, type RelayStatsLine } from './sdm-relay-process.ts';
 
 let relay: RelayProcess;
 let roomy: RelayProcess;
@@ -140,5 +141,54 @@ describe('sdm-relay: cut at once, join timeout, every close counted', () => {
     expect(first.signals).toEqual([]);
     // The master never saw slave 1 leave.
     expect(master.text.filter((t) => t.type === 'members').every((t) => (t.slaves as number[]).includes(1))).toBe(true);
+  }, 30_000);
+});
+
+describe("sdm-relay: its figures", () => {
+  /** The first figures the relay prints after this call: they count everything done before it. */
+  async function nextStats(r: RelayProcess): Promise<RelayStatsLine> {
+    const printed = () => r.output.filter((line) => line.startsWith('stats ')).length;
+    const seen = printed();
+    await until(() => printed() > seen, "the relay's next figures", 20_000);
+    return r.stats()!;
+  }
+
+  test("the figures carry the event loop's longest delay since the previous line, in milliseconds", async () => {
+    const lines = [await nextStats(relay), await nextStats(relay)];
+    for (const line of lines) {
+      expect(typeof line.loopDelayMaxMs).toBe('number');
+      // At least the 1 ms the monitor waits for; nanoseconds would read a million times more.
+      expect(line.loopDelayMaxMs).toBeGreaterThanOrEqual(0);
+      expect(line.loopDelayMaxMs).toBeLessThan(60_000);
+    }
+  }, 30_000);
+
+  test('reads count the socket reads that carried frames: ten signals in one write are one read, five written one by one five', async () => {
+    const name = room();
+    const got: number[] = [];
+    // Raw clients (bench/lib/ws-load.ts): their signals() writes its frames in one write.
+    const master = await LoadClient.open(relay.port);
+    expect(await master.join({ room: name, token: 't', role: 'master', maxSlaves: 1 })).toMatchObject({ type: 'welcome' });
+    const slave = await LoadClient.open(relay.port, { signal: (bytes) => got.push(bytes.readUInt32LE(8)) });
+    expect(await slave.join({ room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'welcome' });
+    try {
+      const before = await nextStats(relay);
+      master.signals(10, () => 1, 0, 0);
+      await until(() => got.length === 10, 'ten signals at the slave', 20_000);
+      const batched = await nextStats(relay);
+      expect(batched.forwarded - before.forwarded).toBe(10);
+      expect(batched.reads - before.reads).toBe(1);
+      for (let i = 0; i < 5; i++) {
+        master.signals(1, () => 1, 10 + i, 0);
+        await until(() => got.length === 11 + i, `signal ${11 + i} at the slave`, 20_000);
+      }
+      const single = await nextStats(relay);
+      expect(single.forwarded - batched.forwarded).toBe(5);
+      expect(single.reads - batched.reads).toBe(5);
+      expect(got).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    } finally {
+      master.close();
+      slave.close();
+    }
   }, 30_000);
 });

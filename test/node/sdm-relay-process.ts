@@ -21,10 +21,13 @@ export interface RelayStatsLine {
   clients: number;
   rooms: number;
   forwarded: number;
+  reads: number;
   discarded: number;
   dropped: number;
   closes: Record<'relay' | 'ws' | 'peer', Record<string, number>>;
   broker?: Record<string, number>;
+  /** the event loop's longest delay since the previous line */
+  loopDelayMaxMs: number;
 }
 
 export function startRelay(args: string[] = [], port = 0, budgetMs = 30_000): Promise<RelayProcess> {
