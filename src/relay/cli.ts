@@ -12,13 +12,14 @@ commands:
 ivshmem-wasm <command> --help   that command's options
 ivshmem-wasm --version          the package's version`;
 
-const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--origin URL]... [--max-clients N] [--max-fps N] [--join-timeout MS] [--broker redis://HOST:PORT [--lease MS]] [--quiet]
+const USAGE = `usage: ivshmem-wasm sdm-relay [--port N] [--host ADDRESS] [--origin URL]... [--max-clients N] [--max-fps N] [--max-burst N] [--join-timeout MS] [--broker redis://HOST:PORT [--lease MS]] [--quiet]
   --port N         port to listen on (default 8765; 0 picks a free one)
   --host ADDRESS   address to listen on (default 127.0.0.1: this machine only)
   --origin URL     a web origin allowed to connect (repeatable; default http://localhost:5173 and
                    http://127.0.0.1:5173, the dev server); clients without an Origin (Node) are allowed
   --max-clients N  clients per room, the master included (default 64)
   --max-fps N      frames per second per client (default 2000)
+  --max-burst N    frames a client may send back to back before --max-fps applies (default 512)
   --join-timeout MS  a connection that has not joined a room by then is closed (default 10000)
   --stats-every MS   print the relay's figures, its resident memory, CPU time and longest event-loop delay (JSON) every MS milliseconds
   --broker URL     join a cluster: rooms shared with every relay on this Redis broker (redis://HOST:PORT)
@@ -60,6 +61,7 @@ async function sdmRelay(args: string[]): Promise<void> {
   const origins: string[] = [];
   let maxClientsPerRoom: number | undefined;
   let maxFramesPerSecond: number | undefined;
+  let maxBurst: number | undefined;
   let joinTimeoutMs: number | undefined;
   let statsEvery = 0;
   let broker: string | undefined;
@@ -72,6 +74,7 @@ async function sdmRelay(args: string[]): Promise<void> {
     else if (arg === '--origin') origins.push(args[++i] ?? fail('--origin expects a URL'));
     else if (arg === '--max-clients') maxClientsPerRoom = number('--max-clients', args[++i]);
     else if (arg === '--max-fps') maxFramesPerSecond = number('--max-fps', args[++i]);
+    else if (arg === '--max-burst') maxBurst = number('--max-burst', args[++i]);
     else if (arg === '--join-timeout') joinTimeoutMs = number('--join-timeout', args[++i]);
     else if (arg === '--broker') broker = args[++i] ?? fail('--broker expects a URL (redis://HOST:PORT)');
     else if (arg === '--lease') leaseMs = number('--lease', args[++i]);
@@ -85,7 +88,7 @@ async function sdmRelay(args: string[]): Promise<void> {
   if (broker !== undefined && !/^rediss?:\/\//.test(broker)) fail('--broker expects a URL (redis://HOST:PORT)');
   const relay = await listenRelay({
     broker: broker === undefined ? undefined : { url: broker, leaseMs },
-    port, host, maxClientsPerRoom, maxFramesPerSecond, joinTimeoutMs,
+    port, host, maxClientsPerRoom, maxFramesPerSecond, maxBurst, joinTimeoutMs,
     origins: origins.length > 0 ? origins : ['http://localhost:5173', 'http://127.0.0.1:5173'],
     log: quiet ? undefined : (line) => console.log(line),
   }).catch((error: Error) => {

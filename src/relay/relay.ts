@@ -17,8 +17,14 @@ export interface RelayOptions {
   origins?: string[] | 'same-host';
   /** clients per room, the master included (default 64) */
   maxClientsPerRoom?: number;
-  /** frames per second per client, sustained; a burst of as many is allowed (default 2000) */
+  /** frames per second per client, sustained (default 2000) */
   maxFramesPerSecond?: number;
+  /**
+   * frames a client may send back to back before the rate applies (default 512, at most
+   * maxFramesPerSecond): twice the outbox a device sends at once after a reconnect. What a flooder
+   * gets forwarded before its cut, and so what a flood costs the others (the relay figure)
+   */
+  maxBurst?: number;
   /** how long a new connection has to join a room before it is closed (4408); default 10 000 ms */
   joinTimeoutMs?: number;
   /** bytes waiting to be sent to one client before it is cut as not reading (4413); default 64 KiB */
@@ -57,6 +63,7 @@ const CUT_GRACE_MS = 1000;
 /** Closes after which trying again cannot help (the error frame's `final`). */
 const FINAL = new Set<number>([CLOSE.PROTOCOL, CLOSE.REFUSED, CLOSE.RATE]);
 export const DEFAULT_MAX_BACKLOG = 64 * 1024;
+export const DEFAULT_MAX_BURST = 512;
 
 // ws closes a connection itself (and says so with an 'error' event) for a frame it cannot take;
 // the code it sends, by the error's documented code (ws's receiver).
@@ -80,8 +87,8 @@ class Client implements Member {
   joinTimer: ReturnType<typeof setTimeout> | undefined;
   private corked = false;
 
-  constructor(readonly ws: WebSocket, readonly socket: Duplex, private readonly relay: Relay, maxFps: number) {
-    this.tokens = maxFps;
+  constructor(readonly ws: WebSocket, readonly socket: Duplex, private readonly relay: Relay, burst: number) {
+    this.tokens = burst;
   }
 
   control(frame: MembersFrame): void {
@@ -123,12 +130,17 @@ export class Relay {
   private readonly closes: Record<Closer, Record<number, number>> = { relay: {}, ws: {}, peer: {} };
   private readonly rooms: Rooms;
   private readonly maxFps: number;
+  private readonly burst: number;
   private readonly joinTimeoutMs: number;
   readonly maxBacklog: number;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: RelayOptions = {}) {
     this.maxFps = options.maxFramesPerSecond ?? 2000;
+    for (const [name, value] of [['maxFramesPerSecond', this.maxFps], ['maxBurst', options.maxBurst ?? DEFAULT_MAX_BURST]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`the relay's ${name} must be a whole number of frames, at least 1 (got ${value})`);
+    }
+    this.burst = Math.min(this.maxFps, options.maxBurst ?? DEFAULT_MAX_BURST);
     this.joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
     this.maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
     this.log = options.log ?? (() => {});
@@ -157,7 +169,7 @@ export class Relay {
 
   /** Takes a new connection (already past the Origin check), with the socket it was upgraded on. */
   accept(ws: WebSocket, request: IncomingMessage): void {
-    const client = new Client(ws, request.socket, this, this.maxFps);
+    const client = new Client(ws, request.socket, this, this.burst);
     this.clients.add(client);
     client.joinTimer = setTimeout(() => this.cut(client, CLOSE.JOIN_TIMEOUT, `no join within ${this.joinTimeoutMs} ms`, false), this.joinTimeoutMs);
     // Beside ws's own listener, which parses what was read: how many reads carried the frames (a cut removes both).
@@ -229,7 +241,7 @@ export class Relay {
 
   private overRate(client: Client): boolean {
     const now = performance.now();
-    client.tokens = Math.min(this.maxFps, client.tokens + ((now - client.refilled) / 1000) * this.maxFps);
+    client.tokens = Math.min(this.burst, client.tokens + ((now - client.refilled) / 1000) * this.maxFps);
     client.refilled = now;
     client.tokens -= 1;
     return client.tokens < 0;
@@ -237,7 +249,7 @@ export class Relay {
 
   private onFrame(client: Client, bytes: Uint8Array, isBinary: boolean): void {
     if (client.closedBy || client.phase === 'out') return;
-    if (this.overRate(client)) return this.cut(client, CLOSE.RATE, `more than ${this.maxFps} frames per second`, true);
+    if (this.overRate(client)) return this.cut(client, CLOSE.RATE, `more than ${this.maxFps} frames per second (or ${this.burst} back to back)`, true);
     if (isBinary) return this.onSignal(client, bytes);
     if (bytes.length > MAX_TEXT_FRAME) return this.cut(client, CLOSE.PROTOCOL, `a control frame is at most ${MAX_TEXT_FRAME} bytes`, true);
     let value: unknown;

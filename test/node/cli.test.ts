@@ -43,10 +43,16 @@ test("sdm-relay --help: the relay's options, as before", async () => {
   expect(code).toBe(0);
   expect(stdout).toMatch(/^usage: ivshmem-wasm sdm-relay \[--port N\]/);
   expect(stdout).toMatch(/--max-fps N/);
+  expect(stdout).toMatch(/--max-burst N/);
 }, 60_000);
 
 test('sdm-relay --broker with no broker there: says so in one line and exits 1, rather than retrying forever', async () => {
   // Port 1 on loopback: nothing listens there, so the connection is refused at once.
   const { code, stdout, stderr } = await cli('sdm-relay', '--port', '0', '--broker', 'redis://127.0.0.1:1');
   expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: 'ivshmem-wasm sdm-relay: cannot reach the broker at redis://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1\n' });
+}, 60_000);
+
+test('sdm-relay --max-burst 0: refused in one line, exit 1, before it listens', async () => {
+  const { code, stdout, stderr } = await cli('sdm-relay', '--port', '0', '--max-burst', '0');
+  expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: "ivshmem-wasm sdm-relay: the relay's maxBurst must be a whole number of frames, at least 1 (got 0)\n" });
 }, 60_000);

@@ -15,7 +15,7 @@ let impatient: RelayProcess;
 beforeAll(async () => {
   [relay, roomy, impatient] = await Promise.all([
     startRelay(['--stats-every', '50', '--quiet']),
-    startRelay(['--max-fps', '10000000', '--stats-every', '50', '--quiet']),
+    startRelay(['--max-fps', '10000000', '--max-burst', '10000000', '--stats-every', '50', '--quiet']),
     startRelay(['--join-timeout', '300', '--stats-every', '50', '--quiet']),
   ]);
 }, 60_000);
