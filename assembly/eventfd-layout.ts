@@ -10,7 +10,8 @@
 //     +8   bound device: the block whose vector the slot rings directly (KVM's irqfd), 0 if none
 //          (a device binds the slots of its own vectors, and unbinds them when it goes)
 //     +12  bound vector
-//     +16  waiters: threads parked in eventfdWait on the count
+//     +16  waiters: the host's waits on the count (ivshmem-client's Atomics.waitAsync), so that a
+//          signal notifies only when someone waits
 export const EVENTFD_BASE = 0x2000;
 export const EVENTFD_SLOTS = 4096;
 export const EVENTFD_STRIDE = 64;

@@ -59,17 +59,6 @@ export function eventfdRead(slot: u32): u32 {
   return <u32>atomic.xchg<i32>(slotAddress(slot) + EVENTFD_COUNT, 0);
 }
 
-// Blocks until the counter is non-zero or timeoutNs passes; returns what it took (0 on timeout).
-export function eventfdWait(slot: u32, timeoutNs: i64): u32 {
-  const at = slotAddress(slot);
-  const taken = eventfdRead(slot);
-  if (taken != 0) return taken;
-  atomic.add<i32>(at + EVENTFD_WAITERS, 1);
-  atomic.wait<i32>(at + EVENTFD_COUNT, 0, timeoutNs);
-  atomic.sub<i32>(at + EVENTFD_WAITERS, 1);
-  return eventfdRead(slot);
-}
-
 export function eventfdBind(slot: u32, device: u32, vector: u32): void {
   const at = slotAddress(slot);
   atomic.store<i32>(at + EVENTFD_BOUND_VECTOR, vector);

@@ -4,7 +4,7 @@ export { configRead, configWrite } from './pci-config';
 export { bar0Read, bar0Write } from './registers';
 export { isPending as msixIsPending, vectorMasked as msixVectorMasked } from './msix';
 export {
-  eventfdSignal, eventfdRead, eventfdWait, eventfdBind, eventfdUnbind, eventfdRef, eventfdUnref,
+  eventfdSignal, eventfdRead, eventfdBind, eventfdUnbind, eventfdRef, eventfdUnref,
 } from './eventfd';
 export { peerAddEventfd, peerRemove, peerEventfdCount, findPeer } from './peers';
 export { takeInterrupt, takeWaitParked, waitInterrupt } from './cpu';

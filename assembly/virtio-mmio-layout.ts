@@ -76,6 +76,8 @@ export const VMMIO_QUEUES = VMMIO_BASE + 256;
 export const VMMIO_QUEUE_STRIDE = 64;
 export const VMMIO_QUEUE_NUM = 0;
 export const VMMIO_QUEUE_READY = 4;
+// desc, driver, device: u64s one after the other, in the order of their registers (QueueDescLow
+// 0x080, QueueDriverLow 0x090, QueueDeviceLow 0x0a0): virtioMmioWrite computes the place from the offset
 export const VMMIO_QUEUE_DESC = 8; // u64
 export const VMMIO_QUEUE_DRIVER = 16; // u64
 export const VMMIO_QUEUE_DEVICE = 24; // u64

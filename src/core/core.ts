@@ -42,7 +42,6 @@ export interface CoreExports extends RingCore {
   msixVectorMasked(dev: number, vector: number): number;
   eventfdSignal(slot: number, value: number): void;
   eventfdRead(slot: number): number;
-  eventfdWait(slot: number, timeoutNs: bigint): number;
   eventfdBind(slot: number, dev: number, vector: number): void;
   eventfdUnbind(slot: number, dev: number): void;
   eventfdRef(slot: number): void;
