@@ -78,6 +78,7 @@ const figures: Record<string, () => Promise<void>> = {
       platform: node.name,
       programUrl: new URL('./programs/driver-path.ts', import.meta.url).href,
       pingPongUrl: new URL('./programs/ping-pong.ts', import.meta.url).href,
+      threads: node.threads,
       quick,
       wasm,
       progress,

@@ -10,6 +10,8 @@ import { doorbellPair } from '../lib/devices.ts';
 import { rawCore } from '../lib/raw-core.ts';
 import { calibrate, measureTable, type Compare, type Contender, type Table } from '../lib/stats.ts';
 import { vmPair, type BatchHow, type VmPair } from '../lib/vm-pair.ts';
+import { pairThreads, pinPairs, threadIds } from '../lib/placement.ts';
+import type { ThreadControl } from '../lib/threads.ts';
 import type { DriverPathArg } from '../programs/driver-path.ts';
 
 export interface DriverPathOptions {
@@ -21,6 +23,8 @@ export interface DriverPathOptions {
   quick: boolean;
   /** the shipped core, build/ivshmem.wasm */
   wasm(): Promise<ArrayBuffer>;
+  /** the OS threads, to pin each ping-pong pair a core each (Platform.threads); absent: not pinned */
+  threads?: ThreadControl;
   progress?(text: string): void;
 }
 
@@ -94,20 +98,25 @@ const SHORTCUT = (mode: WaitMode) => `'${mode}': vm.ring + wait({ mode: '${mode}
 
 /**
  * The doorbell ping-pong four ways per wait mode, each mode on a pair of its own (so the four
- * compare on the same two workers, placed alike): vm.ring or the Doorbell register written
- * through bar(0), with untimed or timed waits. The driver's round trip (the register, timed) and a
- * timed wait are each held to 1.1x vm.ring with untimed waits.
+ * compare on the same two workers): vm.ring or the Doorbell register written through bar(0), with
+ * untimed or timed waits. The driver's round trip (the register, timed) and a timed wait are each
+ * held to 1.1x vm.ring with untimed waits. Where the platform can, each pair's two threads are
+ * pinned a core each: unpinned, the scheduler moved a 'block' pair between one core (20 us a round
+ * trip) and two (60 us) from one batch to the next, which no ratio between its samples survives.
  */
 async function pingPong(options: DriverPathOptions): Promise<Table> {
   const targetMs = options.quick ? 12 : 40;
   const rounds = options.quick ? 5 : 15;
   const modes: WaitMode[] = ['poll', 'spin', 'block'];
   const pairs: VmPair[] = [];
+  const control = options.threads;
   try {
+    const before = control ? await threadIds(control) : new Set<number>();
+    for (const mode of modes) pairs.push(await vmPair(options.pingPongUrl, mode));
+    const placement = control ? await pinEach(control, pairs, [...await threadIds(control)].filter((tid) => !before.has(tid))) : 'not pinned (this platform cannot pin threads)';
     const contenders: Contender[] = [];
-    for (const mode of modes) {
-      const pair = await vmPair(options.pingPongUrl, mode);
-      pairs.push(pair);
+    for (const [k, mode] of modes.entries()) {
+      const pair = pairs[k];
       const size = await calibrate((count) => pair.batch(count), targetMs, 20, 50);
       const variants: [string, BatchHow, Compare[] | undefined][] = [
         [SHORTCUT(mode), {}, undefined],
@@ -129,10 +138,24 @@ async function pingPong(options: DriverPathOptions): Promise<Table> {
         + `untimed waits, after an untimed warm-up batch twice that size of each way), divided by its count; each mode on a pair of its `
         + `own, every way of every mode giving one sample in turn, ${rounds} rounds. Timed waits have a timeout of ${TIMEOUT_MS / 1000} s, `
         + 'which no wait comes near: they cost only what setting it costs. Goals: the driver\'s round trip (the Doorbell register '
-        + 'through bar(0), timed waits) and a timed wait each at most 1.1x vm.ring with untimed waits.',
+        + `through bar(0), timed waits) and a timed wait each at most 1.1x vm.ring with untimed waits. Placement: ${placement}.`,
       contenders,
     });
   } finally {
     await Promise.all(pairs.map((pair) => pair.close()));
   }
+}
+
+/** Pins each pair's two threads a core each (cores 0 and 1); says how the pairs were placed. */
+async function pinEach(control: ThreadControl, pairs: VmPair[], born: number[]): Promise<string> {
+  if (await control.cpus() < 2) return 'not pinned (one core)';
+  const found: [number, number][] = [];
+  for (const pair of pairs) {
+    const rounds = await calibrate((n) => pair.batch(n), 50, 20, 50);
+    const threads = await pairThreads(control, born, () => pair.batch(rounds));
+    if (typeof threads === 'string') return `not pinned (a pair's threads could not be told apart: ${threads})`;
+    found.push(threads);
+  }
+  await pinPairs(control, found, [[0], [1]]);
+  return "each pair's two threads pinned a core each (cores 0 and 1), found as in the round-trip figure's placed-alike tables";
 }

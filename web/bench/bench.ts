@@ -65,6 +65,7 @@ export const FIGURES: Record<string, (options: FigureOptions, progress: (text: s
     programUrl: new URL(driverPath, location.href).href,
     pingPongUrl: new URL(pingPong, location.href).href,
     quick,
+    threads: browser.threads,
     wasm: async () => (await fetch(wasmUrl)).arrayBuffer(),
     progress,
   }),
