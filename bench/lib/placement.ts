@@ -11,17 +11,17 @@ export async function threadIds(control: ThreadControl): Promise<Set<number>> {
 }
 
 /**
- * The pair's two threads among `born`: the two that ran most during `batch()`, provided the
+ * The pair's two threads among `candidates`: the two that ran most during `batch()`, provided the
  * third ran less than half as long as the second (else which two they are is a guess), or why
  * they could not be told apart.
  */
-export async function pairThreads(control: ThreadControl, born: Iterable<number>, batch: () => Promise<unknown>): Promise<[number, number] | string> {
+export async function pairThreads(control: ThreadControl, candidates: Iterable<number>, batch: () => Promise<unknown>): Promise<[number, number] | string> {
   const before = new Map(await control.times());
   await batch();
   const after = new Map(await control.times());
-  const ran = [...born].map((tid) => [tid, (after.get(tid) ?? 0) - (before.get(tid) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
+  const ran = [...candidates].map((tid) => [tid, (after.get(tid) ?? 0) - (before.get(tid) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
   const running = ran.filter(([, ns]) => ns > 0).length;
-  if (running < 2) return `${running} of the threads born while the pairs were created ran during a batch of it, not 2`;
+  if (running < 2) return `${running} of the candidate threads ran during a batch of it, not 2`;
   if (ran.length > 2 && ran[2][1] * 2 > ran[1][1]) return `three of its threads ran during a batch (${ran.map(([, ns]) => `${(ns / 1e6).toFixed(1)} ms`).join(', ')})`;
   return [ran[0][0], ran[1][0]];
 }
