@@ -60,6 +60,21 @@ describe('sdm-relay: cut at once, join timeout, every close counted', () => {
     expect(master.ws.readyState).toBe(master.ws.OPEN);
   }, 30_000);
 
+  test('a flooder that wrote 64 MiB at once is cut (4429) and not read to the end: its write never completes', async () => {
+    const flooder = await LoadClient.open(relay.port);
+    expect(await flooder.join({ room: room(), token: 't', role: 'master', maxSlaves: 1 })).toMatchObject({ type: 'welcome' });
+    const before = count(relay, 'relay', 4429);
+    // One write of 64 MiB of valid signals to slave 1 (nobody): past the rate limit after 512.
+    const frame = Buffer.from([0x82, 0x80 | 16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const flood = Buffer.alloc(64 * 1024 * 1024 - ((64 * 1024 * 1024) % frame.length), frame);
+    const written = new Promise<Error | undefined>((resolve) => flooder.socket.write(flood, (error) => resolve(error ?? undefined)));
+    await closesOf(relay, 'relay', 4429, before + 1);
+    // The relay drains 256 KiB of a cut connection (so that its close frame goes out rather than a
+    // reset), then stops reading; the kernel's buffers hold some MiB more, never 64: the write
+    // fails when the connection ends. Read to the end, it would complete.
+    expect(await written).toBeInstanceOf(Error);
+  }, 60_000);
+
   test('a connection that does not join within --join-timeout is closed (4408), counted', async () => {
     await until(() => impatient.stats() !== undefined, "the relay's figures", 20_000);
     const before = count(impatient, 'relay', 4408);
