@@ -72,6 +72,15 @@ const CUT_DRAIN_BYTES = 256 * 1024;
 const FINAL = new Set<number>([CLOSE.PROTOCOL, CLOSE.REFUSED, CLOSE.RATE]);
 export const DEFAULT_MAX_BACKLOG = 64 * 1024;
 export const DEFAULT_MAX_BURST = 512;
+/**
+ * The bytes a frame may take from a client's allowance, which is checked on each read before ws
+ * parses it: a signal is 22 bytes on the wire from a client (2 of header, 4 of mask, 16), so 64 a
+ * frame leaves room for the odd control frame, and a read of a flood (64 KiB at once) is cut
+ * before one of its frames is parsed, where the frame count alone let ws parse a burst of them.
+ */
+const FRAME_BYTES = 64;
+/** Above the burst's bytes: a join and another control frame of the largest size (1024 bytes each). */
+const CONTROL_ALLOWANCE = 2 * 1030;
 
 // ws closes a connection itself (and says so with an 'error' event) for a frame it cannot take;
 // the code it sends, by the error's documented code (ws's receiver).
@@ -90,6 +99,8 @@ class Client implements Member {
   /** 'new' until its join frame, 'joining' while the rooms decide, 'in' once admitted, 'out' once it is leaving */
   phase: 'new' | 'joining' | 'in' | 'out' = 'new';
   tokens: number;
+  /** the byte allowance, in front of ws (FRAME_BYTES a frame, refilled with the frames) */
+  bytes: number;
   refilled = performance.now();
   closedBy: { who: Closer; code: number } | undefined;
   joinTimer: ReturnType<typeof setTimeout> | undefined;
@@ -97,6 +108,7 @@ class Client implements Member {
 
   constructor(readonly ws: WebSocket, readonly socket: Duplex, private readonly relay: Relay, burst: number) {
     this.tokens = burst;
+    this.bytes = burst * FRAME_BYTES + CONTROL_ALLOWANCE;
   }
 
   control(frame: MembersFrame): void {
@@ -180,8 +192,17 @@ export class Relay {
     const client = new Client(ws, request.socket, this, this.burst);
     this.clients.add(client);
     client.joinTimer = setTimeout(() => this.cut(client, CLOSE.JOIN_TIMEOUT, `no join within ${this.joinTimeoutMs} ms`, false), this.joinTimeoutMs);
-    // Beside ws's own listener, which parses what was read: how many reads carried the frames (a cut removes both).
-    request.socket.on('data', () => this.counts.reads++);
+    // In front of ws's own listener, which parses what was read: how many reads carried frames,
+    // and whether a read brings more bytes than the client's frames could within the rate (a
+    // flood is cut before ws parses a frame of it). A cut removes both.
+    const socket = request.socket;
+    const parse = socket.listeners('data') as ((chunk: Buffer) => void)[];
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      this.counts.reads++;
+      if (this.overBytes(client, chunk.length)) return this.cut(client, CLOSE.RATE, this.rateMessage, true);
+      for (const listener of parse) listener.call(socket, chunk);
+    });
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.onFrame(client, Buffer.isBuffer(data) ? data : toBytes(data), isBinary));
     ws.on('close', (code: number) => this.closed(client, code));
     ws.on('error', (error: Error & { code?: string }) => {
@@ -253,16 +274,32 @@ export class Relay {
   }
 
   private overRate(client: Client): boolean {
-    const now = performance.now();
-    client.tokens = Math.min(this.burst, client.tokens + ((now - client.refilled) / 1000) * this.maxFps);
-    client.refilled = now;
+    this.refill(client);
     client.tokens -= 1;
     return client.tokens < 0;
   }
 
+  private overBytes(client: Client, bytes: number): boolean {
+    this.refill(client);
+    client.bytes -= bytes;
+    return client.bytes < 0;
+  }
+
+  private refill(client: Client): void {
+    const now = performance.now();
+    const frames = ((now - client.refilled) / 1000) * this.maxFps;
+    client.tokens = Math.min(this.burst, client.tokens + frames);
+    client.bytes = Math.min(this.burst * FRAME_BYTES + CONTROL_ALLOWANCE, client.bytes + frames * FRAME_BYTES);
+    client.refilled = now;
+  }
+
+  private get rateMessage(): string {
+    return `more than ${this.maxFps} frames per second (or ${this.burst} back to back)`;
+  }
+
   private onFrame(client: Client, bytes: Uint8Array, isBinary: boolean): void {
     if (client.closedBy || client.phase === 'out') return;
-    if (this.overRate(client)) return this.cut(client, CLOSE.RATE, `more than ${this.maxFps} frames per second (or ${this.burst} back to back)`, true);
+    if (this.overRate(client)) return this.cut(client, CLOSE.RATE, this.rateMessage, true);
     if (isBinary) return this.onSignal(client, bytes);
     if (bytes.length > MAX_TEXT_FRAME) return this.cut(client, CLOSE.PROTOCOL, `a control frame is at most ${MAX_TEXT_FRAME} bytes`, true);
     let value: unknown;

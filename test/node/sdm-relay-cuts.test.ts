@@ -60,6 +60,30 @@ describe('sdm-relay: cut at once, join timeout, every close counted', () => {
     expect(master.ws.readyState).toBe(master.ws.OPEN);
   }, 30_000);
 
+  test('a read bigger than the burst allows is cut (4429) before ws parses a frame of it: the slave gets none', async () => {
+    const name = room();
+    const master = await LoadClient.open(relay.port);
+    expect(await master.join({ room: name, token: 't', role: 'master', maxSlaves: 1 })).toMatchObject({ type: 'welcome' });
+    let received = 0;
+    const slave = await LoadClient.open(relay.port, { signal: () => received++ });
+    expect(await slave.join({ room: name, token: 't', role: 'slave' })).toMatchObject({ type: 'welcome' });
+    const before = count(relay, 'relay', 4429);
+    // 256 KiB of valid signals to the slave in one write: read 64 KiB at a time, each above the
+    // 512 frames' 32 KiB (and two control frames) a client may send at once. Parsed frame by
+    // frame, the slave would get the burst's 512.
+    const frame = Buffer.from([0x82, 0x80 | 16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    master.socket.write(Buffer.alloc(256 * 1024 - ((256 * 1024) % frame.length), frame));
+    await closesOf(relay, 'relay', 4429, before + 1);
+    // A signal after the cut, from the slave to nobody, and one more read of the relay's figures:
+    // whatever the flood had got forwarded would have reached the slave before them.
+    slave.signals(1, () => 0, 1, 0);
+    const discarded = relay.stats()!.discarded;
+    await until(() => relay.stats()!.discarded > discarded, "the slave's signal discarded", 20_000);
+    expect(received).toBe(0);
+    slave.close();
+    master.close();
+  }, 60_000);
+
   test('a flooder that wrote 64 MiB at once is cut (4429) and not read to the end: its write never completes', async () => {
     const flooder = await LoadClient.open(relay.port);
     expect(await flooder.join({ room: room(), token: 't', role: 'master', maxSlaves: 1 })).toMatchObject({ type: 'welcome' });
