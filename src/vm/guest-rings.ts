@@ -26,7 +26,8 @@ export function vmDoorbell(vm: Guest, peer: number, vector = 0, mode: WaitMode =
   // Checked now, not at the first ring or wait: by then the ring has published or announced a
   // sleep, and the call would fail half done.
   checkInteger('vmDoorbell: the peer ID', peer, 0, 0xffff);
-  checkInteger('vmDoorbell: the vector', vector, 0, 0xff);
+  // As the Doorbell decodes it: QEMU's ivshmem 8 bits, ivshmem-flat and ivshmem-v2 16.
+  checkInteger('vmDoorbell: the vector', vector, 0, (vm.device.layout.doorbellVectors ?? 256) - 1);
   if (mode !== 'block' && mode !== 'poll' && mode !== 'spin') throw new QemuError(`vmDoorbell: mode must be 'block', 'poll' or 'spin', not ${show(mode)}`);
   return {
     ring() {

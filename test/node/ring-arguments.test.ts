@@ -365,6 +365,17 @@ describe('guest rings: state sizes, peers, vectors, modes and sides', () => {
     expect(rings.state(16), 'a producer took its 64 bytes').toBe(before + 16 + 64);
   });
 
+  test('vmDoorbell takes every vector its model\'s Doorbell decodes: 8 bits on QEMU\'s ivshmem, 16 on ivshmem-flat', () => {
+    host.addServer({ id: 'flat-srv', size: '4M', vectors: 1 });
+    const rung: [number, number][] = [];
+    const flat = { device: host.realize('ivshmem-flat,chardev=flat-srv'), id: 0, ring: (peer: number, vector: number) => rung.push([peer, vector]) } as unknown as Guest;
+    vmDoorbell(flat, 1, 300).ring();
+    expect(rung, 'vector 300 rung as given').toEqual([[1, 300]]);
+    refused(() => vmDoorbell(flat, 1, 0x10000), QemuError, /vector/, hostBytes);
+    refused(() => vmDoorbell(vm, 1, 256), QemuError, /vector/, hostBytes);
+    expect(vmDoorbell(vm, 1, 255), 'the last vector QEMU\'s ivshmem decodes').toBeTruthy();
+  });
+
   test('virtqueue(side, options): side is \'driver\' or \'device\' (not anything else made a device)', () => {
     refused(() => rings.virtqueue('drvier' as 'driver', { size: 4 }), QemuError, /side/, hostBytes);
     refused(() => rings.virtqueue('device', { size: Symbol('s') as unknown as number }), QemuError, /queue size/, hostBytes);
