@@ -9,7 +9,8 @@
 //                 signals: cut at the rate limit) or that reads nothing while its slave writes to it
 //                 as fast as the rate limit lets one client, interleaved rounds; the hostile clients
 //                 run in a process of their own (bench/node/relay-hostile.ts), so that what they cost
-//                 their writer is not paid by the process that times the others
+//                 their writer is not paid by the process that times the others; and, as a control,
+//                 the same flood aimed at a second relay process
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ const ROOM = 10;
 const now = () => performance.now();
 const stampUs = () => Math.round(now() * 1000) >>> 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const FLOOD_ELSEWHERE = 'beside the same flood of another relay process (control)';
 
 interface RelayStats { forwarded: number; reads: number; clients: number; rss: number; cpuUs: number; loopDelayMaxMs?: number; closes: Record<string, Record<string, number>> }
 
@@ -83,21 +85,24 @@ async function startRelay(kind: 'relay' | 'bare'): Promise<RelayChild> {
   };
 }
 
+/** Whom a hostile client's cuts are counted for: its kind, or the control's flood of another relay. */
+type HostileTally = HostileKind | 'elsewhere';
+
 interface HostileProcess {
   /** starts a hostile client; resolves once it has joined */
-  start(kind: HostileKind, port: number, room: string): Promise<void>;
+  start(kind: HostileKind, port: number, room: string, tally?: HostileTally): Promise<void>;
   /** closes its connections; resolves once they are closed */
   stop(): Promise<void>;
-  /** the close codes the relay gave its hostile connections, by kind */
-  cuts: Record<HostileKind, number[]>;
+  /** the close codes its relay gave the hostile connections, by tally */
+  cuts: Record<HostileTally, number[]>;
   close(): void;
 }
 
 /** The hostile clients' process, forked with this process's loader (its execArgv: tsx's). */
 async function forkHostile(): Promise<HostileProcess> {
   const child = fork(fileURLToPath(new URL('../node/relay-hostile.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const cuts: Record<HostileKind, number[]> = { flood: [], stall: [] };
-  let kind: HostileKind = 'flood';
+  const cuts: Record<HostileTally, number[]> = { flood: [], stall: [], elsewhere: [] };
+  let kind: HostileTally = 'flood';
   let waiting: { until: (report: HostileReport) => boolean; resolve(): void; reject(error: Error): void } | undefined;
   child.on('message', (report: HostileReport) => {
     if ('cut' in report) cuts[kind].push(report.cut);
@@ -113,8 +118,8 @@ async function forkHostile(): Promise<HostileProcess> {
   });
   await next((report) => 'ready' in report);
   return {
-    start: (what, port, room) => {
-      kind = what;
+    start: (what, port, room, tally = what) => {
+      kind = tally;
       return next((report) => 'joined' in report, { start: what, port, room });
     },
     stop: () => next((report) => 'stopped' in report, { stop: true }),
@@ -158,6 +163,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
   const relay = await startRelay('relay');
   let bare: RelayChild | undefined;
   let hostile: HostileProcess | undefined;
+  let elsewhere: RelayChild | undefined;
   try {
     // Capacity and memory.
     options.progress?.(`relay: ${roomCount * ROOM} devices in ${roomCount} rooms`);
@@ -338,17 +344,23 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     // One hostile client a window, from the hostile process, started as the window's recording starts.
     const hostileClients = await forkHostile();
     hostile = hostileClients;
-    const started: Record<HostileKind, number> = { flood: 0, stall: 0 };
+    // The control: the same flood aimed at a second relay process, which cuts it as this one would.
+    // The machine then does all the flood's work (the flooder's writes, the kernel's loopback, a
+    // relay's read and cut) but this relay none of it, so what the flood moves in the others' p99
+    // splits into what any flood on these two cores costs and what it costs through this relay.
+    elsewhere = await startRelay('relay');
+    const started: Record<HostileTally, number> = { flood: 0, stall: 0, elsewhere: 0 };
     const windowMs = quick ? 500 : 1000;
-    // The relay's longest event-loop delay in each window, by kind (quiet first), in the rounds' order.
-    const stalls = new Map<HostileKind | undefined, number[]>([[undefined, []], ['flood', []], ['stall', []]]);
-    const others = (kind?: HostileKind) => async () => {
+    // The relay's longest event-loop delay in each window, by tally (quiet first), in the rounds' order.
+    const stalls = new Map<HostileTally | undefined, number[]>([[undefined, []], ['flood', []], ['stall', []], ['elsewhere', []]]);
+    const others = (tally?: HostileTally) => async () => {
       let joined: Promise<void> | undefined;
       const { p99 } = await paced(steady, windowMs, () => {
         relay.takeLoopDelay();
-        if (kind) joined = hostileClients.start(kind, relay.port, `${kind}-${++started[kind]}`);
+        if (tally === 'elsewhere') joined = hostileClients.start('flood', elsewhere!.port, `elsewhere-${++started.elsewhere}`, tally);
+        else if (tally) joined = hostileClients.start(tally, relay.port, `${tally}-${++started[tally]}`);
       });
-      stalls.get(kind)!.push(relay.takeLoopDelay());
+      stalls.get(tally)!.push(relay.takeLoopDelay());
       if (joined) {
         await joined;
         await hostileClients.stop();
@@ -361,12 +373,13 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     const interference = await measureTable({
       title: `One relay process: the others' p99 at ${steady.toLocaleString('en')} signals/s beside a hostile client`,
       unit: 'ms',
-      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its first read past the allowance of 512 frames at 64 bytes each, 2,000 frames/s: 4429, before a frame of that read is parsed; 256 KiB more of it drained, then no more); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it). The hostile clients run in a process of their own, started as a window's recording starts. Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
+      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its first read past the allowance of 512 frames at 64 bytes each, 2,000 frames/s: 4429, before a frame of that read is parsed; 256 KiB more of it drained, then no more); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it); in the control's rounds, the flooding rounds' client aimed at a second relay process (the same work on the machine, none of it in this relay). The hostile clients run in a process of their own, started as a window's recording starts. Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
       rounds: quick ? 3 : 9,
       contenders: [
         { label: 'quiet', sample: others() },
-        { label: 'beside a flooding client', sample: others('flood'), compare: [{ to: 'quiet', atMost: 1.2 }] },
+        { label: 'beside a flooding client', sample: others('flood'), compare: [{ to: 'quiet', atMost: 1.2 }, { to: FLOOD_ELSEWHERE }] },
         { label: 'beside a client that reads nothing', sample: others('stall'), compare: [{ to: 'quiet', atMost: 1.2 }] },
+        { label: FLOOD_ELSEWHERE, sample: others('elsewhere'), compare: [{ to: 'quiet' }] },
       ],
     });
     interference.method += share();
@@ -379,11 +392,13 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
         { label: 'quiet', samples: stalls.get(undefined)! },
         { label: 'beside a flooding client', samples: stalls.get('flood')!, compare: [{ to: 'quiet' }] },
         { label: 'beside a client that reads nothing', samples: stalls.get('stall')!, compare: [{ to: 'quiet' }] },
+        { label: FLOOD_ELSEWHERE, samples: stalls.get('elsewhere')!, compare: [{ to: 'quiet' }] },
       ],
     });
-    const told = (kind: HostileKind, code: number) => hostileClients.cuts[kind].filter((c) => c === code).length;
+    const told = (tally: HostileTally, code: number) => hostileClients.cuts[tally].filter((c) => c === code).length;
     for (const room of all) for (const c of [room.master, ...room.slaves]) c.close();
     const final = await relay.stats();
+    const control = await elsewhere.stats();
     tables.push({
       title: 'One relay process: the hostile clients it cut',
       unit: 'clients',
@@ -391,10 +406,12 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
       rows: [
         { label: 'cut for flooding (4429)', samples: [final.closes.relay['4429'] ?? 0], note: `${started.flood} flooding clients started, ${told('flood', 4429)} told 4429` },
         { label: 'cut for reading nothing (4413)', samples: [final.closes.relay['4413'] ?? 0], note: `${started.stall} non-reading clients started, ${told('stall', 4413)} told 4413` },
+        { label: "the control's relay: cut for flooding (4429)", samples: [control.closes.relay['4429'] ?? 0], note: `${started.elsewhere} flooding clients started, ${told('elsewhere', 4429)} told 4429` },
       ],
     });
   } finally {
     hostile?.close();
+    await elsewhere?.stop();
     await bare?.stop();
     await relay.stop();
   }

@@ -369,7 +369,7 @@ describe('guest rings: state sizes, peers, vectors, modes and sides', () => {
     host.addServer({ id: 'flat-srv', size: '4M', vectors: 1 });
     const rung: [number, number][] = [];
     const flat = { device: host.realize('ivshmem-flat,chardev=flat-srv'), id: 0, ring: (peer: number, vector: number) => rung.push([peer, vector]) } as unknown as Guest;
-    vmDoorbell(flat, 1, 300).ring();
+    vmDoorbell(flat, 1, 300).ring(new Int32Array(1), 0);
     expect(rung, 'vector 300 rung as given').toEqual([[1, 300]]);
     refused(() => vmDoorbell(flat, 1, 0x10000), QemuError, /vector/, hostBytes);
     refused(() => vmDoorbell(vm, 1, 256), QemuError, /vector/, hostBytes);
