@@ -2,7 +2,7 @@
 // running a v86 PC whose ivshmem device is this project's device, realized here as a guest
 // program's VM realizes it (src/vm/worker-device.ts) and plugged into v86's PCI bus
 // (src/linux/pci-function.ts). Its serial console goes to the host on the VM's log channel.
-import { V86 } from 'v86';
+import type { V86 } from 'v86';
 import { V86PciFunction } from './linux/pci-function.ts';
 import type { LinuxApi, LinuxImage, LinuxInit } from './linux/protocol.ts';
 import type { V86Machine } from './linux/v86-internals.ts';
@@ -74,10 +74,12 @@ const api: LinuxApi = {
   async start(init: LinuxInit): Promise<VmStarted> {
     started = await startWorkerDevice(init, models);
     const { linux } = init;
-    const [kernel, initrd, bios, vgaBios, wasm] = await Promise.all([
-      bytesOf(linux.kernel), bytesOf(linux.initrd), bytesOf(linux.bios), bytesOf(linux.vgaBios), v86Wasm(),
+    // v86 is an optional peer of the package, loaded only when a Linux VM starts: a page bundled
+    // from the package without it then builds, and a Linux VM there fails saying it is missing.
+    const [{ V86: Emulator }, kernel, initrd, bios, vgaBios, wasm] = await Promise.all([
+      import('v86'), bytesOf(linux.kernel), bytesOf(linux.initrd), bytesOf(linux.bios), bytesOf(linux.vgaBios), v86Wasm(),
     ]);
-    const machine = new V86({
+    const machine = new Emulator({
       wasm_fn: async (env: WebAssembly.Imports) => (await WebAssembly.instantiate(wasm, env)).instance.exports,
       bios: { buffer: bios },
       vga_bios: { buffer: vgaBios },

@@ -23,7 +23,7 @@ async function build(source: URL, external: string[]): Promise<URL> {
     entryPoints: [source.pathname], bundle: true, format: 'esm', platform: 'node', write: false, external, logLevel: 'silent',
   });
   const code = result.outputFiles[0].contents;
-  const dir = new URL('../../node_modules/.cache/ivshmem-wasm/', import.meta.url);
+  const dir = new URL(/* @vite-ignore */ '../../node_modules/.cache/ivshmem-wasm/', import.meta.url);
   await mkdir(dir, { recursive: true });
   const name = basename(source.pathname).replace(/\.[cm]?tsx?$/, '');
   const file = new URL(`${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`, dir);

@@ -105,9 +105,10 @@ async function newThread(entry: WorkerEntry): Promise<Spare> {
   const execArgv = process.execArgv.filter((flag) => !/^--(input-type|eval|print)\b/.test(flag));
   // From TypeScript sources (the test runner) the worker is bundled (node-bundle.ts); it registers
   // tsx only when it runs a .ts guest program (vm-worker.ts).
+  // (Node only: a page's bundler is told to ignore these, or it would ship every file they match.)
   const source = import.meta.url.endsWith('.ts')
-    ? await bundleForNode(new URL(`../${entry.node}.ts`, import.meta.url), ['tsx', 'tsx/*'])
-    : new URL(`../${entry.node}.js`, import.meta.url);
+    ? await bundleForNode(new URL(/* @vite-ignore */ `../${entry.node}.ts`, import.meta.url), ['tsx', 'tsx/*'])
+    : new URL(/* @vite-ignore */ `../${entry.node}.js`, import.meta.url);
   const worker = new NodeWorker(source, { execArgv });
   const booted = new Promise<void>((resolve) => {
     worker.on('message', (message: unknown) => { if (message === BOOTED) resolve(); });

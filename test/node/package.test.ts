@@ -1,14 +1,19 @@
 // The package as a Node user gets it: `npm pack` of a copy of this checkout without anything built
 // (as a fresh clone: packing must build what it ships), a real `npm install` of the tarball into an
-// empty folder, and the package used from there: the README's short example as written, a VM, the
-// command line. The copy keeps the checkout's build/ and dist/ out of reach while other test files
-// load them. It installs from the npm registry: minutes on a loaded machine, not seconds.
+// empty folder, and the package used from there: the README's short example as written, a VM, a
+// page bundled from it with Vite and run in Chromium, the command line. The copy keeps the
+// checkout's build/ and dist/ out of reach while other test files load them. It installs from the
+// npm registry: minutes on a loaded machine, not seconds.
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { chromium } from '@playwright/test';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { codeBlocksAfter } from './readme-blocks.ts';
 
@@ -99,6 +104,52 @@ test('a VM spawns from the installed package (plain JavaScript: no TypeScript lo
     vendor: 0x1af4, result: 42, log: ['double from 1'], id: 1, typescript: expect.stringMatching(/Cannot find package 'tsx'/),
   });
 }, 120_000);
+
+test('a page bundled from the installed package (Vite) spawns a VM in Chromium: the VM worker and the core ship as the bundler expects', async () => {
+  // The page as an app would write it, built by a bundler (the checkout's Vite, run on the app's
+  // folder), served with the two headers SharedArrayBuffer needs, and run in a real Chromium.
+  const page = join(app, 'page');
+  await mkdir(join(page, 'public'), { recursive: true });
+  await cp(fileURLToPath(new URL('../fixtures/double.mjs', import.meta.url)), join(page, 'public', 'double.mjs'));
+  await writeFile(join(page, 'index.html'), '<!doctype html><title>app</title><pre id="out">running</pre><script type="module" src="./main.js"></script>\n');
+  await writeFile(join(page, 'main.js'), `
+    import { Host } from 'ivshmem-wasm';
+    const out = document.getElementById('out');
+    try {
+      const host = await Host.create({ memory: '16M' });
+      host.addServer({ id: 'srv', size: '1M' });
+      const dev = host.realize('ivshmem-doorbell,chardev=srv');
+      const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: new URL('./double.mjs', location.href).href, arg: 21 });
+      out.textContent = JSON.stringify({ vendor: dev.config.read(0, 2), result: await vm.result, log: vm.log, id: vm.id });
+      await host.shutdown();
+    } catch (error) {
+      out.textContent = 'error: ' + error.message;
+    }
+  `);
+  await run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: page, encoding: 'utf8', timeout: 120_000 });
+  const served = join(page, 'dist');
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer((request, response) => {
+    const path = join(served, new URL(request.url!, 'http://page').pathname.replace(/\/$/, '/index.html'));
+    readFile(path).then((body) => {
+      response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+      response.end(body);
+    }, () => response.writeHead(404).end());
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await tab.waitForFunction(() => document.getElementById('out')!.textContent !== 'running', null, { timeout: 60_000 });
+    const text = (await tab.textContent('#out'))!;
+    expect(text, 'the page ran without an error').not.toMatch(/^error/);
+    expect(JSON.parse(text)).toEqual({ vendor: 0x1af4, result: 42, log: ['double from 1'], id: 1 });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}, 300_000);
 
 test('npx ivshmem-wasm: --help lists the commands, --version says the version', async () => {
   const help = await inApp('npx', ['ivshmem-wasm', '--help']);
