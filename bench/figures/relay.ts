@@ -10,7 +10,8 @@
 //                 as fast as the rate limit lets one client, interleaved rounds; the hostile clients
 //                 run in a process of their own (bench/node/relay-hostile.ts), so that what they cost
 //                 their writer is not paid by the process that times the others; and, as a control,
-//                 the same flood aimed at a second relay process
+//                 the same flood aimed at a second relay process, and the stalled pair with a
+//                 master that reads
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,7 @@ const now = () => performance.now();
 const stampUs = () => Math.round(now() * 1000) >>> 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const FLOOD_ELSEWHERE = 'beside the same flood of another relay process (control)';
+const BUSY_READING = 'beside the same pair at the same rate, its master reading (control)';
 
 interface RelayStats { forwarded: number; reads: number; clients: number; rss: number; cpuUs: number; loopDelayMaxMs?: number; closes: Record<string, Record<string, number>> }
 
@@ -101,7 +103,7 @@ interface HostileProcess {
 /** The hostile clients' process, forked with this process's loader (its execArgv: tsx's). */
 async function forkHostile(): Promise<HostileProcess> {
   const child = fork(fileURLToPath(new URL('../node/relay-hostile.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const cuts: Record<HostileTally, number[]> = { flood: [], stall: [], elsewhere: [] };
+  const cuts: Record<HostileTally, number[]> = { flood: [], stall: [], busy: [], elsewhere: [] };
   let kind: HostileTally = 'flood';
   let waiting: { until: (report: HostileReport) => boolean; resolve(): void; reject(error: Error): void } | undefined;
   child.on('message', (report: HostileReport) => {
@@ -349,10 +351,10 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     // relay's read and cut) but this relay none of it, so what the flood moves in the others' p99
     // splits into what any flood on these two cores costs and what it costs through this relay.
     elsewhere = await startRelay('relay');
-    const started: Record<HostileTally, number> = { flood: 0, stall: 0, elsewhere: 0 };
+    const started: Record<HostileTally, number> = { flood: 0, stall: 0, busy: 0, elsewhere: 0 };
     const windowMs = quick ? 500 : 1000;
     // The relay's longest event-loop delay in each window, by tally (quiet first), in the rounds' order.
-    const stalls = new Map<HostileTally | undefined, number[]>([[undefined, []], ['flood', []], ['stall', []], ['elsewhere', []]]);
+    const stalls = new Map<HostileTally | undefined, number[]>([[undefined, []], ['flood', []], ['stall', []], ['busy', []], ['elsewhere', []]]);
     const others = (tally?: HostileTally) => async () => {
       let joined: Promise<void> | undefined;
       const { p99 } = await paced(steady, windowMs, () => {
@@ -373,13 +375,14 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
     const interference = await measureTable({
       title: `One relay process: the others' p99 at ${steady.toLocaleString('en')} signals/s beside a hostile client`,
       unit: 'ms',
-      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its first read past the allowance of 512 frames at 64 bytes each, 2,000 frames/s: 4429, before a frame of that read is parsed; 256 KiB more of it drained, then no more); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it); in the control's rounds, the flooding rounds' client aimed at a second relay process (the same work on the machine, none of it in this relay). The hostile clients run in a process of their own, started as a window's recording starts. Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
+      method: `${steady.toLocaleString('en')} signals/s over the ${all.length} rooms; beside them, in the flooding rounds, a client that joins and writes 8 MiB of valid signals at once (cut at its first read past the allowance of 512 frames at 64 bytes each, 2,000 frames/s: 4429, before a frame of that read is parsed; 256 KiB more of it drained, then no more); in the stalled rounds, a master that reads nothing while its slave writes 2,000 signals/s to it (the kernel's socket buffers take that much for the whole window, so the relay holds nothing for it and does not cut it); in the controls' rounds, the flooding rounds' client aimed at a second relay process (the same work on the machine, none of it in this relay), and the stalled rounds' pair with a master that reads (the same forwarding, nothing held by the kernel). The hostile clients run in a process of their own, started as a window's recording starts. Each sample is the p99 of a ${windowMs / 1000} s window; rounds interleaved`,
       rounds: quick ? 3 : 9,
       contenders: [
         { label: 'quiet', sample: others() },
         { label: 'beside a flooding client', sample: others('flood'), compare: [{ to: 'quiet', atMost: 1.2 }, { to: FLOOD_ELSEWHERE }] },
-        { label: 'beside a client that reads nothing', sample: others('stall'), compare: [{ to: 'quiet', atMost: 1.2 }] },
+        { label: 'beside a client that reads nothing', sample: others('stall'), compare: [{ to: 'quiet', atMost: 1.2 }, { to: BUSY_READING }] },
         { label: FLOOD_ELSEWHERE, sample: others('elsewhere'), compare: [{ to: 'quiet' }] },
+        { label: BUSY_READING, sample: others('busy'), compare: [{ to: 'quiet' }] },
       ],
     });
     interference.method += share();
@@ -393,6 +396,7 @@ export async function relayFigure(options: RelayFigureOptions): Promise<Table[]>
         { label: 'beside a flooding client', samples: stalls.get('flood')!, compare: [{ to: 'quiet' }] },
         { label: 'beside a client that reads nothing', samples: stalls.get('stall')!, compare: [{ to: 'quiet' }] },
         { label: FLOOD_ELSEWHERE, samples: stalls.get('elsewhere')!, compare: [{ to: 'quiet' }] },
+        { label: BUSY_READING, samples: stalls.get('busy')!, compare: [{ to: 'quiet' }] },
       ],
     });
     const told = (tally: HostileTally, code: number) => hostileClients.cuts[tally].filter((c) => c === code).length;

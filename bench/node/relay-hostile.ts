@@ -8,7 +8,8 @@
 // joined, when the relay closes its hostile connection (the code it got), and once stopped.
 import { LoadClient } from '../lib/ws-load.ts';
 
-export type HostileKind = 'flood' | 'stall';
+/** 'busy' is the stalled client's control: the same pair at the same rate, its master reading. */
+export type HostileKind = 'flood' | 'stall' | 'busy';
 
 export type HostileCommand =
   /** join `room` on the relay at `port` and misbehave as `kind` says until told to stop */
@@ -51,19 +52,22 @@ async function flood(port: number, room: string): Promise<void> {
   master.socket.write(FLOOD);
 }
 
-/** A master that reads nothing while its slave writes to it as fast as the rate limit lets one client (2,000/s). */
-async function stall(port: number, room: string): Promise<void> {
+/**
+ * A master that reads nothing while its slave writes to it as fast as the rate limit lets one
+ * client (2,000/s); or, `reading`, the same pair with a master that reads.
+ */
+async function pair(port: number, room: string, reading: boolean): Promise<void> {
   const master = await LoadClient.open(port);
   await master.join({ room, token: 'x', role: 'master', maxSlaves: 1 });
   const slave = await LoadClient.open(port);
   await slave.join({ room, token: 'x', role: 'slave' });
-  master.socket.pause();
+  if (!reading) master.socket.pause();
   clients = [master, slave];
   master.events.closed = (code) => {
     slave.close();
     if (clients.includes(master)) send({ cut: code });
   };
-  send({ joined: 'stall' });
+  send({ joined: reading ? 'busy' : 'stall' });
   const write = () => {
     if (slave.socket.destroyed || master.socket.destroyed) return;
     slave.signals(100, () => 0, 0, 0);
@@ -80,7 +84,7 @@ process.on('message', (command: HostileCommand) => {
     send({ stopped: true });
     return;
   }
-  void (command.start === 'flood' ? flood : stall)(command.port, command.room);
+  void (command.start === 'flood' ? flood(command.port, command.room) : pair(command.port, command.room, command.start === 'busy'));
 });
 // The figure is done with it (or gone).
 process.on('disconnect', () => process.exit(0));
