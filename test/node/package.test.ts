@@ -53,7 +53,7 @@ afterAll(async () => {
 
 test('the tarball holds the built library, its types, the core, the VM worker and the licence; no tests, app or benchmarks', () => {
   expect(packed).toEqual(expect.arrayContaining([
-    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/build/ivshmem.wasm', 'dist/src/vm-worker.js', 'bin/ivshmem-wasm.mjs', 'LICENSE', 'README.md',
+    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/build/ivshmem.wasm', 'dist/src/vm-worker.js', 'dist/src/vm-worker.node.js', 'bin/ivshmem-wasm.mjs', 'LICENSE', 'README.md',
   ]));
   expect(packed.filter((path) => /^(test|web|bench)\//.test(path))).toEqual([]);
 });
