@@ -24,7 +24,7 @@ async function bytesOf(image: LinuxImage): Promise<ArrayBuffer> {
   const url = new URL(String(image), inNode ? `file://${process.cwd()}/` : globalThis.location.href);
   if (url.protocol === 'file:') {
     const fs = 'node:fs/promises';
-    const { readFile } = await import(/* @vite-ignore */ fs);
+    const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fs);
     const data: Uint8Array = await readFile(url);
     return data.slice().buffer as ArrayBuffer;
   }
@@ -37,7 +37,7 @@ async function bytesOf(image: LinuxImage): Promise<ArrayBuffer> {
 async function v86Wasm(): Promise<ArrayBuffer> {
   if (inNode) {
     const module = 'node:module';
-    const { createRequire } = await import(/* @vite-ignore */ module);
+    const { createRequire } = await import(/* @vite-ignore */ /* webpackIgnore: true */ module);
     return bytesOf(new URL(`file://${createRequire(import.meta.url).resolve('v86/build/v86.wasm')}`));
   }
   return bytesOf(new URL('../node_modules/v86/build/v86.wasm', import.meta.url));
@@ -77,7 +77,7 @@ const api: LinuxApi = {
     // v86 is an optional peer of the package, loaded only when a Linux VM starts: a page bundled
     // from the package without it then builds, and a Linux VM there fails saying it is missing.
     const [{ V86: Emulator }, kernel, initrd, bios, vgaBios, wasm] = await Promise.all([
-      import('v86'), bytesOf(linux.kernel), bytesOf(linux.initrd), bytesOf(linux.bios), bytesOf(linux.vgaBios), v86Wasm(),
+      import(/* webpackIgnore: true */ 'v86'), bytesOf(linux.kernel), bytesOf(linux.initrd), bytesOf(linux.bios), bytesOf(linux.vgaBios), v86Wasm(),
     ]);
     const machine = new Emulator({
       wasm_fn: async (env: WebAssembly.Imports) => (await WebAssembly.instantiate(wasm, env)).instance.exports,

@@ -53,10 +53,10 @@ let typescript: Promise<void> | undefined;
 async function importProgram(program: string): Promise<{ default?: unknown }> {
   if (program.startsWith('file:') && /\.[cm]?tsx?$/.test(program)) {
     const api = 'tsx/esm/api';
-    typescript ??= import(/* @vite-ignore */ api).then(({ register }) => { register(); });
+    typescript ??= import(/* @vite-ignore */ /* webpackIgnore: true */ api).then(({ register }) => { register(); });
     await typescript;
   }
-  return import(/* @vite-ignore */ program);
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ program);
 }
 
 void exposeWorker(api);

@@ -93,7 +93,7 @@ let compiled: Promise<WebAssembly.Module> | undefined;
 
 async function wasmBytes(): Promise<BufferSource> {
   if (wasmUrl.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
     try {
       return await readFile(wasmUrl);
     } catch (error) {

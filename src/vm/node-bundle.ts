@@ -17,13 +17,14 @@ export function bundleForNode(source: URL, external: string[] = []): Promise<URL
 
 async function build(source: URL, external: string[]): Promise<URL> {
   const [{ build: esbuild }, { mkdir, writeFile, rename }, { createHash }, { basename }] = await Promise.all([
-    import(/* @vite-ignore */ 'esbuild'), import('node:fs/promises'), import('node:crypto'), import('node:path'),
+    import(/* @vite-ignore */ /* webpackIgnore: true */ 'esbuild'), import(/* webpackIgnore: true */ 'node:fs/promises'),
+    import(/* webpackIgnore: true */ 'node:crypto'), import(/* webpackIgnore: true */ 'node:path'),
   ]);
   const result = await esbuild({
     entryPoints: [source.pathname], bundle: true, format: 'esm', platform: 'node', write: false, external, logLevel: 'silent',
   });
   const code = result.outputFiles[0].contents;
-  const dir = new URL(/* @vite-ignore */ '../../node_modules/.cache/ivshmem-wasm/', import.meta.url);
+  const dir = new URL(/* @vite-ignore */ /* webpackIgnore: true */ '../../node_modules/.cache/ivshmem-wasm/', import.meta.url);
   await mkdir(dir, { recursive: true });
   const name = basename(source.pathname).replace(/\.[cm]?tsx?$/, '');
   const file = new URL(`${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`, dir);

@@ -10,7 +10,7 @@ export async function exposeWorker(api: object): Promise<void> {
     return;
   }
   const threads = 'node:worker_threads';
-  const { parentPort } = await import(/* @vite-ignore */ threads);
+  const { parentPort } = await import(/* @vite-ignore */ /* webpackIgnore: true */ threads);
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
   Comlink.expose(api, nodeEndpoint(parentPort));
   parentPort.postMessage(BOOTED);

@@ -98,7 +98,7 @@ async function newThread(entry: WorkerEntry): Promise<Spare> {
     return thread;
   }
   const threads = 'node:worker_threads';
-  const { Worker: NodeWorker } = await import(/* @vite-ignore */ threads);
+  const { Worker: NodeWorker } = await import(/* @vite-ignore */ /* webpackIgnore: true */ threads);
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
   // A worker inherits the parent's Node flags; those about the parent's own entry (--input-type,
   // --eval) would stop the worker from starting.
@@ -108,8 +108,8 @@ async function newThread(entry: WorkerEntry): Promise<Spare> {
   // (scripts/build-lib.mjs). It registers tsx only when it runs a .ts guest program (vm-worker.ts).
   // (Node only: a page's bundler is told to ignore these, or it would ship every file they match.)
   const source = import.meta.url.endsWith('.ts')
-    ? await bundleForNode(new URL(/* @vite-ignore */ `../${entry.node}.ts`, import.meta.url), ['tsx', 'tsx/*'])
-    : new URL(/* @vite-ignore */ `../${entry.node}.node.js`, import.meta.url);
+    ? await bundleForNode(new URL(/* @vite-ignore */ /* webpackIgnore: true */ `../${entry.node}.ts`, import.meta.url), ['tsx', 'tsx/*'])
+    : new URL(/* @vite-ignore */ /* webpackIgnore: true */ `../${entry.node}.node.js`, import.meta.url);
   const worker = new NodeWorker(source, { execArgv });
   const booted = new Promise<void>((resolve) => {
     worker.on('message', (message: unknown) => { if (message === BOOTED) resolve(); });

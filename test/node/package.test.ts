@@ -1,13 +1,14 @@
 // The package as a Node user gets it: `npm pack` of a copy of this checkout without anything built
 // (as a fresh clone: packing must build what it ships), a real `npm install` of the tarball into an
-// empty folder, and the package used from there: the README's short example as written, a VM, a
-// page bundled from it with Vite and run in Chromium, the command line. The copy keeps the
+// empty folder, and the package used from there: the README's short example as written, a VM,
+// pages bundled from it with Vite and with webpack and run in Chromium, the command line. The copy keeps the
 // checkout's build/ and dist/ out of reach while other test files load them. It installs from the
 // npm registry: minutes on a loaded machine, not seconds.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
@@ -105,29 +106,36 @@ test('a VM spawns from the installed package (plain JavaScript: no TypeScript lo
   });
 }, 120_000);
 
-test('a page bundled from the installed package (Vite) spawns a VM in Chromium: the VM worker and the core ship as the bundler expects', async () => {
-  // The page as an app would write it, built by a bundler (the checkout's Vite, run on the app's
-  // folder), served with the two headers SharedArrayBuffer needs, and run in a real Chromium.
-  const page = join(app, 'page');
-  await mkdir(join(page, 'public'), { recursive: true });
-  await cp(fileURLToPath(new URL('../fixtures/double.mjs', import.meta.url)), join(page, 'public', 'double.mjs'));
-  await writeFile(join(page, 'index.html'), '<!doctype html><title>app</title><pre id="out">running</pre><script type="module" src="./main.js"></script>\n');
-  await writeFile(join(page, 'main.js'), `
-    import { Host } from 'ivshmem-wasm';
-    const out = document.getElementById('out');
-    try {
-      const host = await Host.create({ memory: '16M' });
-      host.addServer({ id: 'srv', size: '1M' });
-      const dev = host.realize('ivshmem-doorbell,chardev=srv');
-      const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: new URL('./double.mjs', location.href).href, arg: 21 });
-      out.textContent = JSON.stringify({ vendor: dev.config.read(0, 2), result: await vm.result, log: vm.log, id: vm.id });
-      await host.shutdown();
-    } catch (error) {
-      out.textContent = 'error: ' + error.message;
-    }
-  `);
-  await run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: page, encoding: 'utf8', timeout: 120_000 });
-  const served = join(page, 'dist');
+// A page as an app would write it: it spawns a VM running a JavaScript program the page serves.
+const PAGE_MAIN = `
+  import { Host } from 'ivshmem-wasm';
+  const out = document.getElementById('out');
+  try {
+    const host = await Host.create({ memory: '16M' });
+    host.addServer({ id: 'srv', size: '1M' });
+    const dev = host.realize('ivshmem-doorbell,chardev=srv');
+    const vm = await host.spawn({ device: 'ivshmem-doorbell,chardev=srv', program: new URL('./double.mjs', location.href).href, arg: 21 });
+    out.textContent = JSON.stringify({ vendor: dev.config.read(0, 2), result: await vm.result, log: vm.log, id: vm.id });
+    await host.shutdown();
+  } catch (error) {
+    out.textContent = 'error: ' + error.message;
+  }
+`;
+
+/** A folder of the app for a page: its main.js, and the guest program in `programDir` (what the bundler copies as is). */
+async function pageSources(name: string, programDir: string): Promise<string> {
+  const page = join(app, name);
+  await mkdir(join(page, programDir), { recursive: true });
+  await cp(fileURLToPath(new URL('../fixtures/double.mjs', import.meta.url)), join(page, programDir, 'double.mjs'));
+  await writeFile(join(page, 'main.js'), PAGE_MAIN);
+  return page;
+}
+
+/**
+ * Serves `served` with the two headers SharedArrayBuffer needs, opens it in a real Chromium and
+ * checks what the page's VM did.
+ */
+async function pageRunsAVm(served: string): Promise<void> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((request, response) => {
     const path = join(served, new URL(request.url!, 'http://page').pathname.replace(/\/$/, '/index.html'));
@@ -149,6 +157,28 @@ test('a page bundled from the installed package (Vite) spawns a VM in Chromium: 
     await browser.close();
     server.close();
   }
+}
+
+// The bundlers are the checkout's, run on the app's folder; the package is the installed tarball.
+test('a page bundled from the installed package with Vite spawns a VM in Chromium', async () => {
+  const page = await pageSources('vite-page', 'public');
+  await writeFile(join(page, 'index.html'), '<!doctype html><title>app</title><pre id="out">running</pre><script type="module" src="./main.js"></script>\n');
+  await run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: page, encoding: 'utf8', timeout: 120_000 });
+  await pageRunsAVm(join(page, 'dist'));
+}, 300_000);
+
+test('a page bundled from the installed package with webpack 5 spawns a VM in Chromium', async () => {
+  const page = await pageSources('webpack-page', 'dist');
+  const webpack = createRequire(join(root, 'package.json'))('webpack') as typeof import('webpack');
+  const stats = await new Promise<import('webpack').Stats>((resolve, reject) => {
+    webpack({
+      mode: 'production', context: page, entry: './main.js', target: 'web', performance: { hints: false },
+      output: { path: join(page, 'dist'), publicPath: '/' },
+    }, (error, result) => (error || !result ? reject(error) : resolve(result)));
+  });
+  expect(stats.toJson({ all: false, errors: true, warnings: true }), 'no error and no warning: nothing the package ships confuses webpack').toMatchObject({ errors: [], warnings: [] });
+  await writeFile(join(page, 'dist', 'index.html'), '<!doctype html><title>app</title><pre id="out">running</pre><script src="/main.js"></script>\n');
+  await pageRunsAVm(join(page, 'dist'));
 }, 300_000);
 
 test('npx ivshmem-wasm: --help lists the commands, --version says the version', async () => {

@@ -28,7 +28,7 @@ type SocketClass = new (url: string) => Socket;
 async function socketClass(): Promise<SocketClass> {
   if (typeof globalThis.WebSocket === 'function') return globalThis.WebSocket as unknown as SocketClass;
   const name = 'ws';
-  return ((await import(/* @vite-ignore */ name)) as { default: SocketClass }).default;
+  return ((await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as { default: SocketClass }).default;
 }
 
 const channels = new Map<number, SdmSocketChannel>();
