@@ -2,8 +2,8 @@
 // types (rewriting relative imports from .ts to .js), the core goes beside it, and then:
 // - a worker's entry, `new Worker(new URL('../vm-worker.ts', import.meta.url))`, names the
 //   TypeScript source the app's dev server serves; a bundler that builds a page from the package
-//   must find the shipped `.js` (same length: the source maps stay true), and one to an asset it
-//   does not ship is hidden from bundlers;
+//   must find the shipped `.js` (same length: the source maps stay true); a URL of an asset the
+//   package does not ship is hidden from bundlers;
 // - each worker gets a bundle of its own for Node (`<name>.node.js`, what src/vm/worker-thread.ts
 //   starts there): a worker that loads one file boots in about half the time of one that loads
 //   the fifty modules it imports (44-53 ms against 92 ms to its first message, a bare worker
