@@ -187,6 +187,8 @@ describe('sdm-relay cluster: three relays on a Redis broker', () => {
       sent = seq;
       for (let got = s.poll(); got; got = s.poll()) toSlave.push(got.payload[0]);
       for (let got = m.poll(); got; got = m.poll()) toMaster.push(got.payload[0]);
+      // Pacing, not a wait: a signal each way every few ms while the relay is killed and the
+      // slave moves; what the test waits for is awaited with until() below.
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await until(() => slave.sdm!.channel!.reconnects === 1, 'the slave back on another relay', 30_000);

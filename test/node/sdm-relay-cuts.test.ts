@@ -49,6 +49,7 @@ describe('sdm-relay: cut at once, join timeout, every close counted', () => {
     const flood = async () => {
       while (writing && hostile.ws.readyState === hostile.ws.OPEN) {
         for (let i = 0; i < 500; i++) hostile.send(signal(0, 0, i, 0));
+        // Pacing, not a wait: the event loop turns between bursts, so the close can arrive.
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
     };
@@ -151,6 +152,7 @@ describe('sdm-relay: cut at once, join timeout, every close counted', () => {
     // Far more than the loopback's socket buffers and the relay's 64 KiB hold: 16 MiB of signals.
     for (let batch = 0; batch < 1024 && count(roomy, 'relay', 4413) === before; batch++) {
       for (let i = 0; i < 1024; i++) slave.send(signal(0, 0, batch, i));
+      // Pacing, not a wait: the event loop turns between batches, so the relay's cut can arrive.
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await closesOf(roomy, 'relay', 4413, before + 1);
