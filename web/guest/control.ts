@@ -1,8 +1,8 @@
 // The workbench's control block: one small SharedArrayBuffer per VM, shared by the page and the
 // runner program in the VM's worker. The page never drives a VM's device itself (that would race
 // the guest): it leaves a command here and the guest's own code carries it out through its device
-// registers, between waits. The runner also says what it is doing (waiting how, running, paused)
-// and counts the round trips its program measures.
+// registers, at its waits and after its rings. The runner also says what it is doing (waiting how,
+// running, paused) and counts the round trips its program measures.
 //
 //   Int32 words
 //   0  command sequence (page increments after writing op/a/b)   1  acknowledged sequence (runner)

@@ -1,9 +1,9 @@
 // The workbench's runner: the guest program every VM of the workbench runs. It loads the real
 // program (a scenario's, or the playground's from a Blob URL) and runs it with the VM's guest API,
-// wrapped so that between waits the VM also carries out what the page asks of it through the
-// control block (ring, mask, reset: always through its own device registers, as its driver would),
-// pauses when asked, and says how it is waiting. A program that never waits is never interrupted
-// here: the page stops it by terminating the worker.
+// wrapped so that the VM also carries out what the page asks of it through the control block (ring,
+// mask, reset: always through its own device registers, as its driver would) at the program's waits
+// and after its rings, pauses there when asked, and says how it is waiting. A program that neither
+// waits nor rings is never interrupted here: the page stops it by terminating the worker.
 import { STOPPED, type Guest, type WaitOptions } from '../../src/index.ts';
 import {
   HISTOGRAM_AT, MODES, Op, RunnerState, SPIN_AT, SPIN_COUNTS, WORD_A, WORD_ACK_SEQ, WORD_B, WORD_CMD_SEQ, WORD_MODE, WORD_OP,
@@ -149,7 +149,10 @@ export default async function runner(vm: Guest, { control, program, arg }: Runne
   const guest = Object.create(vm, {
     wait: { value: (options?: WaitOptions) => r.wait(wait, options) },
     waitAsync: { value: (options?: { timeoutMs?: number }) => r.waitAsync(waitAsync, options) },
-    ring: { value: (peer: number, vector = 0) => { r.service(); r.ring(peer, vector); } },
+    // A ring is a point where the page's commands are carried out too (a program that only rings
+    // still pauses), but after the ring: a reset carried out before it would take the BAR away
+    // between the program's look at its device and its write.
+    ring: { value: (peer: number, vector = 0) => { r.ring(peer, vector); r.service(); } },
     roundTrip: { value: (us: number) => { Atomics.add(c.words, HISTOGRAM_AT + bucketOf(us), 1); } },
     stopRequested: { get: () => r.stopRequested },
   }) as WorkbenchGuest;
