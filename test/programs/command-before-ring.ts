@@ -7,14 +7,16 @@ import { Op, WORD_ACK_SEQ, WORD_CMD_SEQ, WORD_OP, WORD_RESULT } from '../../web/
 
 export default async function main(vm: WorkbenchGuest, arg: { control: SharedArrayBuffer; peer: number }) {
   vm.bringUp();
+  // Memory Space Enable, bit 1 of the Command register (config 04h): the BARs decode
+  const decoded = () => (vm.device.config.read(0x04, 2) & 0x2) !== 0;
   const words = new Int32Array(arg.control);
-  const decodedBefore = (vm.device.config.read(0x04, 2) & 0x2) !== 0;
+  const decodedBefore = decoded();
   words[WORD_OP] = Op.Reset;
   Atomics.add(words, WORD_CMD_SEQ, 1);
   vm.ring(arg.peer, 0);
   return {
     decodedBefore,
-    decodedAfter: (vm.device.config.read(0x04, 2) & 0x2) !== 0,
+    decodedAfter: decoded(),
     acknowledged: Atomics.load(words, WORD_ACK_SEQ) === Atomics.load(words, WORD_CMD_SEQ),
     result: Atomics.load(words, WORD_RESULT),
   };
